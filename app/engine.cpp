@@ -1,0 +1,258 @@
+#include "app/engine.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace salesdesk::app {
+namespace {
+
+// A broken environment: say what happened and stop without answering anyone.
+[[noreturn]] void fail_stop(const std::string& what) {
+  std::cerr << "salesdesk: fatal: " << what << "; stopping without acknowledging the batch"
+            << std::endl;
+  std::_Exit(70);
+}
+
+}  // namespace
+
+Outcome failure(core::Error error) {
+  Outcome o;
+  o.ok = false;
+  o.error = std::move(error);
+  return o;
+}
+
+Outcome success(boost::json::value result, core::Seq seq) {
+  Outcome o;
+  o.ok = true;
+  o.result = std::move(result);
+  o.seq = seq;
+  return o;
+}
+
+Engine::Engine(std::unique_ptr<storage::Journal> journal, Metrics& metrics, Clock clock)
+    : journal_(std::move(journal)), metrics_(metrics), clock_(std::move(clock)) {
+  state_ = storage::replay(*journal_, 0, true);
+  snapshot_seq_ = journal_->latest_snapshot_seq();
+  head_ = state_.seq;
+  metrics_.journal_head = state_.seq;
+  if (state_.seq > 0) {
+    journal_->read(state_.seq, state_.seq, [&](const storage::Row& row) { last_at_ = row.at; });
+  }
+  // Users left online by the previous run have no connection yet: their grace starts now.
+  const core::Time start = now();
+  for (const core::User& u : state_.users.by_id) {
+    if (u.presence != core::Presence::offline) unconnected_since_[u.id] = start;
+  }
+}
+
+Engine::~Engine() { stop(); }
+
+core::Time Engine::now() {
+  // Event times never go backwards, even if the wall clock does.
+  last_at_ = std::max(last_at_, clock_());
+  return last_at_;
+}
+
+bool Engine::bootstrap(const core::Secret& admin_password_hash) {
+  if (journal_->head() != 0) return false;
+  apply_now(core::system_actor, core::Bootstrap{admin_password_hash});
+  return true;
+}
+
+void Engine::apply_now(core::UserId actor, const core::Command& command) {
+  Batch batch;
+  const core::Time t = now();
+  auto decided = core::decide(state_, actor, command, t);
+  if (!decided) throw std::runtime_error(decided.error().message);
+  apply(actor, decided.value(), t, batch);
+  commit(batch);
+}
+
+void Engine::set_publisher(Publisher publisher) { publisher_ = std::move(publisher); }
+
+void Engine::start() { thread_ = std::thread([this] { run(); }); }
+
+void Engine::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Engine::submit(Request request) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || queue_.size() >= engine_queue_depth_max) return false;
+    queue_.push_back(std::move(request));
+    metrics_.engine_queue_depth = static_cast<std::int64_t>(queue_.size());
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void Engine::connection_opened(core::UserId user) {
+  submit(Request{ControlRequest{[this, user] {
+                   ++connections_[user];
+                   unconnected_since_.erase(user);
+                 }},
+                 {}});
+  submit(Request{CommandRequest{core::system_actor, core::ResumePresence{user}, {}, {}}, {}});
+}
+
+void Engine::connection_closed(core::UserId user) {
+  submit(Request{ControlRequest{[this, user] {
+                   if (--connections_[user] > 0) return;
+                   connections_.erase(user);
+                   unconnected_since_[user] = now();
+                 }},
+                 {}});
+}
+
+core::Seq Engine::head() const { return head_.load(); }
+
+void Engine::run() {
+  std::vector<Request> requests;
+  requests.reserve(engine_batch_max);
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, std::chrono::milliseconds(engine_tick_ms),
+                     [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) break;
+      const std::size_t n = std::min(queue_.size(), engine_batch_max);
+      std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n),
+                std::back_inserter(requests));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      metrics_.engine_queue_depth = static_cast<std::int64_t>(queue_.size());
+    }
+    if (!requests.empty()) process(requests);
+    requests.clear();
+    tick(now());
+  }
+  if (state_.seq - snapshot_seq_ >= snapshot_every_events) {
+    try {
+      journal_->save_snapshot(state_);
+    } catch (const storage::JournalError& e) {
+      std::cerr << "salesdesk: snapshot not saved: " << e.what() << std::endl;
+    }
+  }
+}
+
+void Engine::process(std::vector<Request>& requests) {
+  metrics_.batch_size.observe(static_cast<double>(requests.size()));
+  Batch batch;
+  const core::Time t = now();
+  for (Request& r : requests) {
+    if (auto* c = std::get_if<CommandRequest>(&r.body)) {
+      handle(*c, r.done, batch, t);
+    } else if (auto* q = std::get_if<QueryRequest>(&r.body)) {
+      if (!r.done) continue;
+      auto answer = q->query(state_);
+      batch.replies.push_back(Held{std::move(r.done), answer ? success(std::move(answer.value()))
+                                                             : failure(answer.error())});
+    } else {
+      std::get<ControlRequest>(r.body).run();
+      if (r.done) batch.replies.push_back(Held{std::move(r.done), success(boost::json::value{})});
+    }
+  }
+  commit(batch);
+}
+
+void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
+  const auto key = std::make_pair(c.actor, c.key);
+  if (!c.key.empty()) {
+    std::optional<std::string> first;
+    if (auto it = batch.batch_keys.find(key); it != batch.batch_keys.end()) {
+      first = it->second;
+    } else {
+      try {
+        first = journal_->find_key(c.actor, c.key);
+      } catch (const storage::JournalError& e) {
+        fail_stop(e.what());
+      }
+    }
+    if (first) {
+      if (done) batch.replies.push_back(Held{std::move(done), success(boost::json::parse(*first))});
+      return;
+    }
+  }
+  auto decided = core::decide(state_, c.actor, c.command, t);
+  if (!decided) {
+    if (done) batch.replies.push_back(Held{std::move(done), failure(decided.error())});
+    return;
+  }
+  apply(c.actor, decided.value(), t, batch);
+  boost::json::value result = c.render ? c.render(state_, decided.value()) : boost::json::object{};
+  if (!c.key.empty()) {
+    std::string text = boost::json::serialize(result);
+    batch.batch_keys.emplace(key, text);
+    batch.keys.push_back(storage::KeyRecord{c.actor, c.key, std::move(text)});
+  }
+  if (done) batch.replies.push_back(Held{std::move(done), success(std::move(result))});
+}
+
+void Engine::apply(core::UserId actor, const core::Events& events, core::Time t, Batch& batch) {
+  for (const core::Event& e : events) {
+    core::evolve(state_, e, t);
+    const core::Seq seq = state_.seq + static_cast<core::Seq>(batch.pending.size()) + 1;
+    batch.committed.push_back(Committed{seq, t, actor, e});
+    batch.pending.push_back(storage::Pending{t, actor, e});
+  }
+}
+
+void Engine::commit(Batch& batch) {
+  if (!batch.pending.empty() || !batch.keys.empty()) {
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      state_.seq = journal_->append(batch.pending, batch.keys);
+    } catch (const storage::JournalError& e) {
+      fail_stop(e.what());
+    }
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    metrics_.append_seconds.observe(took.count());
+    head_ = state_.seq;
+    metrics_.journal_head = state_.seq;
+    for (const Committed& c : batch.committed) metrics_.count_event(core::event_name(c.event));
+  }
+  for (Held& h : batch.replies) {
+    h.outcome.seq = state_.seq;
+    h.done(std::move(h.outcome));
+  }
+  if (publisher_ && !batch.committed.empty()) publisher_(state_, batch.committed);
+  // A user who became present without a connection starts their grace period now.
+  for (const Committed& c : batch.committed) {
+    const auto* p = std::get_if<core::PresenceChanged>(&c.event.base());
+    if (p && p->presence != core::Presence::offline && !connections_.contains(p->user_id)) {
+      unconnected_since_.try_emplace(p->user_id, c.at);
+    }
+  }
+}
+
+void Engine::tick(core::Time t) {
+  if (t < next_tick_) return;
+  next_tick_ = t + engine_tick_ms;
+  std::vector<Request> timers;
+  for (auto it = unconnected_since_.begin(); it != unconnected_since_.end();) {
+    const core::User* u = state_.users.find(it->first);
+    if (u == nullptr || u->presence == core::Presence::offline) {
+      it = unconnected_since_.erase(it);
+      continue;
+    }
+    if (t - it->second >= presence_grace_ms) {
+      timers.push_back(Request{CommandRequest{core::system_actor, core::ExpirePresence{u->id}, {}, {}}, {}});
+      it = unconnected_since_.erase(it);
+      continue;
+    }
+    ++it;
+  }
+  if (!timers.empty()) process(timers);
+}
+
+}  // namespace salesdesk::app

@@ -1,0 +1,147 @@
+// The engine: one thread owns the state. Sessions hand it commands, queries and control calls
+// through a bounded queue; it decides and applies a whole batch, appends the batch's events in
+// one transaction (group commit), and only then answers and publishes. If the append fails the
+// process stops without answering (fail-stop): on restart the journal is the truth.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "app/metrics.hpp"
+#include "core/commands.hpp"
+#include "storage/journal.hpp"
+
+namespace salesdesk::app {
+
+constexpr std::size_t engine_queue_depth_max = 65536;
+constexpr std::size_t engine_batch_max = 4096;
+constexpr core::Time engine_tick_ms = 200;
+constexpr core::Time presence_grace_ms = 60'000;
+constexpr core::Seq snapshot_every_events = 100'000;
+
+// What a request gets back, on the engine thread, once its answer is safe to send.
+struct Outcome {
+  bool ok = false;
+  core::Error error;
+  boost::json::value result;
+  core::Seq seq = 0;
+};
+
+Outcome success(boost::json::value result, core::Seq seq = 0);
+Outcome failure(core::Error error);
+
+using Done = std::function<void(Outcome)>;
+using Query = std::function<core::Result<boost::json::value>(const core::State&)>;
+using Render = std::function<boost::json::value(const core::State&, const core::Events&)>;
+
+struct CommandRequest {
+  core::UserId actor = core::system_actor;
+  core::Command command;
+  Render render;       // the result, from the state right after the command's events
+  std::string key;     // idempotency key ("" = none)
+};
+
+struct QueryRequest {
+  Query query;
+};
+
+// Runtime bookkeeping that is not journaled (live connections), run on the engine thread.
+struct ControlRequest {
+  std::function<void()> run;
+};
+
+struct Request {
+  std::variant<CommandRequest, QueryRequest, ControlRequest> body;
+  Done done;  // may be empty
+};
+
+// One committed event, with the row's metadata, as the publisher sees it.
+struct Committed {
+  core::Seq seq = 0;
+  core::Time at = 0;
+  core::UserId actor = 0;
+  core::Event event;
+};
+
+using Publisher = std::function<void(const core::State&, const std::vector<Committed>&)>;
+using Clock = std::function<core::Time()>;
+
+class Engine {
+ public:
+  Engine(std::unique_ptr<storage::Journal> journal, Metrics& metrics, Clock clock);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Runs the first-start bootstrap if the journal is empty; returns true if it did.
+  bool bootstrap(const core::Secret& admin_password_hash);
+  // Applies commands synchronously before start() (demo data); throws on a rejection.
+  void apply_now(core::UserId actor, const core::Command& command);
+
+  void set_publisher(Publisher publisher);
+  void start();
+  // Finishes every queued request, answers them, saves a snapshot if due, joins the thread.
+  void stop();
+
+  // False when the queue is full or the engine is stopping: the caller answers rate_limited.
+  bool submit(Request request);
+
+  // Connection bookkeeping for presence, called from sessions.
+  void connection_opened(core::UserId user);
+  void connection_closed(core::UserId user);
+
+  core::Seq head() const;
+
+ private:
+  struct Held {
+    Done done;
+    Outcome outcome;
+  };
+  struct Batch {
+    std::vector<storage::Pending> pending;
+    std::vector<storage::KeyRecord> keys;
+    std::map<std::pair<core::UserId, std::string>, std::string> batch_keys;
+    std::vector<Held> replies;
+    std::vector<Committed> committed;
+  };
+
+  void run();
+  void process(std::vector<Request>& requests);
+  void handle(CommandRequest& c, Done& done, Batch& batch, core::Time now);
+  void apply(core::UserId actor, const core::Events& events, core::Time now, Batch& batch);
+  void commit(Batch& batch);
+  void tick(core::Time now);
+  core::Time now();
+
+  std::unique_ptr<storage::Journal> journal_;
+  Metrics& metrics_;
+  Clock clock_;
+  core::State state_;
+  core::Time last_at_ = 0;
+  core::Seq snapshot_seq_ = 0;
+  Publisher publisher_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<Request> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+  std::atomic<core::Seq> head_{0};
+
+  // Engine-thread only: live connections and since when a user has had none.
+  std::map<core::UserId, int> connections_;
+  std::map<core::UserId, core::Time> unconnected_since_;
+  core::Time next_tick_ = 0;
+};
+
+}  // namespace salesdesk::app

@@ -1,0 +1,134 @@
+// POST /api/login and /api/logout. The password is checked on the slow pool (PBKDF2 is slow on
+// purpose), never on the engine thread; the engine only journals the session's token digest.
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+#include "app/http_session.hpp"
+#include "app/protocol.hpp"
+
+namespace salesdesk::app {
+namespace {
+
+struct Credentials {
+  std::string username;
+  std::string password;
+};
+
+std::optional<Credentials> parse_credentials(const std::string& body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto* u = v.get_object().if_contains("username");
+  const auto* p = v.get_object().if_contains("password");
+  if (u == nullptr || p == nullptr || !u->is_string() || !p->is_string()) return std::nullopt;
+  return Credentials{std::string(u->get_string()), std::string(p->get_string())};
+}
+
+// The stored hash for a username, or none; the same work is done either way.
+const std::string unknown_user_hash =
+    "pbkdf2-sha256$120000$00000000000000000000000000000000$"
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+std::string login_cookie(const std::string& token) {
+  return "sd_session=" + token + "; Path=/; HttpOnly; SameSite=Strict";
+}
+
+}  // namespace
+
+void HttpSession::login(const http::request<http::string_body>& req) {
+  const unsigned version = req.version();
+  const bool keep = req.keep_alive();
+  auto creds = parse_credentials(req.body());
+  if (!creds) {
+    return send(error_response(version, keep, http::status::bad_request, "bad_request",
+                               "username and password are required"));
+  }
+  if (services_.throttle.blocked(creds->username, address_)) {
+    return send(error_response(version, keep, http::status::too_many_requests, "rate_limited",
+                               "too many failed logins, try again in a few minutes"));
+  }
+  ask([username = creds->username](const core::State& s) -> core::Result<json::value> {
+        const core::User* u = s.users.find_username(username);
+        if (u == nullptr || !u->active) return json::value(json::object{{"id", 0}});
+        return json::value(json::object{{"id", u->id}, {"hash", u->password_hash}});
+      },
+      [self = shared_from_this(), creds = *creds, version, keep](Outcome found) {
+        const json::object& f = found.result.as_object();
+        const core::UserId id = found.ok ? f.at("id").as_int64() : 0;
+        const std::string hash = id != 0 ? std::string(f.at("hash").as_string()) : unknown_user_hash;
+        boost::asio::post(self->services_.slow, [self, creds, version, keep, id, hash] {
+          const bool good = verify_password(creds.password, hash) && id != 0;
+          boost::asio::post(self->stream_.get_executor(), [self, creds, version, keep, id, good] {
+            self->start_session(creds.username, id, good, version, keep);
+          });
+        });
+      });
+}
+
+void HttpSession::start_session(const std::string& username, core::UserId id, bool good,
+                                unsigned version, bool keep) {
+  if (!good) {
+    services_.throttle.failed(username, address_);
+    return send(error_response(version, keep, http::status::unauthorized, "bad_credentials",
+                               "wrong username or password"));
+  }
+  services_.throttle.succeeded(username);
+  const std::string token = random_token();
+  auto self = shared_from_this();
+  Request request{
+      CommandRequest{core::system_actor, core::StartSession{id, core::Secret{token_digest(token)}},
+                     [id](const core::State& s, const core::Events&) {
+                       const core::User* u = s.users.find(id);
+                       return json::value{{"id", u->id},
+                                          {"username", u->username},
+                                          {"name", u->display_name},
+                                          {"role", core::to_string(u->role)}};
+                     },
+                     {}},
+      [self, token, version, keep](Outcome o) {
+        boost::asio::post(self->stream_.get_executor(), [self, token, version, keep, o = std::move(o)] {
+          if (!o.ok) {
+            return self->send(error_response(version, keep, http::status::unauthorized,
+                                             "bad_credentials", "wrong username or password"));
+          }
+          Response res = json_response(version, keep, http::status::ok,
+                                       json::serialize(json::object{{"token", token}, {"user", o.result}}));
+          res.set(http::field::set_cookie, login_cookie(token));
+          self->send(std::move(res));
+        });
+      }};
+  if (!services_.engine.submit(std::move(request))) {
+    send(error_response(version, keep, http::status::service_unavailable, "rate_limited",
+                        "the server is busy"));
+  }
+}
+
+void HttpSession::logout(const http::request<http::string_body>& req) {
+  const unsigned version = req.version();
+  const bool keep = req.keep_alive();
+  const std::string token = request_token(req);
+  if (token.empty()) {
+    return send(error_response(version, keep, http::status::unauthorized, "unauthorized",
+                               "no session given"));
+  }
+  auto self = shared_from_this();
+  Request request{CommandRequest{core::system_actor, core::EndSession{core::Secret{token_digest(token)}}, {}, {}},
+                  [self, version, keep](Outcome o) {
+                    boost::asio::post(self->stream_.get_executor(), [self, version, keep, o = std::move(o)] {
+                      if (!o.ok) {
+                        return self->send(error_response(version, keep, http::status::unauthorized,
+                                                         "unauthorized", o.error.message));
+                      }
+                      Response res = json_response(version, keep, http::status::ok, R"({"ok":true})");
+                      res.set(http::field::set_cookie,
+                              "sd_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+                      self->send(std::move(res));
+                    });
+                  }};
+  if (!services_.engine.submit(std::move(request))) {
+    send(error_response(version, keep, http::status::service_unavailable, "rate_limited",
+                        "the server is busy"));
+  }
+}
+
+}  // namespace salesdesk::app

@@ -1,0 +1,230 @@
+#include "app/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "app/protocol.hpp"
+#include "app/websocket_session.hpp"
+
+namespace salesdesk::app {
+namespace {
+
+constexpr std::chrono::seconds http_timeout{30};
+constexpr std::string_view cookie_name = "sd_session";
+
+std::string_view content_type(std::string_view path) {
+  const auto dot = path.rfind('.');
+  const std::string_view ext = dot == std::string_view::npos ? "" : path.substr(dot);
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".json") return "application/json";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".ico") return "image/x-icon";
+  return "application/octet-stream";
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return std::move(out).str();
+}
+
+Response static_file(const Services& services, const http::request<http::string_body>& req) {
+  std::string target(req.target().substr(0, req.target().find('?')));
+  if (target.find("..") != std::string::npos || target.find('\\') != std::string::npos ||
+      target.empty() || target[0] != '/') {
+    return error_response(req.version(), req.keep_alive(), http::status::bad_request,
+                          "bad_request", "bad path");
+  }
+  if (target.back() == '/') target += "index.html";
+  const std::string path = services.web_root + target;
+  auto body = read_file(path);
+  if (!body) {
+    return error_response(req.version(), req.keep_alive(), http::status::not_found, "not_found",
+                          "no such page");
+  }
+  Response res{http::status::ok, req.version()};
+  res.set(http::field::content_type, content_type(path));
+  res.set(http::field::cache_control, "no-cache");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(*body);
+  res.prepare_payload();
+  if (req.method() == http::verb::head) res.body().clear();
+  return res;
+}
+
+std::string cookie_value(std::string_view header, std::string_view name) {
+  std::size_t pos = 0;
+  while (pos < header.size()) {
+    std::size_t end = header.find(';', pos);
+    if (end == std::string_view::npos) end = header.size();
+    std::string_view part = header.substr(pos, end - pos);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    if (part.size() > name.size() && part.substr(0, name.size()) == name && part[name.size()] == '=') {
+      return std::string(part.substr(name.size() + 1));
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
+std::string_view host_of_origin(std::string_view origin) {
+  const auto scheme = origin.find("://");
+  return scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
+}
+
+}  // namespace
+
+Response json_response(unsigned version, bool keep_alive, http::status status, const std::string& body) {
+  Response res{status, version};
+  res.set(http::field::server, "salesdesk");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(keep_alive);
+  res.body() = body;
+  res.prepare_payload();
+  return res;
+}
+
+Response error_response(unsigned version, bool keep_alive, http::status status,
+                        std::string_view code, std::string_view message) {
+  return json_response(version, keep_alive, status,
+                       json::serialize(json::object{
+                           {"error", json::object{{"code", code}, {"message", message}}}}));
+}
+
+std::string request_token(const http::request<http::string_body>& request) {
+  const auto auth = request[http::field::authorization];
+  constexpr std::string_view bearer = "Bearer ";
+  if (auth.size() > bearer.size() && auth.substr(0, bearer.size()) == bearer) {
+    return std::string(auth.substr(bearer.size()));
+  }
+  return cookie_value(request[http::field::cookie], cookie_name);
+}
+
+bool same_origin(const http::request<http::string_body>& request) {
+  const auto origin = request[http::field::origin];
+  if (origin.empty()) return true;  // not a browser: bearer tokens are not sent by pages
+  return host_of_origin(origin) == request[http::field::host];
+}
+
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services)
+    : stream_(std::move(socket)), services_(services) {
+  beast::error_code ec;
+  const auto endpoint = stream_.socket().remote_endpoint(ec);
+  address_ = ec ? "unknown" : endpoint.address().to_string();
+}
+
+void HttpSession::run() {
+  boost::asio::dispatch(stream_.get_executor(),
+                        beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+}
+
+void HttpSession::do_read() {
+  parser_.emplace();
+  parser_->body_limit(http_body_bytes_max);
+  stream_.expires_after(http_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::body_limit) {
+    auto res = error_response(11, false, http::status::payload_too_large, "too_large",
+                              "the body is larger than 1 MiB");
+    return send(std::move(res));
+  }
+  if (ec) {
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  route(parser_->release());
+}
+
+void HttpSession::route(http::request<http::string_body>&& req) {
+  const std::string_view target = req.target().substr(0, req.target().find('?'));
+  const auto method = req.method();
+  if (target == "/ws") return upgrade(std::move(req));
+  if (target == "/api/login" && method == http::verb::post) return login(req);
+  if (target == "/api/logout" && method == http::verb::post) return logout(req);
+  if (target == "/healthz" && method == http::verb::get) {
+    return send(json_response(req.version(), req.keep_alive(), http::status::ok,
+                              json::serialize(json::object{{"ok", true}, {"seq", services_.engine.head()}})));
+  }
+  if (target == "/metrics" && method == http::verb::get) {
+    Response res = json_response(req.version(), req.keep_alive(), http::status::ok, services_.metrics.render());
+    res.set(http::field::content_type, "text/plain; version=0.0.4");
+    return send(std::move(res));
+  }
+  if (target.rfind("/api/", 0) == 0 || target.rfind("/webhooks/", 0) == 0) {
+    return send(error_response(req.version(), req.keep_alive(), http::status::not_found,
+                               "not_found", "no such route"));
+  }
+  if (method == http::verb::get || method == http::verb::head) return send(static_file(services_, req));
+  send(error_response(req.version(), req.keep_alive(), http::status::method_not_allowed,
+                      "bad_request", "method not allowed"));
+}
+
+void HttpSession::ask(Query query, std::function<void(Outcome)> then) {
+  auto self = shared_from_this();
+  Request request{QueryRequest{std::move(query)}, [self, then = std::move(then)](Outcome o) mutable {
+                    boost::asio::post(self->stream_.get_executor(),
+                                      [then = std::move(then), o = std::move(o)]() mutable { then(std::move(o)); });
+                  }};
+  if (!services_.engine.submit(std::move(request))) {
+    then(failure(core::reject(core::Code::rate_limited, "the server is busy")));
+  }
+}
+
+void HttpSession::upgrade(http::request<http::string_body>&& req) {
+  if (!beast::websocket::is_upgrade(req)) {
+    return send(error_response(req.version(), req.keep_alive(), http::status::bad_request,
+                               "bad_request", "expected a WebSocket upgrade"));
+  }
+  if (!same_origin(req)) {
+    return send(error_response(req.version(), false, http::status::forbidden, "forbidden",
+                               "cross-origin WebSocket upgrade refused"));
+  }
+  const std::string digest = token_digest(request_token(req));
+  auto request = std::make_shared<http::request<http::string_body>>(std::move(req));
+  ask([digest](const core::State& s) -> core::Result<json::value> {
+        const core::User* u = core::session_user(s, digest);
+        return json::value(u == nullptr ? 0 : u->id);
+      },
+      [self = shared_from_this(), digest, request](Outcome o) {
+        const core::UserId user = o.ok ? o.result.as_int64() : 0;
+        if (user == 0) {
+          return self->send(error_response(request->version(), false, http::status::unauthorized,
+                                           "unauthorized", "log in first"));
+        }
+        std::make_shared<WebSocketSession>(std::move(self->stream_), self->services_, Caller{user, digest})
+            ->run(std::move(*request));
+      });
+}
+
+void HttpSession::send(Response response) {
+  const bool keep_alive = response.keep_alive();
+  auto shared = std::make_shared<Response>(std::move(response));
+  http::async_write(stream_, *shared,
+                    [self = shared_from_this(), shared, keep_alive](beast::error_code ec, std::size_t n) {
+                      self->on_write(keep_alive, ec, n);
+                    });
+}
+
+void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec) return;
+  if (!keep_alive) {
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  do_read();
+}
+
+}  // namespace salesdesk::app

@@ -1,0 +1,56 @@
+// One HTTP connection: reads requests with a 1 MiB body limit, answers the routes of
+// PROTOCOL.md section 2, and hands a /ws upgrade to a WebSocketSession once the caller's
+// session is known.
+#pragma once
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <optional>
+
+#include "app/services.hpp"
+
+namespace salesdesk::app {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+using Response = http::response<http::string_body>;
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services);
+  void run();
+
+ private:
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void route(http::request<http::string_body>&& request);
+  void upgrade(http::request<http::string_body>&& request);
+  void login(const http::request<http::string_body>& request);
+  void logout(const http::request<http::string_body>& request);
+  void start_session(const std::string& username, core::UserId id, bool good, unsigned version,
+                     bool keep);
+  void send(Response response);
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
+  // Runs a query on the engine and continues on this connection's strand.
+  void ask(Query query, std::function<void(Outcome)> then);
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  Services& services_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string address_;
+};
+
+// Helpers shared by the routes (and later by webhooks).
+Response json_response(unsigned version, bool keep_alive, http::status status,
+                       const std::string& body);
+Response error_response(unsigned version, bool keep_alive, http::status status,
+                        std::string_view code, std::string_view message);
+// The bearer token of a request: "Authorization: Bearer T", else the sd_session cookie.
+std::string request_token(const http::request<http::string_body>& request);
+// A browser's upgrade must come from the page's own origin.
+bool same_origin(const http::request<http::string_body>& request);
+
+}  // namespace salesdesk::app

@@ -1,0 +1,108 @@
+#include "app/hub.hpp"
+
+#include "app/protocol.hpp"
+
+namespace salesdesk::app {
+
+void Hub::join(const std::shared_ptr<Subscriber>& s, core::UserId user, std::string token_digest) {
+  std::lock_guard lock(mutex_);
+  entries_[s.get()] = Entry{s, user, std::move(token_digest), {}};
+  by_user_[user].insert(s.get());
+}
+
+void Hub::leave(Subscriber* s) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(s);
+  if (it == entries_.end()) return;
+  auto u = by_user_.find(it->second.user);
+  if (u != by_user_.end()) {
+    u->second.erase(s);
+    if (u->second.empty()) by_user_.erase(u);
+  }
+  entries_.erase(it);
+}
+
+void Hub::subscribe(Subscriber* s, const std::vector<std::string>& topics) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(s);
+  if (it != entries_.end()) it->second.topics.insert(topics.begin(), topics.end());
+}
+
+void Hub::unsubscribe(Subscriber* s, const std::vector<std::string>& topics) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(s);
+  if (it == entries_.end()) return;
+  for (const std::string& t : topics) it->second.topics.erase(t);
+}
+
+void Hub::route(const Push& push, Targets& out) const {
+  const auto wants = [&](const Entry& e) { return e.topics.contains(push.topic); };
+  if (push.to) {
+    auto u = by_user_.find(*push.to);
+    if (u == by_user_.end()) return;
+    for (Subscriber* s : u->second) {
+      const Entry& e = entries_.at(s);
+      if (wants(e)) {
+        if (auto p = e.subscriber.lock()) out.push_back(std::move(p));
+      }
+    }
+    return;
+  }
+  for (const auto& [ptr, e] : entries_) {
+    if (wants(e)) {
+      if (auto p = e.subscriber.lock()) out.push_back(std::move(p));
+    }
+  }
+}
+
+// Connections whose session just ended (logout, password reset, deactivation).
+void Hub::ending(const Committed& c, Targets& out) const {
+  const auto* ended = std::get_if<core::SessionEnded>(&c.event.base());
+  if (ended == nullptr) return;
+  auto u = by_user_.find(ended->user_id);
+  if (u == by_user_.end()) return;
+  for (Subscriber* s : u->second) {
+    const Entry& e = entries_.at(s);
+    if (e.token_digest != ended->token_digest.value) continue;
+    if (auto p = e.subscriber.lock()) out.push_back(std::move(p));
+  }
+}
+
+void Hub::publish(const core::State& state, const std::vector<Committed>& committed) {
+  for (const Committed& c : committed) {
+    Targets to_end;
+    {
+      std::lock_guard lock(mutex_);
+      ending(c, to_end);
+    }
+    for (auto& s : to_end) s->end("session ended");
+    for (const Push& push : pushes_for(state, c)) {
+      Targets targets;
+      {
+        std::lock_guard lock(mutex_);
+        route(push, targets);
+      }
+      if (targets.empty()) continue;
+      auto frame = std::make_shared<const std::string>(push.text);
+      for (auto& s : targets) s->send(frame);
+    }
+  }
+}
+
+void Hub::end_all(const std::string& reason) {
+  Targets all;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [ptr, e] : entries_) {
+      if (auto p = e.subscriber.lock()) all.push_back(std::move(p));
+    }
+  }
+  for (auto& s : all) s->end(reason);
+}
+
+std::size_t Hub::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+}  // namespace salesdesk::app

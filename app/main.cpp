@@ -1,0 +1,166 @@
+// salesdesk serve [--db PATH] [--listen HOST:PORT] [--demo] [--io-threads N] [--web DIR]
+// Opens the journal, rebuilds the state, starts the engine and the HTTP/WebSocket listener,
+// prints the ready line, and on SIGINT/SIGTERM stops accepting, finishes and acknowledges the
+// commands in flight, closes the journal and exits 0.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/auth.hpp"
+#include "app/demo.hpp"
+#include "app/engine.hpp"
+#include "app/hub.hpp"
+#include "app/listener.hpp"
+#include "app/services.hpp"
+
+#ifndef SALESDESK_WEB_DIR
+#define SALESDESK_WEB_DIR "app/web"
+#endif
+
+namespace {
+
+using namespace salesdesk;
+
+struct Options {
+  std::string db = "salesdesk.db";
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  bool demo = false;
+  unsigned io_threads = std::max(1u, std::thread::hardware_concurrency() - 1);
+  std::string web_root = SALESDESK_WEB_DIR;
+};
+
+[[noreturn]] void usage(const std::string& problem) {
+  std::cerr << "salesdesk: " << problem << "\n"
+            << "usage: salesdesk serve [--db PATH] [--listen HOST:PORT] [--demo]"
+               " [--io-threads N] [--web DIR]\n";
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) != "serve") usage("expected the command 'serve'");
+  Options o;
+  if (const char* web = std::getenv("SALESDESK_WEB_DIR")) o.web_root = web;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--db") {
+      o.db = value();
+    } else if (arg == "--listen") {
+      const std::string listen = value();
+      const auto colon = listen.rfind(':');
+      if (colon == std::string::npos) usage("--listen wants HOST:PORT");
+      o.host = listen.substr(0, colon);
+      try {
+        const int port = std::stoi(listen.substr(colon + 1));
+        if (port < 0 || port > 65535) usage("port out of range");
+        o.port = static_cast<unsigned short>(port);
+      } catch (const std::exception&) {
+        usage("--listen wants HOST:PORT");
+      }
+    } else if (arg == "--demo") {
+      o.demo = true;
+    } else if (arg == "--io-threads") {
+      o.io_threads = static_cast<unsigned>(std::max(1, std::atoi(value().c_str())));
+    } else if (arg == "--web") {
+      o.web_root = value();
+    } else {
+      usage("unknown option " + arg);
+    }
+  }
+  return o;
+}
+
+core::Time wall_clock() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void first_start(app::Engine& engine, bool demo) {
+  const char* given = std::getenv("SALESDESK_ADMIN_PASSWORD");
+  const std::string password = (given && *given) ? given : app::random_password();
+  if (!engine.bootstrap(core::Secret{app::hash_password(password)})) return;
+  if (!(given && *given)) {
+    std::cout << "salesdesk: created user admin with password " << password
+              << " (shown once; change it)" << std::endl;
+  }
+  if (demo) {
+    app::add_demo_data(engine);
+    std::cout << "salesdesk: demo users manager, lan, minh, olena, taras with password "
+              << app::demo_password << std::endl;
+  }
+}
+
+int serve(const Options& o) {
+  app::Metrics metrics;
+  auto journal = storage::Journal::open(o.db, storage::OpenMode::read_write);
+  app::Engine engine(std::move(journal), metrics, wall_clock);
+  first_start(engine, o.demo);
+
+  boost::asio::io_context ioc{static_cast<int>(o.io_threads)};
+  boost::asio::thread_pool slow{1};
+  app::Hub hub;
+  app::LoginThrottle throttle;
+  app::Services services{engine, hub, metrics, throttle, slow, o.web_root};
+  engine.set_publisher([&hub](const core::State& s, const std::vector<app::Committed>& c) {
+    hub.publish(s, c);
+  });
+  engine.start();
+
+  const auto address = boost::asio::ip::make_address(o.host);
+  auto listener = std::make_shared<app::Listener>(ioc, boost::asio::ip::tcp::endpoint{address, o.port}, services);
+  listener->run();
+  const auto bound = listener->local_endpoint();
+  std::cout << "salesdesk listening on http://" << o.host << ":" << bound.port() << std::endl;
+
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  boost::asio::steady_timer deadline(ioc);
+  std::thread stopper;
+  signals.async_wait([&](boost::system::error_code, int) {
+    listener->stop();
+    // Finishing the engine blocks: do it off the network threads, which deliver its answers.
+    stopper = std::thread([&] {
+      engine.stop();
+      hub.end_all("server shutting down");
+      boost::asio::post(ioc, [&] {
+        deadline.expires_after(std::chrono::milliseconds(500));
+        deadline.async_wait([&](boost::system::error_code) { ioc.stop(); });
+      });
+    });
+  });
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < o.io_threads; ++i) threads.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  if (stopper.joinable()) stopper.join();
+  slow.join();
+  std::cout << "salesdesk: stopped at seq " << engine.head() << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse(argc, argv);
+  try {
+    return serve(options);
+  } catch (const storage::JournalError& e) {
+    std::cerr << "salesdesk: " << e.what() << std::endl;
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "salesdesk: " << e.what() << std::endl;
+    return 1;
+  }
+}

@@ -1,0 +1,336 @@
+#include "app/protocol.hpp"
+
+#include <algorithm>
+
+#include "app/auth.hpp"
+#include "core/time.hpp"
+
+namespace salesdesk::app {
+namespace {
+
+using core::Result;
+
+// ---- argument parsing ----
+std::string type_error(std::string_view key, std::string_view want) {
+  return std::string(key) + " must be " + std::string(want);
+}
+
+core::Role role_arg(const Args& a, std::string_view key) {
+  auto role = core::parse_role(a.text(key));
+  if (!role) throw BadRequest(std::string(key) + " must be admin, manager or sale");
+  return *role;
+}
+
+// ---- renderings ----
+json::object team_json(const core::Team& t) {
+  return {{"id", t.id}, {"name", t.name}};
+}
+
+json::array ids_json(const std::vector<std::int64_t>& ids) {
+  json::array out;
+  for (auto id : ids) out.emplace_back(id);
+  return out;
+}
+
+const core::User& created_user(const core::State& s, const core::Events& events) {
+  return *s.users.find(std::get<core::UserCreated>(events.front().base()).user_id);
+}
+
+// ---- operations: session and users ----
+Prepared op_me(const json::object&, const Caller& caller) {
+  return QueryRequest{[caller](const core::State& s) -> Result<json::value> {
+    const core::User* u = s.users.find(caller.user_id);
+    if (u == nullptr) return core::reject(core::Code::unauthorized, "not logged in");
+    return json::value{{"user", user_json(*u)}, {"settings", settings_json(s.settings)}};
+  }};
+}
+
+Prepared op_presence_set(const json::object& args, const Caller& caller) {
+  auto presence = core::parse_presence(Args(args).text("status"));
+  if (!presence) throw BadRequest("status must be online, away or offline");
+  return CommandRequest{caller.user_id, core::SetPresence{*presence},
+                        [id = caller.user_id](const core::State& s, const core::Events&) {
+                          return json::value{{"presence", core::to_string(s.users.find(id)->presence)}};
+                        },
+                        {}};
+}
+
+Prepared op_users_create(const json::object& args, const Caller& caller) {
+  Args a(args);
+  const std::string password = a.text("password");
+  if (auto ok = core::check_password(password); !ok) throw BadRequest(ok.error().message);
+  core::CreateUser c{a.text("username"), a.text("name"), role_arg(a, "role"),
+                     core::Secret{hash_password(password)}, a.opt_ids("team_ids").value_or(std::vector<std::int64_t>{})};
+  return CommandRequest{caller.user_id, std::move(c),
+                        [](const core::State& s, const core::Events& events) {
+                          return json::value{{"user", user_json(created_user(s, events))}};
+                        },
+                        {}};
+}
+
+Prepared op_users_update(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::UpdateUser c;
+  c.user_id = a.integer("user_id");
+  c.display_name = a.opt_text("name");
+  if (args.contains("role")) c.role = role_arg(a, "role");
+  if (auto password = a.opt_text("password")) {
+    if (auto ok = core::check_password(*password); !ok) throw BadRequest(ok.error().message);
+    c.password_hash = core::Secret{hash_password(*password)};
+  }
+  c.active = a.opt_boolean("active");
+  c.team_ids = a.opt_ids("team_ids");
+  return CommandRequest{caller.user_id, std::move(c),
+                        [id = c.user_id](const core::State& s, const core::Events&) {
+                          return json::value{{"user", user_json(*s.users.find(id))}};
+                        },
+                        {}};
+}
+
+Prepared op_users_list(const json::object&, const Caller& caller) {
+  return QueryRequest{[caller](const core::State& s) -> Result<json::value> {
+    if (auto ok = core::authorize(s, caller.user_id, core::managers); !ok) return ok.error();
+    json::array items;
+    for (const core::User& u : s.users.by_id) items.push_back(user_json(u));
+    return json::value{{"items", std::move(items)}};
+  }};
+}
+
+Prepared op_teams_create(const json::object& args, const Caller& caller) {
+  return CommandRequest{caller.user_id, core::CreateTeam{Args(args).text("name")},
+                        [](const core::State& s, const core::Events& events) {
+                          const auto& e = std::get<core::TeamCreated>(events.front().base());
+                          return json::value{{"team", team_json(*s.teams.find(e.team_id))}};
+                        },
+                        {}};
+}
+
+Prepared op_teams_list(const json::object&, const Caller& caller) {
+  return QueryRequest{[caller](const core::State& s) -> Result<json::value> {
+    if (auto ok = core::authorize(s, caller.user_id, core::everyone); !ok) return ok.error();
+    json::array items;
+    for (const core::Team& t : s.teams.by_id) items.push_back(team_json(t));
+    return json::value{{"items", std::move(items)}};
+  }};
+}
+
+Prepared op_settings_get(const json::object&, const Caller& caller) {
+  return QueryRequest{[caller](const core::State& s) -> Result<json::value> {
+    if (auto ok = core::authorize(s, caller.user_id, core::everyone); !ok) return ok.error();
+    return json::value{{"settings", settings_json(s.settings)}};
+  }};
+}
+
+core::SettingValue setting_value(std::string_view key, const json::value& v) {
+  if (v.is_null()) return std::monostate{};
+  if (v.is_bool()) return v.get_bool();
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64()) throw BadRequest("setting " + std::string(key) + " is out of range");
+  if (v.is_double()) {
+    const double d = v.get_double();
+    if (d != static_cast<double>(static_cast<std::int64_t>(d))) {
+      throw BadRequest("setting " + std::string(key) + " must be an integer");
+    }
+    return static_cast<std::int64_t>(d);
+  }
+  if (v.is_string()) return std::string(v.get_string());
+  throw BadRequest("setting " + std::string(key) + " has a value of the wrong type");
+}
+
+Prepared op_settings_update(const json::object& args, const Caller& caller) {
+  core::UpdateSettings c;
+  for (const auto& [key, value] : Args(args).object("patch")) {
+    c.patch.push_back(core::SettingChange{std::string(key), setting_value(key, value)});
+  }
+  return CommandRequest{caller.user_id, std::move(c),
+                        [](const core::State& s, const core::Events&) {
+                          return json::value{{"settings", settings_json(s.settings)}};
+                        },
+                        {}};
+}
+
+Prepared op_statuses_list(const json::object&, const Caller& caller) {
+  return QueryRequest{[caller](const core::State& s) -> Result<json::value> {
+    if (auto ok = core::authorize(s, caller.user_id, core::everyone); !ok) return ok.error();
+    json::array items;
+    for (const core::Status* st : s.catalog.statuses_in_order()) {
+      items.push_back(json::object{{"code", st->code}, {"name", st->name}, {"floats", st->floats}});
+    }
+    return json::value{{"items", std::move(items)}};
+  }};
+}
+
+const std::vector<Op>& ops() {
+  static const std::vector<Op> table = {
+      {"me", false, &op_me},
+      {"presence.set", false, &op_presence_set},
+      {"users.create", true, &op_users_create},
+      {"users.update", true, &op_users_update},
+      {"users.list", false, &op_users_list},
+      {"teams.create", false, &op_teams_create},
+      {"teams.list", false, &op_teams_list},
+      {"settings.get", false, &op_settings_get},
+      {"settings.update", false, &op_settings_update},
+      {"statuses.list", false, &op_statuses_list},
+  };
+  return table;
+}
+
+std::string push_frame(std::string_view topic, std::string_view type, json::value data,
+                       core::Seq seq) {
+  return json::serialize(json::object{{"push", topic}, {"type", type}, {"data", std::move(data)},
+                                      {"seq", seq}});
+}
+
+}  // namespace
+
+// ---- Args ----
+const json::value* Args::find(std::string_view key) const {
+  auto it = o_.find(key);
+  if (it == o_.end() || it->value().is_null()) return nullptr;
+  return &it->value();
+}
+
+std::string Args::text(std::string_view key) const {
+  auto v = opt_text(key);
+  if (!v) throw BadRequest(std::string(key) + " is required");
+  return *v;
+}
+
+std::optional<std::string> Args::opt_text(std::string_view key) const {
+  const json::value* v = find(key);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_string()) throw BadRequest(type_error(key, "a string"));
+  return std::string(v->get_string());
+}
+
+std::int64_t Args::integer(std::string_view key) const {
+  auto v = opt_integer(key);
+  if (!v) throw BadRequest(std::string(key) + " is required");
+  return *v;
+}
+
+std::optional<std::int64_t> Args::opt_integer(std::string_view key) const {
+  const json::value* v = find(key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_double()) {
+    const double d = v->get_double();
+    if (d >= -9e15 && d <= 9e15 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
+      return static_cast<std::int64_t>(d);
+    }
+  }
+  throw BadRequest(type_error(key, "an integer"));
+}
+
+std::optional<bool> Args::opt_boolean(std::string_view key) const {
+  const json::value* v = find(key);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_bool()) throw BadRequest(type_error(key, "true or false"));
+  return v->get_bool();
+}
+
+std::optional<std::vector<std::int64_t>> Args::opt_ids(std::string_view key) const {
+  const json::value* v = find(key);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_array()) throw BadRequest(type_error(key, "an array of ids"));
+  std::vector<std::int64_t> out;
+  for (const json::value& x : v->get_array()) {
+    if (!x.is_int64() || x.get_int64() < 1) throw BadRequest(type_error(key, "an array of ids"));
+    if (std::find(out.begin(), out.end(), x.get_int64()) == out.end()) out.push_back(x.get_int64());
+  }
+  return out;
+}
+
+const json::object& Args::object(std::string_view key) const {
+  const json::value* v = find(key);
+  if (v == nullptr) throw BadRequest(std::string(key) + " is required");
+  if (!v->is_object()) throw BadRequest(type_error(key, "an object"));
+  return v->get_object();
+}
+
+// ---- public ----
+const Op* find_op(std::string_view name) {
+  for (const Op& op : ops()) {
+    if (op.name == name) return &op;
+  }
+  return nullptr;
+}
+
+std::vector<std::string_view> op_names() {
+  std::vector<std::string_view> out;
+  for (const Op& op : ops()) out.push_back(op.name);
+  out.push_back("subscribe");
+  out.push_back("unsubscribe");
+  return out;
+}
+
+json::object user_json(const core::User& u) {
+  return {{"id", u.id},
+          {"username", u.username},
+          {"name", u.display_name},
+          {"role", core::to_string(u.role)},
+          {"presence", core::to_string(u.presence)},
+          {"active", u.active},
+          {"team_ids", ids_json(u.team_ids)}};
+}
+
+json::value setting_json(const core::SettingValue& v) {
+  return std::visit(
+      [](const auto& x) -> json::value {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return nullptr;
+        } else {
+          return json::value(x);
+        }
+      },
+      v);
+}
+
+json::object settings_json(const core::Settings& s) {
+  json::object out;
+  for (const auto& [key, value] : s.all()) out[key] = setting_json(value);
+  return out;
+}
+
+json::object error_json(const core::Error& e) {
+  json::object out{{"code", core::to_string(e.code)}, {"message", e.message}};
+  if (e.retry_after_s) out["retry_after_s"] = *e.retry_after_s;
+  return out;
+}
+
+std::vector<Push> pushes_for(const core::State& s, const Committed& c) {
+  std::vector<Push> out;
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, core::PresenceChanged>) {
+          out.push_back({"me", e.user_id,
+                         push_frame("me", "presence",
+                                    json::object{{"user_id", e.user_id},
+                                                 {"presence", core::to_string(e.presence)}},
+                                    c.seq)});
+        } else if constexpr (std::is_same_v<T, core::UserUpdated>) {
+          out.push_back({"me", e.user_id,
+                         push_frame("me", "user", json::object{{"user", user_json(*s.users.find(e.user_id))}},
+                                    c.seq)});
+        } else if constexpr (std::is_same_v<T, core::SettingsChanged>) {
+          json::object changed;
+          for (const auto& change : e.changes) changed[change.key] = setting_json(change.value);
+          out.push_back({"me", std::nullopt,
+                         push_frame("me", "settings", json::object{{"settings", changed}}, c.seq)});
+        }
+      },
+      c.event.base());
+  return out;
+}
+
+core::Result<bool> check_topics(const std::vector<std::string>& topics) {
+  for (const std::string& t : topics) {
+    if (t != "me") return core::reject(core::Code::bad_request, "unknown topic " + t);
+  }
+  return true;
+}
+
+}  // namespace salesdesk::app

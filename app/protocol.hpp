@@ -1,0 +1,80 @@
+// The JSON codec of the WebSocket protocol (PROTOCOL.md sections 3 and 4): the table of
+// operations, each turning its args into a typed command or query for the engine, and the
+// renderings of state into results and pushes. Sessions never touch state; this file only
+// builds closures that the engine runs on its own thread.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "app/engine.hpp"
+#include "core/state.hpp"
+
+namespace salesdesk::app {
+
+namespace json = boost::json;
+
+// Thrown by argument parsing; becomes a bad_request reply.
+struct BadRequest : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Who is asking: the session's user and the digest of its token.
+struct Caller {
+  core::UserId user_id = 0;
+  std::string token_digest;
+};
+
+using Prepared = std::variant<CommandRequest, QueryRequest>;
+
+struct Op {
+  std::string_view name;
+  bool slow = false;  // parsing hashes a password: run it off the network threads
+  Prepared (*prepare)(const json::object& args, const Caller& caller);
+};
+
+const Op* find_op(std::string_view name);
+std::vector<std::string_view> op_names();
+
+// Renderings shared by results, pushes and HTTP answers.
+json::object user_json(const core::User& u);
+json::object settings_json(const core::Settings& s);
+json::value setting_json(const core::SettingValue& v);
+json::object error_json(const core::Error& e);
+
+// Reads args with clear errors: a missing field, a wrong type, an out-of-range number.
+class Args {
+ public:
+  explicit Args(const json::object& o) : o_(o) {}
+  std::string text(std::string_view key) const;
+  std::optional<std::string> opt_text(std::string_view key) const;
+  std::int64_t integer(std::string_view key) const;
+  std::optional<std::int64_t> opt_integer(std::string_view key) const;
+  std::optional<bool> opt_boolean(std::string_view key) const;
+  std::optional<std::vector<std::int64_t>> opt_ids(std::string_view key) const;
+  const json::object& object(std::string_view key) const;
+
+ private:
+  const json::value* find(std::string_view key) const;
+  const json::object& o_;
+};
+
+// One push, addressed to one user or to everyone subscribed to the topic.
+struct Push {
+  std::string topic;
+  std::optional<core::UserId> to;  // nullopt = every subscriber of the topic
+  std::string text;                // the whole frame, serialised once
+};
+
+// What subscribers should hear about a batch of committed events.
+std::vector<Push> pushes_for(const core::State& s, const Committed& c);
+
+// Topics a client may subscribe to; the error names the first unknown one.
+core::Result<bool> check_topics(const std::vector<std::string>& topics);
+
+}  // namespace salesdesk::app

@@ -1,0 +1,207 @@
+#include "app/websocket_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+
+namespace salesdesk::app {
+namespace {
+
+json::value null_id() { return nullptr; }
+
+}  // namespace
+
+WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, Services& services, Caller caller)
+    : ws_(std::move(stream)), services_(services), caller_(std::move(caller)) {}
+
+WebSocketSession::~WebSocketSession() {
+  if (!joined_) return;
+  services_.hub.leave(this);
+  services_.engine.connection_closed(caller_.user_id);
+  services_.metrics.connected_clients -= 1;
+}
+
+void WebSocketSession::run(http::request<http::string_body> request) {
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.read_message_max(ws_frame_bytes_max);
+  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    res.set(http::field::server, "salesdesk");
+  }));
+  ws_.async_accept(request, beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
+}
+
+void WebSocketSession::on_accept(beast::error_code ec) {
+  if (ec) return;
+  joined_ = true;
+  services_.metrics.connected_clients += 1;
+  services_.hub.join(shared_from_this(), caller_.user_id, caller_.token_digest);
+  services_.engine.connection_opened(caller_.user_id);
+  do_read();
+}
+
+void WebSocketSession::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+}
+
+void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
+  // Frames over the limit end here too: Beast has already closed with 1009 (too big).
+  if (ec) return;
+  if (!ws_.got_text()) {
+    buffer_.consume(buffer_.size());
+    reply_error(null_id(), core::reject(core::Code::bad_request, "frames must be text"));
+  } else {
+    const std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    handle(text);
+  }
+  if (!closing_) do_read();
+}
+
+void WebSocketSession::handle(const std::string& text) {
+  boost::system::error_code ec;
+  json::value frame = json::parse(text, ec);
+  if (ec || !frame.is_object()) {
+    return reply_error(null_id(), core::reject(core::Code::bad_request, "a frame must be a JSON object"));
+  }
+  json::object& o = frame.get_object();
+  json::value id = o.contains("id") ? o.at("id") : null_id();
+  if (!id.is_null() && !id.is_string() && !id.is_number()) {
+    return reply_error(null_id(), core::reject(core::Code::bad_request, "id must be a string or a number"));
+  }
+  const auto* op = o.if_contains("op");
+  if (op == nullptr || !op->is_string()) {
+    return reply_error(null_id(), core::reject(core::Code::bad_request, "op is required"));
+  }
+  static const json::object no_args;
+  const auto* args = o.if_contains("args");
+  if (args != nullptr && !args->is_object() && !args->is_null()) {
+    return reply_error(id, core::reject(core::Code::bad_request, "args must be an object"));
+  }
+  const json::object& a = (args != nullptr && args->is_object()) ? args->get_object() : no_args;
+  const auto* key = o.if_contains("key");
+  if (key != nullptr && !key->is_string() && !key->is_null()) {
+    return reply_error(id, core::reject(core::Code::bad_request, "key must be a string"));
+  }
+  const std::string_view name = op->get_string();
+  if (name == "subscribe" || name == "unsubscribe") return topics(id, name, a);
+  const Op* found = find_op(name);
+  if (found == nullptr) {
+    services_.metrics.count_command("unknown", false);
+    return reply_error(id, core::reject(core::Code::unknown_op, "unknown op " + std::string(name)));
+  }
+  dispatch(id, *found, a, key && key->is_string() ? std::string(key->get_string()) : std::string{});
+}
+
+void WebSocketSession::dispatch(const json::value& id, const Op& op, const json::object& args,
+                                std::string key) {
+  if (in_flight_ >= requests_in_flight_max) {
+    return reply_error(id, core::reject(core::Code::rate_limited, "too many requests in flight"));
+  }
+  ++in_flight_;
+  auto self = shared_from_this();
+  auto work = [self, id, &op, args = json::object(args), key = std::move(key)]() mutable {
+    const auto answer = [self, id, name = op.name](Outcome outcome) {
+      self->services_.metrics.count_command(name, outcome.ok);
+      boost::asio::post(self->ws_.get_executor(), [self, id, outcome = std::move(outcome)]() mutable {
+        --self->in_flight_;
+        self->reply(id, std::move(outcome));
+      });
+    };
+    Request request;
+    try {
+      Prepared prepared = op.prepare(args, self->caller_);
+      if (auto* c = std::get_if<CommandRequest>(&prepared)) c->key = std::move(key);
+      std::visit([&](auto& body) { request.body = std::move(body); }, prepared);
+    } catch (const BadRequest& e) {
+      return answer(failure(core::reject(core::Code::bad_request, e.what())));
+    }
+    request.done = answer;
+    if (!self->services_.engine.submit(std::move(request))) {
+      answer(failure(core::reject(core::Code::rate_limited, "the server is busy, retry")));
+    }
+  };
+  if (op.slow) {
+    boost::asio::post(services_.slow, std::move(work));
+  } else {
+    work();
+  }
+}
+
+void WebSocketSession::topics(const json::value& id, std::string_view op, const json::object& args) {
+  const auto* list = args.if_contains("topics");
+  std::vector<std::string> names;
+  if (list == nullptr || !list->is_array()) {
+    return reply_error(id, core::reject(core::Code::bad_request, "topics must be an array of strings"));
+  }
+  for (const json::value& t : list->get_array()) {
+    if (!t.is_string()) {
+      return reply_error(id, core::reject(core::Code::bad_request, "topics must be an array of strings"));
+    }
+    names.emplace_back(t.get_string());
+  }
+  if (auto ok = check_topics(names); !ok) return reply_error(id, ok.error());
+  if (op == "subscribe") {
+    services_.hub.subscribe(this, names);
+  } else {
+    services_.hub.unsubscribe(this, names);
+  }
+  json::array echoed;
+  for (auto& n : names) echoed.emplace_back(n);
+  reply(id, success(json::object{{"topics", echoed}}, services_.engine.head()));
+}
+
+void WebSocketSession::reply(const json::value& id, Outcome outcome) {
+  json::object frame{{"id", id}, {"ok", outcome.ok}};
+  if (outcome.ok) {
+    frame["result"] = std::move(outcome.result);
+    frame["seq"] = outcome.seq;
+  } else {
+    frame["error"] = error_json(outcome.error);
+  }
+  queue(std::make_shared<const std::string>(json::serialize(frame)));
+}
+
+void WebSocketSession::reply_error(const json::value& id, core::Error error) {
+  reply(id, failure(std::move(error)));
+}
+
+void WebSocketSession::send(std::shared_ptr<const std::string> frame) {
+  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    self->queue(std::move(frame));
+  });
+}
+
+void WebSocketSession::end(std::string reason) {
+  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] {
+    if (self->closing_) return;
+    self->closing_ = true;
+    self->ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, reason),
+                          [self](beast::error_code) {});
+  });
+}
+
+void WebSocketSession::queue(std::shared_ptr<const std::string> frame) {
+  if (closing_) return;
+  if (queue_.size() >= write_queue_depth_max) {
+    // The client cannot keep up: drop it rather than buffer without bound.
+    services_.metrics.dropped_slow_clients += 1;
+    closing_ = true;
+    beast::get_lowest_layer(ws_).close();
+    return;
+  }
+  queue_.push_back(std::move(frame));
+  if (queue_.size() > 1) return;
+  ws_.text(true);
+  ws_.async_write(boost::asio::buffer(*queue_.front()),
+                  beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+}
+
+void WebSocketSession::on_write(beast::error_code ec, std::size_t) {
+  if (ec) return;
+  queue_.pop_front();
+  if (queue_.empty() || closing_) return;
+  ws_.async_write(boost::asio::buffer(*queue_.front()),
+                  beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+}
+
+}  // namespace salesdesk::app

@@ -1,0 +1,56 @@
+// One WebSocket connection (the CppCon 2018 chat server's shape): it keeps itself alive with
+// shared_from_this, joins the hub on accept and leaves in its destructor, reads one frame at a
+// time, and writes from a bounded queue with one write in flight. A client that cannot keep up
+// is disconnected rather than allowed to grow memory.
+#pragma once
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json/value.hpp>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "app/hub.hpp"
+#include "app/protocol.hpp"
+#include "app/services.hpp"
+
+namespace salesdesk::app {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+
+class WebSocketSession : public Subscriber, public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(beast::tcp_stream&& stream, Services& services, Caller caller);
+  ~WebSocketSession() override;
+
+  void run(http::request<http::string_body> request);
+  void send(std::shared_ptr<const std::string> frame) override;
+  void end(std::string reason) override;
+
+ private:
+  void on_accept(beast::error_code ec);
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void handle(const std::string& text);
+  void dispatch(const json::value& id, const Op& op, const json::object& args, std::string key);
+  void topics(const json::value& id, std::string_view op, const json::object& args);
+  void reply(const json::value& id, Outcome outcome);
+  void reply_error(const json::value& id, core::Error error);
+  void queue(std::shared_ptr<const std::string> frame);
+  void on_write(beast::error_code ec, std::size_t bytes);
+
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  Services& services_;
+  Caller caller_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  std::size_t in_flight_ = 0;
+  bool joined_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace salesdesk::app

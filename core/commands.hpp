@@ -1,0 +1,24 @@
+// Every command the engine accepts, and the single entry point that decides one.
+#pragma once
+
+#include <variant>
+
+#include "core/events.hpp"
+#include "core/state.hpp"
+
+namespace salesdesk::core {
+
+// Issued once by the engine on an empty journal: the first admin and the seeded catalog.
+struct Bootstrap {
+  Secret admin_password_hash;
+};
+
+using Command = std::variant<Bootstrap, CreateUser, UpdateUser, StartSession, EndSession,
+                             SetPresence, ExpirePresence, ResumePresence, CreateTeam,
+                             UpdateSettings>;
+
+// Pure: reads the state, checks the rules, returns events or a named rejection. The actor is
+// a user id, or system_actor for commands the engine issues itself.
+Result<Events> decide(const State& s, UserId actor, const Command& c, Time now);
+
+}  // namespace salesdesk::core

@@ -1,0 +1,104 @@
+#include "core/event_codec.hpp"
+
+#include <cereal/archives/json.hpp>
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/variant.hpp>
+#include <cereal/types/vector.hpp>
+#include <sstream>
+#include <streambuf>
+
+namespace salesdesk::core {
+
+// Secrets are stored as plain strings in the binary payload and redacted in any JSON rendering.
+template <class Archive>
+std::string save_minimal(const Archive&, const Secret& s) {
+  if constexpr (std::is_same_v<Archive, cereal::JSONOutputArchive>) {
+    return "[redacted]";
+  } else {
+    return s.value;
+  }
+}
+
+template <class Archive>
+void load_minimal(const Archive&, Secret& s, const std::string& value) {
+  s.value = value;
+}
+
+namespace {
+
+// Reads a payload in place, without copying it into a stringstream.
+struct MemoryBuffer : std::streambuf {
+  MemoryBuffer(const char* data, std::size_t size) {
+    char* p = const_cast<char*>(data);
+    setg(p, p, p + size);
+  }
+};
+
+constexpr std::size_t event_count = std::variant_size_v<EventVariant>;
+using Decoder = Event (*)(std::istream&);
+
+template <std::size_t I>
+Event decode_as(std::istream& in) {
+  std::variant_alternative_t<I, EventVariant> e;
+  cereal::PortableBinaryInputArchive ar(in);
+  ar(e);
+  return Event{std::move(e)};
+}
+
+template <std::size_t... I>
+constexpr std::array<Decoder, event_count> make_decoders(std::index_sequence<I...>) {
+  return {{&decode_as<I>...}};
+}
+
+constexpr auto decoders = make_decoders(std::make_index_sequence<event_count>{});
+
+template <std::size_t... I>
+constexpr std::array<std::uint16_t, event_count> make_types(std::index_sequence<I...>) {
+  return {{std::variant_alternative_t<I, EventVariant>::type_id...}};
+}
+
+constexpr auto types = make_types(std::make_index_sequence<event_count>{});
+
+}  // namespace
+
+std::string encode_payload(const Event& e) {
+  std::ostringstream out;
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    std::visit([&](const auto& x) { ar(x); }, e.base());
+  }
+  return std::move(out).str();
+}
+
+Event decode_payload(std::uint16_t type, std::string_view payload) {
+  for (std::size_t i = 0; i < event_count; ++i) {
+    if (types[i] != type) continue;
+    MemoryBuffer buffer(payload.data(), payload.size());
+    std::istream in(&buffer);
+    try {
+      return decoders[i](in);
+    } catch (const cereal::Exception& e) {
+      throw DecodeError("event type " + std::to_string(type) + ": " + e.what());
+    }
+  }
+  throw DecodeError("unknown event type " + std::to_string(type));
+}
+
+std::string payload_json(const Event& e) {
+  std::ostringstream out;
+  {
+    cereal::JSONOutputArchive ar(out, cereal::JSONOutputArchive::Options::NoIndent());
+    std::visit([&](const auto& x) { ar(cereal::make_nvp("e", x)); }, e.base());
+  }
+  // cereal writes {"e":{...}}; the tools want the inner object alone.
+  std::string text = std::move(out).str();
+  const std::string prefix = "{\"e\":";
+  if (text.rfind(prefix, 0) == 0 && text.size() > prefix.size() + 1) {
+    text = text.substr(prefix.size(), text.size() - prefix.size() - 1);
+  }
+  return text;
+}
+
+}  // namespace salesdesk::core

@@ -1,0 +1,37 @@
+// The journal's storage contract: every event type, its stable numeric id and its name.
+// An event type, once shipped, is never changed incompatibly; a retired id is never reused.
+// Type ids by aggregate: user 1-19, team 20-29, settings 30-39, catalog 40-59.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/catalog.hpp"
+#include "core/settings.hpp"
+#include "core/team.hpp"
+#include "core/user.hpp"
+
+namespace salesdesk::core {
+
+using EventVariant = std::variant<UserCreated, UserUpdated, PasswordChanged, SessionStarted,
+                                  SessionEnded, PresenceChanged, TeamCreated, SettingsChanged,
+                                  StatusUpserted>;
+
+// A class rather than an alias, so aggregate headers can name it before it is complete.
+struct Event : EventVariant {
+  using EventVariant::EventVariant;
+  const EventVariant& base() const { return *this; }
+  EventVariant& base() { return *this; }
+};
+
+std::uint16_t event_type(const Event& e);
+std::string_view event_name(const Event& e);
+std::string event_stream(const Event& e);
+std::optional<std::uint16_t> event_type_by_name(std::string_view name);
+std::optional<std::string_view> event_name_by_type(std::uint16_t type);
+
+}  // namespace salesdesk::core

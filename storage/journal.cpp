@@ -1,0 +1,344 @@
+#include "storage/journal.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <cassert>
+#include <charconv>
+
+#include "core/event_codec.hpp"
+#include "storage/sqlite.hpp"
+
+namespace salesdesk::storage {
+namespace {
+
+// schema/journal.sql, embedded at build time.
+constexpr const char* journal_sql =
+#include "journal_sql.inc"
+    ;
+
+constexpr std::size_t hash_bytes = 32;
+constexpr core::Seq tail_check_rows = 1024;
+
+struct Migration {
+  int number = 0;
+  std::string sql;
+};
+
+std::vector<Migration> parse_migrations(std::string_view text) {
+  std::vector<Migration> out;
+  constexpr std::string_view marker = "-- migration ";
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (line.rfind(marker, 0) == 0) {
+      Migration m;
+      std::from_chars(line.data() + marker.size(), line.data() + line.size(), m.number);
+      out.push_back(std::move(m));
+    } else if (!out.empty()) {
+      out.back().sql.append(line).push_back('\n');
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
+void put_be(std::string& out, std::uint64_t value, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((value >> (i * 8)) & 0xff));
+}
+
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) {
+    if (ctx_ == nullptr) throw JournalError("journal: cannot create a SHA-256 context");
+  }
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  std::string digest(std::initializer_list<std::string_view> parts) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+    unsigned int size = 0;
+    bool ok = EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1;
+    for (std::string_view part : parts) {
+      ok = ok && EVP_DigestUpdate(ctx_, part.data(), part.size()) == 1;
+    }
+    ok = ok && EVP_DigestFinal_ex(ctx_, out.data(), &size) == 1;
+    if (!ok || size != hash_bytes) throw JournalError("journal: SHA-256 failed");
+    return std::string(reinterpret_cast<const char*>(out.data()), size);
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+Sha256& thread_hasher() {
+  thread_local Sha256 hasher;
+  return hasher;
+}
+
+Row row_from(const sqlite::Statement& s) {
+  return Row{s.column_int(0), s.column_int(1), s.column_int(2),
+             static_cast<std::uint16_t>(s.column_int(3)), s.column_text(4), s.column_blob(5),
+             s.column_blob(6)};
+}
+
+constexpr const char* select_rows =
+    "SELECT seq, at, actor, type, stream, payload, hash FROM events ";
+
+}  // namespace
+
+std::string chain_hash(const std::string& previous, core::Seq seq, core::Time at,
+                       core::UserId actor, std::uint16_t type, const std::string& stream,
+                       const std::string& payload) {
+  std::string fields;
+  fields.reserve(8 * 3 + 2 + 8);
+  put_be(fields, static_cast<std::uint64_t>(seq), 8);
+  put_be(fields, static_cast<std::uint64_t>(at), 8);
+  put_be(fields, static_cast<std::uint64_t>(actor), 8);
+  put_be(fields, type, 2);
+  put_be(fields, stream.size(), 4);
+  std::string payload_size;
+  put_be(payload_size, payload.size(), 4);
+  return thread_hasher().digest({previous, fields, stream, payload_size, payload});
+}
+
+struct Journal::Impl {
+  sqlite::Connection db;
+  bool read_only;
+  core::Seq head = 0;
+  std::string last_hash = std::string(hash_bytes, '\0');
+  sqlite::Statement insert_event;
+  sqlite::Statement insert_key;
+  sqlite::Statement select_key;
+  sqlite::Statement select_range;
+  sqlite::Statement select_stream;
+
+  Impl(const std::string& path, bool ro)
+      : db(path, ro),
+        read_only(ro),
+        insert_event(prepare_schema(db, ro),
+                     "INSERT INTO events(seq, at, actor, type, stream, payload, hash) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)"),
+        insert_key(db, "INSERT INTO command_keys(actor, key, seq, result) VALUES (?, ?, ?, ?)"),
+        select_key(db, "SELECT result FROM command_keys WHERE actor = ? AND key = ?"),
+        select_range(db, std::string(select_rows) + "WHERE seq >= ? AND seq <= ? ORDER BY seq"),
+        select_stream(db, std::string(select_rows) + "WHERE stream = ? ORDER BY seq") {}
+
+  // Runs before any statement is prepared: pragmas and migrations.
+  static sqlite::Connection& prepare_schema(sqlite::Connection& db, bool ro) {
+    if (ro) {
+      db.exec("PRAGMA query_only = ON");
+      return db;
+    }
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = FULL");
+    migrate(db);
+    return db;
+  }
+
+  static int user_version(sqlite::Connection& db) {
+    sqlite::Statement s(db, "PRAGMA user_version");
+    return s.step() ? static_cast<int>(s.column_int(0)) : 0;
+  }
+
+  static void migrate(sqlite::Connection& db) {
+    const int current = user_version(db);
+    for (const Migration& m : parse_migrations(journal_sql)) {
+      if (m.number <= current) continue;
+      sqlite::Transaction tx(db);
+      db.exec(m.sql);
+      db.exec("PRAGMA user_version = " + std::to_string(m.number));
+      tx.commit();
+    }
+  }
+
+  void load_head() {
+    sqlite::Statement s(db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
+    if (s.step()) {
+      head = s.column_int(0);
+      last_hash = s.column_blob(1);
+    }
+  }
+
+  // Recomputes the last rows' hashes: a torn or edited tail stops the server at start.
+  void check_tail() {
+    if (head == 0) return;
+    const core::Seq from = std::max<core::Seq>(1, head - tail_check_rows);
+    sqlite::Statement s(db, std::string(select_rows) + "WHERE seq >= ? ORDER BY seq");
+    s.bind(1, from - 1);
+    std::optional<Row> previous;
+    while (s.step()) {
+      Row row = row_from(s);
+      if (row.seq == from - 1) {
+        previous = std::move(row);
+        continue;
+      }
+      const std::string prev_hash = previous ? previous->hash : std::string(hash_bytes, '\0');
+      const core::Seq expected = previous ? previous->seq + 1 : 1;
+      if (row.seq != expected ||
+          row.hash != chain_hash(prev_hash, row.seq, row.at, row.actor, row.type, row.stream,
+                                 row.payload)) {
+        throw JournalError("journal: hash chain broken at seq " + std::to_string(row.seq));
+      }
+      previous = std::move(row);
+    }
+  }
+};
+
+Journal::Journal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Journal::~Journal() = default;
+
+std::unique_ptr<Journal> Journal::open(const std::string& path, OpenMode mode) {
+  auto impl = std::make_unique<Impl>(path, mode == OpenMode::read_only);
+  impl->load_head();
+  impl->check_tail();
+  return std::unique_ptr<Journal>(new Journal(std::move(impl)));
+}
+
+core::Seq Journal::head() const { return impl_->head; }
+
+core::Seq Journal::append(const std::vector<Pending>& events, const std::vector<KeyRecord>& keys) {
+  Impl& j = *impl_;
+  if (j.read_only) throw JournalError("journal: opened read-only");
+  if (events.empty() && keys.empty()) return j.head;
+  sqlite::Transaction tx(j.db);
+  core::Seq seq = j.head;
+  std::string hash = j.last_hash;
+  for (const Pending& p : events) {
+    ++seq;
+    const std::uint16_t type = core::event_type(p.event);
+    const std::string stream = core::event_stream(p.event);
+    const std::string payload = core::encode_payload(p.event);
+    hash = chain_hash(hash, seq, p.at, p.actor, type, stream, payload);
+    sqlite::Use use(j.insert_event);
+    j.insert_event.bind(1, seq);
+    j.insert_event.bind(2, p.at);
+    j.insert_event.bind(3, p.actor);
+    j.insert_event.bind(4, std::int64_t{type});
+    j.insert_event.bind(5, stream);
+    j.insert_event.bind_blob(6, payload);
+    j.insert_event.bind_blob(7, hash);
+    j.insert_event.step();
+  }
+  for (const KeyRecord& k : keys) {
+    sqlite::Use use(j.insert_key);
+    j.insert_key.bind(1, k.actor);
+    j.insert_key.bind(2, k.key);
+    j.insert_key.bind(3, seq);
+    j.insert_key.bind(4, k.result);
+    j.insert_key.step();
+  }
+  tx.commit();
+  j.head = seq;
+  j.last_hash = std::move(hash);
+  return seq;
+}
+
+void Journal::read(core::Seq from, core::Seq to, const std::function<void(const Row&)>& visit) const {
+  sqlite::Statement& s = impl_->select_range;
+  sqlite::Use use(s);
+  s.bind(1, from);
+  s.bind(2, to == 0 ? INT64_MAX : to);
+  while (s.step()) visit(row_from(s));
+}
+
+void Journal::read_stream(const std::string& stream,
+                          const std::function<void(const Row&)>& visit) const {
+  sqlite::Statement& s = impl_->select_stream;
+  sqlite::Use use(s);
+  s.bind(1, stream);
+  while (s.step()) visit(row_from(s));
+}
+
+core::Seq Journal::seq_at(core::Time at) const {
+  sqlite::Statement s(impl_->db, "SELECT max(seq) FROM events WHERE at <= ?");
+  s.bind(1, at);
+  return s.step() ? s.column_int(0) : 0;
+}
+
+std::optional<std::string> Journal::find_key(core::UserId actor, const std::string& key) const {
+  sqlite::Statement& s = impl_->select_key;
+  sqlite::Use use(s);
+  s.bind(1, actor);
+  s.bind(2, key);
+  if (!s.step()) return std::nullopt;
+  return s.column_text(0);
+}
+
+VerifyReport Journal::verify() const {
+  VerifyReport report;
+  std::string previous(hash_bytes, '\0');
+  core::Seq expected = 1;
+  read(1, 0, [&](const Row& row) {
+    if (!report.ok) return;
+    if (row.seq != expected) {
+      report = {false, report.events, expected, "missing seq " + std::to_string(expected)};
+      return;
+    }
+    if (row.hash != chain_hash(previous, row.seq, row.at, row.actor, row.type, row.stream,
+                               row.payload)) {
+      report = {false, report.events, row.seq, "hash mismatch"};
+      return;
+    }
+    try {
+      (void)core::decode_payload(row.type, row.payload);
+    } catch (const core::DecodeError& e) {
+      report = {false, report.events, row.seq, e.what()};
+      return;
+    }
+    previous = row.hash;
+    ++expected;
+    ++report.events;
+  });
+  return report;
+}
+
+void Journal::save_snapshot(const core::State& state) {
+  Impl& j = *impl_;
+  if (j.read_only) throw JournalError("journal: opened read-only");
+  const std::string bytes = core::encode_state(state);
+  sqlite::Statement s(j.db, "INSERT OR REPLACE INTO snapshots(seq, state_hash, state) VALUES (?, ?, ?)");
+  s.bind(1, state.seq);
+  s.bind_blob(2, thread_hasher().digest({bytes}));
+  s.bind_blob(3, bytes);
+  s.step();
+}
+
+std::optional<Snapshot> Journal::load_snapshot(core::Seq max_seq) const {
+  sqlite::Statement s(impl_->db,
+                      "SELECT seq, state_hash, state FROM snapshots WHERE seq <= ? "
+                      "ORDER BY seq DESC LIMIT 1");
+  s.bind(1, max_seq);
+  if (!s.step()) return std::nullopt;
+  const std::string bytes = s.column_blob(2);
+  if (thread_hasher().digest({bytes}) != s.column_blob(1)) {
+    throw JournalError("journal: snapshot at seq " + std::to_string(s.column_int(0)) +
+                       " does not match its hash");
+  }
+  Snapshot snap{s.column_int(0), core::decode_state(bytes)};
+  if (snap.state.seq != snap.seq) throw JournalError("journal: snapshot seq mismatch");
+  return snap;
+}
+
+core::Seq Journal::latest_snapshot_seq() const {
+  sqlite::Statement s(impl_->db, "SELECT coalesce(max(seq), 0) FROM snapshots");
+  return s.step() ? s.column_int(0) : 0;
+}
+
+core::State replay(const Journal& journal, core::Seq until, bool use_snapshot) {
+  const core::Seq last = until == 0 ? journal.head() : std::min(until, journal.head());
+  core::State state;
+  if (use_snapshot) {
+    if (auto snap = journal.load_snapshot(last)) state = std::move(snap->state);
+  }
+  journal.read(state.seq + 1, last, [&](const Row& row) {
+    core::evolve(state, core::decode_payload(row.type, row.payload), row.at);
+    state.seq = row.seq;
+  });
+  return state;
+}
+
+}  // namespace salesdesk::storage

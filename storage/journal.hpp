@@ -1,0 +1,110 @@
+// The append-only journal on SQLite (DESIGN.md "Events"): WAL, synchronous=FULL, a SHA-256
+// hash chain over every row, the idempotency keys of applied commands, optional snapshots.
+// <sqlite3.h> stays out of this header; the interface is narrow enough to put another log
+// (PostgreSQL, Kafka) behind it one day.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/events.hpp"
+#include "core/state.hpp"
+
+namespace salesdesk::storage {
+
+// A broken environment: the journal cannot be opened, read or written.
+struct JournalError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// One journal row as stored.
+struct Row {
+  core::Seq seq = 0;
+  core::Time at = 0;
+  core::UserId actor = 0;
+  std::uint16_t type = 0;
+  std::string stream;
+  std::string payload;
+  std::string hash;  // 32 raw bytes
+};
+
+// An event to append; seq and hash are assigned by the journal.
+struct Pending {
+  core::Time at = 0;
+  core::UserId actor = 0;
+  core::Event event;
+};
+
+// The first result of a command sent with an idempotency key.
+struct KeyRecord {
+  core::UserId actor = 0;
+  std::string key;
+  std::string result;
+};
+
+struct VerifyReport {
+  bool ok = true;
+  core::Seq events = 0;
+  core::Seq first_bad_seq = 0;
+  std::string problem;
+};
+
+struct Snapshot {
+  core::Seq seq = 0;
+  core::State state;
+};
+
+enum class OpenMode { read_write, read_only };
+
+// The chain hash of one row given the previous row's hash.
+std::string chain_hash(const std::string& previous, core::Seq seq, core::Time at,
+                       core::UserId actor, std::uint16_t type, const std::string& stream,
+                       const std::string& payload);
+
+class Journal {
+ public:
+  // Opens (creating and migrating when read_write), then checks the tail of the chain.
+  static std::unique_ptr<Journal> open(const std::string& path, OpenMode mode);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  core::Seq head() const;
+
+  // Appends a whole batch and its keys in one transaction; returns the new head. On failure
+  // nothing is written, the journal's own view is unchanged, and JournalError is thrown.
+  core::Seq append(const std::vector<Pending>& events, const std::vector<KeyRecord>& keys);
+
+  // Rows from..to inclusive (to = 0: to the head), in order.
+  void read(core::Seq from, core::Seq to, const std::function<void(const Row&)>& visit) const;
+  // Rows of one stream, in order.
+  void read_stream(const std::string& stream, const std::function<void(const Row&)>& visit) const;
+  // The last seq whose time is <= at (0 if none).
+  core::Seq seq_at(core::Time at) const;
+
+  std::optional<std::string> find_key(core::UserId actor, const std::string& key) const;
+
+  // Walks the whole chain: contiguous seqs, every hash recomputed.
+  VerifyReport verify() const;
+
+  void save_snapshot(const core::State& state);
+  // The newest snapshot at or below `max_seq`; its state hash is checked.
+  std::optional<Snapshot> load_snapshot(core::Seq max_seq) const;
+  core::Seq latest_snapshot_seq() const;
+
+ private:
+  struct Impl;
+  explicit Journal(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Folds rows into a state with the same evolve() the server uses (recovery and tools share it).
+// Starts from the newest snapshot at or below `until` when use_snapshot is set.
+core::State replay(const Journal& journal, core::Seq until, bool use_snapshot);
+
+}  // namespace salesdesk::storage
