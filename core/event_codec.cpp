@@ -92,13 +92,13 @@ std::string payload_json(const Event& e) {
     cereal::JSONOutputArchive ar(out, cereal::JSONOutputArchive::Options::NoIndent());
     std::visit([&](const auto& x) { ar(cereal::make_nvp("e", x)); }, e.base());
   }
-  // cereal writes {"e":{...}}; the tools want the inner object alone.
+  // cereal writes {"e": {...}} over several lines; the tools want the inner object on one line.
+  // A JSON string never holds a raw newline, so dropping them all is safe.
   std::string text = std::move(out).str();
-  const std::string prefix = "{\"e\":";
-  if (text.rfind(prefix, 0) == 0 && text.size() > prefix.size() + 1) {
-    text = text.substr(prefix.size(), text.size() - prefix.size() - 1);
-  }
-  return text;
+  std::erase(text, '\n');
+  const auto open = text.find('{', 1);
+  const auto close = text.rfind('}');
+  return text.substr(open, close - open);
 }
 
 }  // namespace salesdesk::core

@@ -114,7 +114,7 @@ struct Journal::Impl {
   sqlite::Statement insert_key;
   sqlite::Statement select_key;
   sqlite::Statement select_range;
-  sqlite::Statement select_stream;
+  sqlite::Statement select_trail;
 
   Impl(const std::string& path, bool ro)
       : db(path, ro),
@@ -125,7 +125,7 @@ struct Journal::Impl {
         insert_key(db, "INSERT INTO command_keys(actor, key, seq, result) VALUES (?, ?, ?, ?)"),
         select_key(db, "SELECT result FROM command_keys WHERE actor = ? AND key = ?"),
         select_range(db, std::string(select_rows) + "WHERE seq >= ? AND seq <= ? ORDER BY seq"),
-        select_stream(db, std::string(select_rows) + "WHERE stream = ? ORDER BY seq") {}
+        select_trail(db, std::string(select_rows) + "WHERE stream = ? OR actor = ? ORDER BY seq") {}
 
   // Runs before any statement is prepared: pragmas and migrations.
   static sqlite::Connection& prepare_schema(sqlite::Connection& db, bool ro) {
@@ -194,7 +194,7 @@ Journal::~Journal() = default;
 std::unique_ptr<Journal> Journal::open(const std::string& path, OpenMode mode) {
   auto impl = std::make_unique<Impl>(path, mode == OpenMode::read_only);
   impl->load_head();
-  impl->check_tail();
+  if (mode == OpenMode::read_write) impl->check_tail();
   return std::unique_ptr<Journal>(new Journal(std::move(impl)));
 }
 
@@ -245,12 +245,32 @@ void Journal::read(core::Seq from, core::Seq to, const std::function<void(const 
   while (s.step()) visit(row_from(s));
 }
 
-void Journal::read_stream(const std::string& stream,
-                          const std::function<void(const Row&)>& visit) const {
-  sqlite::Statement& s = impl_->select_stream;
+void Journal::read_trail(const std::string& stream, std::optional<core::UserId> actor,
+                         const std::function<void(const Row&)>& visit) const {
+  sqlite::Statement& s = impl_->select_trail;
   sqlite::Use use(s);
   s.bind(1, stream);
+  s.bind(2, actor.value_or(-1));
   while (s.step()) visit(row_from(s));
+}
+
+JournalStats Journal::stats() const {
+  JournalStats out;
+  sqlite::Statement range(impl_->db, "SELECT count(*), coalesce(min(at), 0), coalesce(max(at), 0) FROM events");
+  if (range.step()) {
+    out.events = range.column_int(0);
+    out.first_at = range.column_int(1);
+    out.last_at = range.column_int(2);
+  }
+  sqlite::Statement types(impl_->db, "SELECT type, count(*) FROM events GROUP BY type ORDER BY type");
+  while (types.step()) {
+    out.by_type.emplace_back(static_cast<std::uint16_t>(types.column_int(0)), types.column_int(1));
+  }
+  sqlite::Statement keys(impl_->db, "SELECT count(*) FROM command_keys");
+  if (keys.step()) out.command_keys = keys.column_int(0);
+  sqlite::Statement snaps(impl_->db, "SELECT count(*) FROM snapshots");
+  if (snaps.step()) out.snapshots = snaps.column_int(0);
+  return out;
 }
 
 core::Seq Journal::seq_at(core::Time at) const {
@@ -326,6 +346,17 @@ std::optional<Snapshot> Journal::load_snapshot(core::Seq max_seq) const {
 core::Seq Journal::latest_snapshot_seq() const {
   sqlite::Statement s(impl_->db, "SELECT coalesce(max(seq), 0) FROM snapshots");
   return s.step() ? s.column_int(0) : 0;
+}
+
+std::string state_digest(const core::State& state) {
+  static constexpr char digits[] = "0123456789abcdef";
+  const std::string raw = thread_hasher().digest({core::encode_state(state)});
+  std::string out;
+  for (unsigned char c : raw) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 0xf]);
+  }
+  return out;
 }
 
 core::State replay(const Journal& journal, core::Seq until, bool use_snapshot) {

@@ -54,6 +54,15 @@ struct VerifyReport {
   std::string problem;
 };
 
+struct JournalStats {
+  core::Seq events = 0;
+  core::Time first_at = 0;
+  core::Time last_at = 0;
+  std::vector<std::pair<std::uint16_t, std::int64_t>> by_type;
+  std::int64_t command_keys = 0;
+  std::int64_t snapshots = 0;
+};
+
 struct Snapshot {
   core::Seq seq = 0;
   core::State state;
@@ -68,7 +77,8 @@ std::string chain_hash(const std::string& previous, core::Seq seq, core::Time at
 
 class Journal {
  public:
-  // Opens (creating and migrating when read_write), then checks the tail of the chain.
+  // Opens. read_write creates and migrates the file and checks the tail of the chain (a torn or
+  // edited tail refuses to start); read_only works beside a running server and checks nothing.
   static std::unique_ptr<Journal> open(const std::string& path, OpenMode mode);
   ~Journal();
   Journal(const Journal&) = delete;
@@ -82,12 +92,15 @@ class Journal {
 
   // Rows from..to inclusive (to = 0: to the head), in order.
   void read(core::Seq from, core::Seq to, const std::function<void(const Row&)>& visit) const;
-  // Rows of one stream, in order.
-  void read_stream(const std::string& stream, const std::function<void(const Row&)>& visit) const;
+  // Rows of one stream, in order; with an actor, also every row that actor wrote.
+  void read_trail(const std::string& stream, std::optional<core::UserId> actor,
+                  const std::function<void(const Row&)>& visit) const;
   // The last seq whose time is <= at (0 if none).
   core::Seq seq_at(core::Time at) const;
 
   std::optional<std::string> find_key(core::UserId actor, const std::string& key) const;
+
+  JournalStats stats() const;
 
   // Walks the whole chain: contiguous seqs, every hash recomputed.
   VerifyReport verify() const;
@@ -102,6 +115,9 @@ class Journal {
   explicit Journal(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Hex SHA-256 of the state's bytes: equal states have equal digests.
+std::string state_digest(const core::State& state);
 
 // Folds rows into a state with the same evolve() the server uses (recovery and tools share it).
 // Starts from the newest snapshot at or below `until` when use_snapshot is set.
