@@ -1,0 +1,218 @@
+#include "app/engine.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+using namespace salesdesk;
+using app::CommandRequest;
+using app::Engine;
+using app::Outcome;
+using app::QueryRequest;
+using app::Request;
+
+namespace {
+
+struct TempDir {
+  std::filesystem::path dir;
+  TempDir() {
+    char pattern[] = "/tmp/salesdesk-engine-test-XXXXXX";
+    dir = mkdtemp(pattern);
+  }
+  ~TempDir() { std::filesystem::remove_all(dir); }
+  std::string db() const { return (dir / "j.db").string(); }
+};
+
+// A clock the test moves by hand.
+struct FakeClock {
+  std::atomic<core::Time> now{1'795'000'000'000};
+  app::Clock fn() {
+    return [this] { return now.load(); };
+  }
+};
+
+struct Harness {
+  TempDir tmp;
+  FakeClock clock;
+  app::Metrics metrics;
+  std::unique_ptr<Engine> engine;
+
+  Harness() { open(); }
+  void open() {
+    engine = std::make_unique<Engine>(storage::Journal::open(tmp.db(), storage::OpenMode::read_write),
+                                      metrics, clock.fn());
+    engine->bootstrap(core::Secret{"admin-hash"});
+  }
+  void restart() {
+    engine.reset();
+    open();
+    engine->start();
+  }
+
+  std::future<Outcome> command(core::UserId actor, core::Command c, std::string key = {}) {
+    auto promise = std::make_shared<std::promise<Outcome>>();
+    auto future = promise->get_future();
+    CommandRequest req{actor, std::move(c),
+                       [](const core::State& s, const core::Events&) {
+                         return boost::json::value(static_cast<std::int64_t>(s.teams.by_id.size()));
+                       },
+                       std::move(key)};
+    REQUIRE(engine->submit(Request{std::move(req), [promise](Outcome o) { promise->set_value(std::move(o)); }}));
+    return future;
+  }
+
+  template <class F>
+  Outcome query(F f) {
+    auto promise = std::make_shared<std::promise<Outcome>>();
+    auto future = promise->get_future();
+    REQUIRE(engine->submit(Request{QueryRequest{[f](const core::State& s) -> core::Result<boost::json::value> {
+                                     return f(s);
+                                   }},
+                                   [promise](Outcome o) { promise->set_value(std::move(o)); }}));
+    return future.get();
+  }
+
+  std::string digest() {
+    return std::string(query([](const core::State& s) { return boost::json::value(storage::state_digest(s)); })
+                           .result.as_string());
+  }
+};
+
+core::Command team(int i) { return core::CreateTeam{"team " + std::to_string(i)}; }
+
+}  // namespace
+
+TEST_CASE("commands queued together are committed in one batch and answered after it") {
+  Harness h;
+  const core::Seq before = h.engine->head();
+  std::vector<std::future<Outcome>> replies;
+  for (int i = 0; i < 100; ++i) replies.push_back(h.command(1, team(i)));
+  h.engine->start();  // the queue already holds all 100: one batch, one transaction
+  for (auto& f : replies) {
+    const Outcome o = f.get();
+    CHECK(o.ok);
+    CHECK(o.seq == before + 100);
+  }
+  CHECK(h.engine->head() == before + 100);
+}
+
+TEST_CASE("a rejected command in a batch does not disturb the others") {
+  Harness h;
+  auto a = h.command(1, team(1));
+  auto dup = h.command(1, team(1));
+  auto b = h.command(1, team(2));
+  h.engine->start();
+  CHECK(a.get().ok);
+  const Outcome d = dup.get();
+  CHECK_FALSE(d.ok);
+  CHECK(d.error.code == core::Code::conflict);
+  CHECK(b.get().ok);
+}
+
+TEST_CASE("an idempotency key returns the first result and appends nothing, across restarts") {
+  Harness h;
+  h.engine->start();
+  const Outcome first = h.command(1, team(1), "k").get();
+  REQUIRE(first.ok);
+  const core::Seq head = h.engine->head();
+  SUBCASE("sent again") {
+    const Outcome again = h.command(1, team(1), "k").get();
+    CHECK(again.ok);
+    CHECK(again.result == first.result);
+    CHECK(h.engine->head() == head);
+  }
+  SUBCASE("sent twice in one batch") {
+    h.engine.reset();
+    h.open();
+    auto x = h.command(1, team(7), "k2");
+    auto y = h.command(1, team(7), "k2");
+    h.engine->start();
+    CHECK(x.get().ok);
+    const Outcome yy = y.get();
+    CHECK(yy.ok);
+    CHECK(h.engine->head() == head + 1);
+  }
+  SUBCASE("after a restart") {
+    h.restart();
+    const Outcome again = h.command(1, team(1), "k").get();
+    CHECK(again.ok);
+    CHECK(again.result == first.result);
+    CHECK(h.engine->head() == head);
+  }
+  SUBCASE("the same key from another user is another command") {
+    h.command(1, core::CreateUser{"mai", "Mai", core::Role::admin, core::Secret{"h"}, {}}).get();
+    const Outcome other = h.command(2, team(2), "k").get();
+    CHECK(other.ok);
+    CHECK(other.result != first.result);
+  }
+}
+
+TEST_CASE("a rejected command does not burn its key") {
+  Harness h;
+  h.engine->start();
+  h.command(1, team(1)).get();
+  CHECK_FALSE(h.command(1, team(1), "k").get().ok);
+  CHECK(h.command(1, team(2), "k").get().ok);
+}
+
+TEST_CASE("a restart rebuilds exactly the state the engine had") {
+  Harness h;
+  h.engine->start();
+  for (int i = 0; i < 20; ++i) h.command(1, team(i));
+  h.command(1, core::UpdateSettings{{{"pool.enabled", true}}}).get();
+  const std::string live = h.digest();
+  h.restart();
+  CHECK(h.digest() == live);
+}
+
+TEST_CASE("presence ends after the grace period without a connection, by a journaled timer") {
+  Harness h;
+  h.engine->start();
+  REQUIRE(h.command(core::system_actor, core::StartSession{1, core::Secret{"d"}}).get().ok);
+  const auto presence = [&] {
+    return std::string(h.query([](const core::State& s) {
+                          return boost::json::value(core::to_string(s.users.find(1)->presence));
+                        }).result.as_string());
+  };
+  CHECK(presence() == "online");
+  SUBCASE("no connection for 61 s: offline") {
+    h.clock.now += 61'000;
+    for (int i = 0; i < 50 && presence() != "offline"; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(presence() == "offline");
+    SUBCASE("and a connection brings the user back") {
+      h.engine->connection_opened(1);
+      for (int i = 0; i < 50 && presence() != "online"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      CHECK(presence() == "online");
+    }
+  }
+  SUBCASE("a live connection keeps the user online") {
+    h.engine->connection_opened(1);
+    h.query([](const core::State&) { return boost::json::value(); });  // the control ran
+    h.clock.now += 600'000;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK(presence() == "online");
+  }
+}
+
+TEST_CASE("the queue is bounded") {
+  Harness h;  // not started: nothing drains
+  int accepted = 0;
+  for (std::size_t i = 0; i < app::engine_queue_depth_max + 10; ++i) {
+    accepted += h.engine->submit(Request{QueryRequest{[](const core::State&) -> core::Result<boost::json::value> {
+                                           return boost::json::value();
+                                         }},
+                                         {}})
+                    ? 1
+                    : 0;
+  }
+  CHECK(accepted == static_cast<int>(app::engine_queue_depth_max));
+}
