@@ -36,36 +36,53 @@ const core::User& created_user(const core::State& s, const core::Events& events)
   return *s.users.find(std::get<core::UserCreated>(events.front().base()).user_id);
 }
 
-// ---- operations: session and users ----
-Prepared op_me(const json::object&, const Caller& caller) {
-  return QueryRequest{[caller](const core::State& s) -> Result<json::value> {
-    const core::User* u = s.users.find(caller.user_id);
-    if (u == nullptr) return core::reject(core::Code::unauthorized, "not logged in");
-    return json::value{{"user", user_json(*u)}, {"settings", settings_json(s.settings)}};
+// ---- operations ----
+// A query: the caller's role is checked against the committed state, then `render` answers.
+template <class F>
+Prepared query(const Caller& caller, core::Roles roles, F render) {
+  return QueryRequest{[caller, roles, render](const core::State& s) -> Result<json::value> {
+    if (auto ok = core::authorize(s, caller.user_id, roles); !ok) return ok.error();
+    return json::value(render(s));
   }};
+}
+
+// A command from the caller; `render` builds the result from the state right after it.
+Prepared command(const Caller& caller, core::Command c, Render render) {
+  return CommandRequest{caller.user_id, std::move(c), std::move(render), {}};
+}
+
+json::object items(json::array list) { return {{"items", std::move(list)}}; }
+
+Prepared op_me(const json::object&, const Caller& caller) {
+  return query(caller, core::everyone, [id = caller.user_id](const core::State& s) {
+    return json::object{{"user", user_json(*s.users.find(id))}, {"settings", settings_json(s.settings)}};
+  });
 }
 
 Prepared op_presence_set(const json::object& args, const Caller& caller) {
   auto presence = core::parse_presence(Args(args).text("status"));
   if (!presence) throw BadRequest("status must be online, away or offline");
-  return CommandRequest{caller.user_id, core::SetPresence{*presence},
-                        [id = caller.user_id](const core::State& s, const core::Events&) {
-                          return json::value{{"presence", core::to_string(s.users.find(id)->presence)}};
-                        },
-                        {}};
+  return command(caller, core::SetPresence{*presence},
+                 [id = caller.user_id](const core::State& s, const core::Events&) {
+                   return json::value{{"presence", core::to_string(s.users.find(id)->presence)}};
+                 });
+}
+
+core::Secret password_arg(const std::string& password) {
+  if (auto ok = core::check_password(password); !ok) throw BadRequest(ok.error().message);
+  return core::Secret{hash_password(password)};
 }
 
 Prepared op_users_create(const json::object& args, const Caller& caller) {
   Args a(args);
-  const std::string password = a.text("password");
-  if (auto ok = core::check_password(password); !ok) throw BadRequest(ok.error().message);
-  core::CreateUser c{a.text("username"), a.text("name"), role_arg(a, "role"),
-                     core::Secret{hash_password(password)}, a.opt_ids("team_ids").value_or(std::vector<std::int64_t>{})};
-  return CommandRequest{caller.user_id, std::move(c),
-                        [](const core::State& s, const core::Events& events) {
-                          return json::value{{"user", user_json(created_user(s, events))}};
-                        },
-                        {}};
+  const std::string username = a.text("username");
+  const std::string name = a.text("name");
+  const core::Role role = role_arg(a, "role");
+  auto teams = a.opt_ids("team_ids").value_or(std::vector<std::int64_t>{});
+  core::CreateUser c{username, name, role, password_arg(a.text("password")), std::move(teams)};
+  return command(caller, std::move(c), [](const core::State& s, const core::Events& events) {
+    return json::value{{"user", user_json(created_user(s, events))}};
+  });
 }
 
 Prepared op_users_update(const json::object& args, const Caller& caller) {
@@ -73,52 +90,43 @@ Prepared op_users_update(const json::object& args, const Caller& caller) {
   core::UpdateUser c;
   c.user_id = a.integer("user_id");
   c.display_name = a.opt_text("name");
-  if (args.contains("role")) c.role = role_arg(a, "role");
-  if (auto password = a.opt_text("password")) {
-    if (auto ok = core::check_password(*password); !ok) throw BadRequest(ok.error().message);
-    c.password_hash = core::Secret{hash_password(*password)};
-  }
+  if (args.contains("role") && !args.at("role").is_null()) c.role = role_arg(a, "role");
   c.active = a.opt_boolean("active");
   c.team_ids = a.opt_ids("team_ids");
-  return CommandRequest{caller.user_id, std::move(c),
-                        [id = c.user_id](const core::State& s, const core::Events&) {
-                          return json::value{{"user", user_json(*s.users.find(id))}};
-                        },
-                        {}};
+  if (auto password = a.opt_text("password")) c.password_hash = password_arg(*password);
+  return command(caller, std::move(c), [id = c.user_id](const core::State& s, const core::Events&) {
+    return json::value{{"user", user_json(*s.users.find(id))}};
+  });
 }
 
 Prepared op_users_list(const json::object&, const Caller& caller) {
-  return QueryRequest{[caller](const core::State& s) -> Result<json::value> {
-    if (auto ok = core::authorize(s, caller.user_id, core::managers); !ok) return ok.error();
-    json::array items;
-    for (const core::User& u : s.users.by_id) items.push_back(user_json(u));
-    return json::value{{"items", std::move(items)}};
-  }};
+  return query(caller, core::managers, [](const core::State& s) {
+    json::array list;
+    for (const core::User& u : s.users.by_id) list.push_back(user_json(u));
+    return items(std::move(list));
+  });
 }
 
 Prepared op_teams_create(const json::object& args, const Caller& caller) {
-  return CommandRequest{caller.user_id, core::CreateTeam{Args(args).text("name")},
-                        [](const core::State& s, const core::Events& events) {
-                          const auto& e = std::get<core::TeamCreated>(events.front().base());
-                          return json::value{{"team", team_json(*s.teams.find(e.team_id))}};
-                        },
-                        {}};
+  return command(caller, core::CreateTeam{Args(args).text("name")},
+                 [](const core::State& s, const core::Events& events) {
+                   const auto& e = std::get<core::TeamCreated>(events.front().base());
+                   return json::value{{"team", team_json(*s.teams.find(e.team_id))}};
+                 });
 }
 
 Prepared op_teams_list(const json::object&, const Caller& caller) {
-  return QueryRequest{[caller](const core::State& s) -> Result<json::value> {
-    if (auto ok = core::authorize(s, caller.user_id, core::everyone); !ok) return ok.error();
-    json::array items;
-    for (const core::Team& t : s.teams.by_id) items.push_back(team_json(t));
-    return json::value{{"items", std::move(items)}};
-  }};
+  return query(caller, core::everyone, [](const core::State& s) {
+    json::array list;
+    for (const core::Team& t : s.teams.by_id) list.push_back(team_json(t));
+    return items(std::move(list));
+  });
 }
 
 Prepared op_settings_get(const json::object&, const Caller& caller) {
-  return QueryRequest{[caller](const core::State& s) -> Result<json::value> {
-    if (auto ok = core::authorize(s, caller.user_id, core::everyone); !ok) return ok.error();
-    return json::value{{"settings", settings_json(s.settings)}};
-  }};
+  return query(caller, core::everyone, [](const core::State& s) {
+    return json::object{{"settings", settings_json(s.settings)}};
+  });
 }
 
 core::SettingValue setting_value(std::string_view key, const json::value& v) {
@@ -142,22 +150,19 @@ Prepared op_settings_update(const json::object& args, const Caller& caller) {
   for (const auto& [key, value] : Args(args).object("patch")) {
     c.patch.push_back(core::SettingChange{std::string(key), setting_value(key, value)});
   }
-  return CommandRequest{caller.user_id, std::move(c),
-                        [](const core::State& s, const core::Events&) {
-                          return json::value{{"settings", settings_json(s.settings)}};
-                        },
-                        {}};
+  return command(caller, std::move(c), [](const core::State& s, const core::Events&) {
+    return json::value{{"settings", settings_json(s.settings)}};
+  });
 }
 
 Prepared op_statuses_list(const json::object&, const Caller& caller) {
-  return QueryRequest{[caller](const core::State& s) -> Result<json::value> {
-    if (auto ok = core::authorize(s, caller.user_id, core::everyone); !ok) return ok.error();
-    json::array items;
+  return query(caller, core::everyone, [](const core::State& s) {
+    json::array list;
     for (const core::Status* st : s.catalog.statuses_in_order()) {
-      items.push_back(json::object{{"code", st->code}, {"name", st->name}, {"floats", st->floats}});
+      list.push_back(json::object{{"code", st->code}, {"name", st->name}, {"floats", st->floats}});
     }
-    return json::value{{"items", std::move(items)}};
-  }};
+    return items(std::move(list));
+  });
 }
 
 const std::vector<Op>& ops() {
