@@ -171,13 +171,20 @@ void WebSocketSession::send(std::shared_ptr<const std::string> frame) {
   });
 }
 
+// Replies already queued (the last batch before a shutdown, say) are written first; nothing new
+// is queued once the session is ending.
 void WebSocketSession::end(std::string reason) {
-  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] {
+  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason)]() mutable {
     if (self->closing_) return;
     self->closing_ = true;
-    self->ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, reason),
-                          [self](beast::error_code) {});
+    self->close_reason_ = std::move(reason);
+    if (self->queue_.empty()) self->do_close();
   });
+}
+
+void WebSocketSession::do_close() {
+  ws_.async_close(websocket::close_reason(websocket::close_code::policy_error, close_reason_),
+                  [self = shared_from_this()](beast::error_code) {});
 }
 
 void WebSocketSession::queue(std::shared_ptr<const std::string> frame) {
@@ -199,7 +206,10 @@ void WebSocketSession::queue(std::shared_ptr<const std::string> frame) {
 void WebSocketSession::on_write(beast::error_code ec, std::size_t) {
   if (ec) return;
   queue_.pop_front();
-  if (queue_.empty() || closing_) return;
+  if (queue_.empty()) {
+    if (closing_) do_close();
+    return;
+  }
   ws_.async_write(boost::asio::buffer(*queue_.front()),
                   beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
 }

@@ -42,6 +42,7 @@ class WebSocketSession : public Subscriber, public std::enable_shared_from_this<
   void reply_error(const json::value& id, core::Error error);
   void queue(std::shared_ptr<const std::string> frame);
   void on_write(beast::error_code ec, std::size_t bytes);
+  void do_close();
 
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
@@ -51,6 +52,7 @@ class WebSocketSession : public Subscriber, public std::enable_shared_from_this<
   std::size_t in_flight_ = 0;
   bool joined_ = false;
   bool closing_ = false;
+  std::string close_reason_;
 };
 
 }  // namespace salesdesk::app
