@@ -1,0 +1,32 @@
+// Phone numbers: one normaliser for the whole product (SPEC.md section 5 "Phones").
+// A number of the unit's country becomes its national form ("0912345678"); a number of another
+// country keeps its international form ("+380671234567"). Validity follows the numbering plans
+// of Google's libphonenumber (mobile and fixed line), whose VN and UA patterns are copied here
+// and cross-checked against python3-phonenumbers by tests/core/phone_corpus_test.py. Old
+// 11-digit Vietnamese mobiles are renumbered (the 2018 change). Masking keeps 3 and 3 digits.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/types.hpp"
+
+namespace salesdesk::core {
+
+// The unit's country as in the setting phone.country: "VN" or "UA".
+// Returns the normalised phone or bad_request naming `field`.
+Result<std::string> normalize_phone(std::string_view raw, std::string_view country,
+                                    std::string_view field = "phone");
+
+// The 2018 renumbering of an 11-digit national VN mobile ("01623456789" -> "0323456789");
+// anything else is returned unchanged.
+std::string renumber_vn(std::string_view national);
+
+// "0912345678" -> "091****678": the first 3 and last 3 digits stay, the rest become '*'.
+std::string mask_phone(std::string_view phone);
+
+// The digits of a search prefix as a stored phone would begin ("+84 91" -> "091" in VN).
+std::string phone_prefix(std::string_view raw, std::string_view country);
+
+}  // namespace salesdesk::core
