@@ -154,15 +154,23 @@ void Engine::process(std::vector<Request>& requests) {
       handle(*c, r.done, batch, t);
     } else if (auto* q = std::get_if<QueryRequest>(&r.body)) {
       if (!r.done) continue;
-      auto answer = q->query(state_);
-      batch.replies.push_back(Held{std::move(r.done), answer ? success(std::move(answer.value()))
-                                                             : failure(answer.error())});
+      batch.replies.push_back(Held{std::move(r.done), answer(*q)});
     } else {
       std::get<ControlRequest>(r.body).run();
       if (r.done) batch.replies.push_back(Held{std::move(r.done), success(boost::json::value{})});
     }
   }
   commit(batch);
+}
+
+Outcome Engine::answer(const QueryRequest& q) const {
+  try {
+    auto result = q.query(state_);
+    return result ? success(std::move(result.value())) : failure(result.error());
+  } catch (const std::exception& e) {
+    std::cerr << "salesdesk: bug: a query failed: " << e.what() << std::endl;
+    return failure(core::reject(core::Code::internal, "internal error"));
+  }
 }
 
 void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
@@ -189,7 +197,15 @@ void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
     return;
   }
   apply(c.actor, decided.value(), t, batch);
-  boost::json::value result = c.render ? c.render(state_, decided.value()) : boost::json::object{};
+  boost::json::value result = boost::json::object{};
+  try {
+    if (c.render) result = c.render(state_, decided.value());
+  } catch (const std::exception& e) {
+    // A bug in a rendering: the events stand (they are facts); the caller hears of the bug.
+    std::cerr << "salesdesk: bug: rendering a result failed: " << e.what() << std::endl;
+    if (done) batch.replies.push_back(Held{std::move(done), failure(core::reject(core::Code::internal, "internal error"))});
+    return;
+  }
   if (!c.key.empty()) {
     std::string text = boost::json::serialize(result);
     batch.batch_keys.emplace(key, text);

@@ -118,6 +118,7 @@ class Engine {
   void run();
   void process(std::vector<Request>& requests);
   void handle(CommandRequest& c, Done& done, Batch& batch, core::Time now);
+  Outcome answer(const QueryRequest& q) const;
   void apply(core::UserId actor, const core::Events& events, core::Time now, Batch& batch);
   void commit(Batch& batch);
   void tick(core::Time now);

@@ -36,7 +36,9 @@ void Hub::unsubscribe(Subscriber* s, const std::vector<std::string>& topics) {
 }
 
 void Hub::route(const Push& push, Targets& out) const {
-  const auto wants = [&](const Entry& e) { return e.topics.contains(push.topic); };
+  const auto wants = [&](const Entry& e) {
+    return e.topics.contains(push.topic) && (!push.audience || push.audience(e.user));
+  };
   if (push.to) {
     auto u = by_user_.find(*push.to);
     if (u == by_user_.end()) return;

@@ -3,12 +3,16 @@
 #include <algorithm>
 
 #include "app/auth.hpp"
+#include "app/ops.hpp"
 #include "core/time.hpp"
 
 namespace salesdesk::app {
 namespace {
 
 using core::Result;
+using ops::command;
+using ops::items;
+using ops::query;
 
 // ---- argument parsing ----
 std::string type_error(std::string_view key, std::string_view want) {
@@ -36,26 +40,12 @@ const core::User& created_user(const core::State& s, const core::Events& events)
   return *s.users.find(std::get<core::UserCreated>(events.front().base()).user_id);
 }
 
-// ---- operations ----
-// A query: the caller's role is checked against the committed state, then `render` answers.
-template <class F>
-Prepared query(const Caller& caller, core::Roles roles, F render) {
-  return QueryRequest{[caller, roles, render](const core::State& s) -> Result<json::value> {
-    if (auto ok = core::authorize(s, caller.user_id, roles); !ok) return ok.error();
-    return json::value(render(s));
-  }};
-}
-
-// A command from the caller; `render` builds the result from the state right after it.
-Prepared command(const Caller& caller, core::Command c, Render render) {
-  return CommandRequest{caller.user_id, std::move(c), std::move(render), {}};
-}
-
-json::object items(json::array list) { return {{"items", std::move(list)}}; }
-
 Prepared op_me(const json::object&, const Caller& caller) {
   return query(caller, core::everyone, [id = caller.user_id](const core::State& s) {
-    return json::object{{"user", user_json(*s.users.find(id))}, {"settings", settings_json(s.settings)}};
+    const core::User& u = *s.users.find(id);
+    json::object out{{"user", user_json(u)}, {"settings", settings_json(s.settings)}};
+    if (u.role == core::Role::admin) out["system_messages"] = s.system_messages.open();
+    return out;
   });
 }
 
@@ -155,17 +145,9 @@ Prepared op_settings_update(const json::object& args, const Caller& caller) {
   });
 }
 
-Prepared op_statuses_list(const json::object&, const Caller& caller) {
-  return query(caller, core::everyone, [](const core::State& s) {
-    json::array list;
-    for (const core::Status* st : s.catalog.statuses_in_order()) {
-      list.push_back(json::object{{"code", st->code}, {"name", st->name}, {"floats", st->floats}});
-    }
-    return items(std::move(list));
-  });
-}
+}  // namespace
 
-const std::vector<Op>& ops() {
+const std::vector<Op>& session_ops() {
   static const std::vector<Op> table = {
       {"me", false, &op_me},
       {"presence.set", false, &op_presence_set},
@@ -176,18 +158,14 @@ const std::vector<Op>& ops() {
       {"teams.list", false, &op_teams_list},
       {"settings.get", false, &op_settings_get},
       {"settings.update", false, &op_settings_update},
-      {"statuses.list", false, &op_statuses_list},
   };
   return table;
 }
 
-std::string push_frame(std::string_view topic, std::string_view type, json::value data,
-                       core::Seq seq) {
+std::string push_frame(std::string_view topic, std::string_view type, json::value data, core::Seq seq) {
   return json::serialize(json::object{{"push", topic}, {"type", type}, {"data", std::move(data)},
                                       {"seq", seq}});
 }
-
-}  // namespace
 
 // ---- Args ----
 const json::value* Args::find(std::string_view key) const {
@@ -256,15 +234,19 @@ const json::object& Args::object(std::string_view key) const {
 
 // ---- public ----
 const Op* find_op(std::string_view name) {
-  for (const Op& op : ops()) {
-    if (op.name == name) return &op;
+  for (const auto* table : {&session_ops(), &commerce_ops()}) {
+    for (const Op& op : *table) {
+      if (op.name == name) return &op;
+    }
   }
   return nullptr;
 }
 
 std::vector<std::string_view> op_names() {
   std::vector<std::string_view> out;
-  for (const Op& op : ops()) out.push_back(op.name);
+  for (const auto* table : {&session_ops(), &commerce_ops()}) {
+    for (const Op& op : *table) out.push_back(op.name);
+  }
   out.push_back("subscribe");
   out.push_back("unsubscribe");
   return out;
@@ -328,12 +310,13 @@ std::vector<Push> pushes_for(const core::State& s, const Committed& c) {
         }
       },
       c.event.base());
+  commerce_pushes(s, c, out);
   return out;
 }
 
 core::Result<bool> check_topics(const std::vector<std::string>& topics) {
   for (const std::string& t : topics) {
-    if (t != "me") return core::reject(core::Code::bad_request, "unknown topic " + t);
+    if (t != "me" && t != "orders") return core::reject(core::Code::bad_request, "unknown topic " + t);
   }
   return true;
 }

@@ -64,12 +64,20 @@ class Args {
   const json::object& o_;
 };
 
-// One push, addressed to one user or to everyone subscribed to the topic.
+// One push, addressed to one user, or to the subscribers of the topic that the audience admits.
 struct Push {
   std::string topic;
-  std::optional<core::UserId> to;  // nullopt = every subscriber of the topic
-  std::string text;                // the whole frame, serialised once
+  std::optional<core::UserId> to;                   // one user only
+  std::string text;                                 // the whole frame, serialised once
+  std::function<bool(core::UserId)> audience = {};  // empty = every subscriber
 };
+
+std::string push_frame(std::string_view topic, std::string_view type, json::value data, core::Seq seq);
+
+// The tables of operations, by area (protocol.cpp, protocol_commerce.cpp).
+const std::vector<Op>& session_ops();
+const std::vector<Op>& commerce_ops();
+void commerce_pushes(const core::State& s, const Committed& c, std::vector<Push>& out);
 
 // What subscribers should hear about a batch of committed events.
 std::vector<Push> pushes_for(const core::State& s, const Committed& c);

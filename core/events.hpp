@@ -1,6 +1,7 @@
 // The journal's storage contract: every event type, its stable numeric id and its name.
 // An event type, once shipped, is never changed incompatibly; a retired id is never reused.
-// Type ids by aggregate: user 1-19, team 20-29, settings 30-39, catalog 40-59.
+// Type ids by aggregate: user 1-19, team 20-29, settings 30-39, catalog 40-59, customer 60-79,
+// order 80-99, system messages 100-109.
 #pragma once
 
 #include <cstdint>
@@ -11,15 +12,20 @@
 #include <vector>
 
 #include "core/catalog.hpp"
+#include "core/customer.hpp"
+#include "core/order.hpp"
 #include "core/settings.hpp"
+#include "core/system_message.hpp"
 #include "core/team.hpp"
 #include "core/user.hpp"
 
 namespace salesdesk::core {
 
-using EventVariant = std::variant<UserCreated, UserUpdated, PasswordChanged, SessionStarted,
-                                  SessionEnded, PresenceChanged, TeamCreated, SettingsChanged,
-                                  StatusUpserted>;
+using EventVariant = std::variant<
+    UserCreated, UserUpdated, PasswordChanged, SessionStarted, SessionEnded, PresenceChanged,
+    TeamCreated, SettingsChanged, StatusUpserted, ProductUpserted, ComboUpserted, SourceUpserted,
+    WarehouseUpserted, CustomerCreated, CustomerUpdated, CustomerNoted, OrderCreated,
+    OrderStatusChanged, OrderAssigned, SystemMessageRecorded, SystemMessagesCleared>;
 
 // A class rather than an alias, so aggregate headers can name it before it is complete.
 struct Event : EventVariant {

@@ -167,7 +167,8 @@ std::string phone_prefix(std::string_view raw, std::string_view country) {
     if (digits.rfind(unit->calling_code, 0) == 0) return "0" + digits.substr(unit->calling_code.size());
     return "+" + digits;
   }
-  return digits;
+  // People often leave out the trunk 0: "912" is how "0912..." begins.
+  return digits.empty() || digits[0] == '0' ? digits : "0" + digits;
 }
 
 }  // namespace salesdesk::core

@@ -156,6 +156,10 @@ Result<Events> decide(const State& s, UserId actor, const UpdateSettings& c, Tim
       return reject(Code::bad_request, "setting " + change.key + " given twice");
     }
     seen.push_back(change.key);
+    const auto* source = std::get_if<std::string>(&valid.value());
+    if (change.key == "orders.default_source" && source && !s.catalog.sources.contains(*source)) {
+      return reject(Code::bad_request, "setting orders.default_source: no source " + *source);
+    }
     if (s.settings.get(change.key) != valid.value()) {
       changed.changes.push_back(SettingChange{change.key, valid.value()});
     }

@@ -2,6 +2,7 @@
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
@@ -9,18 +10,24 @@
 
 namespace salesdesk::core {
 
+// Each event goes to the one aggregate that has an evolve() for it.
 void evolve(State& s, const Event& e, Time at) {
   std::visit(
       [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, TeamCreated>) {
-          evolve(s.teams, x, at);
-        } else if constexpr (std::is_same_v<T, SettingsChanged>) {
-          evolve(s.settings, x, at);
-        } else if constexpr (std::is_same_v<T, StatusUpserted>) {
-          evolve(s.catalog, x, at);
-        } else {
+        if constexpr (requires { evolve(s.users, x, at); }) {
           evolve(s.users, x, at);
+        } else if constexpr (requires { evolve(s.teams, x, at); }) {
+          evolve(s.teams, x, at);
+        } else if constexpr (requires { evolve(s.settings, x, at); }) {
+          evolve(s.settings, x, at);
+        } else if constexpr (requires { evolve(s.catalog, x, at); }) {
+          evolve(s.catalog, x, at);
+        } else if constexpr (requires { evolve(s.customers, x, at); }) {
+          evolve(s.customers, x, at);
+        } else if constexpr (requires { evolve(s.orders, x, at); }) {
+          evolve(s.orders, x, at);
+        } else {
+          evolve(s.system_messages, x, at);
         }
       },
       e.base());

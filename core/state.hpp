@@ -4,8 +4,11 @@
 #include <string>
 
 #include "core/catalog.hpp"
+#include "core/customer.hpp"
 #include "core/events.hpp"
+#include "core/order.hpp"
 #include "core/settings.hpp"
+#include "core/system_message.hpp"
 #include "core/team.hpp"
 #include "core/user.hpp"
 
@@ -17,11 +20,14 @@ struct State {
   Teams teams;
   Settings settings;
   Catalog catalog;
+  Customers customers;
+  Orders orders;
+  SystemMessages system_messages;
 
   template <class A>
-  void save(A& ar) const { ar(seq, users, teams, settings, catalog); }
+  void save(A& ar) const { ar(seq, users, teams, settings, catalog, customers, orders, system_messages); }
   template <class A>
-  void load(A& ar) { ar(seq, users, teams, settings, catalog); }
+  void load(A& ar) { ar(seq, users, teams, settings, catalog, customers, orders, system_messages); }
 };
 
 // Folds one event in. Never rejects: events are facts.

@@ -17,7 +17,14 @@ constexpr Time ms_per_s = 1000;
 
 using UserId = std::int64_t;
 using TeamId = std::int64_t;
+using CustomerId = std::int64_t;
+using OrderId = std::int64_t;
+using LeadId = std::int64_t;
+using ConversationId = std::int64_t;
+using PageId = std::int64_t;
+using MessageId = std::int64_t;
 using Seq = std::int64_t;
+using Money = std::int64_t;  // in the currency's smallest unit
 
 // The actor of system-issued commands (timers, bootstrap).
 constexpr UserId system_actor = 0;

@@ -1,0 +1,493 @@
+// Operations and pushes of the catalog, customers, orders and system messages (PROTOCOL.md
+// "Catalog", "Customers and orders"; SPEC.md sections 5 and 6).
+#include <cmath>
+
+#include "app/ops.hpp"
+#include "core/order.hpp"
+#include "core/phone.hpp"
+#include "core/time.hpp"
+
+namespace salesdesk::app {
+namespace {
+
+using core::Result;
+using ops::checked_query;
+using ops::command;
+using ops::items;
+using ops::query;
+
+// ---- renderings ----
+json::object product_json(const core::Product& p) {
+  return {{"sku", p.sku}, {"name", p.name}, {"price", p.price}};
+}
+
+json::object combo_json(const core::Combo& c) {
+  json::array parts;
+  for (const auto& i : c.items) parts.push_back(json::object{{"sku", i.sku}, {"qty", i.qty}});
+  return {{"code", c.code}, {"name", c.name}, {"price", c.price}, {"items", std::move(parts)}};
+}
+
+json::object source_json(const core::Source& s) {
+  return {{"code", s.code}, {"name", s.name}, {"channel", s.channel}};
+}
+
+json::object warehouse_json(const core::Warehouse& w) { return {{"code", w.code}, {"name", w.name}}; }
+
+json::object status_json(const core::Status& s) {
+  return {{"code", s.code}, {"name", s.name}, {"floats", s.floats}};
+}
+
+json::array strings_json(const std::vector<std::string>& v) {
+  json::array out;
+  for (const auto& s : v) out.emplace_back(s);
+  return out;
+}
+
+json::value user_ref(core::UserId id) { return id == 0 ? json::value(nullptr) : json::value(id); }
+
+json::object customer_json(const core::State& s, const core::Customer& c) {
+  json::array notes;
+  for (const core::Note& n : c.notes) {
+    const core::User* by = s.users.find(n.by);
+    notes.push_back(json::object{{"by", n.by},
+                                 {"by_name", by ? by->display_name : ""},
+                                 {"at", core::format_time(n.at)},
+                                 {"text", n.text}});
+  }
+  return {{"id", c.id},
+          {"name", c.name},
+          {"phones", strings_json(c.phones)},
+          {"address", c.address},
+          {"nicknames", strings_json(c.nicknames)},
+          {"responsible_id", user_ref(c.responsible_id)},
+          {"notes", std::move(notes)},
+          {"created_at", core::format_time(c.created_at)}};
+}
+
+json::object line_json(const core::OrderLine& l) {
+  json::object out{{"kind", l.kind},
+                   {l.kind == "combo" ? "code" : "sku", l.code},
+                   {"name", l.line_name},
+                   {"qty", l.qty},
+                   {"price", l.unit_price},
+                   {"discount_amount", l.discount_amount},
+                   {"total", l.total}};
+  if (l.discount_bp != 0) out["discount_pct"] = static_cast<double>(l.discount_bp) / 100.0;
+  return out;
+}
+
+json::object order_json(const core::Order& o) {
+  json::array lines;
+  for (const auto& l : o.lines) lines.push_back(line_json(l));
+  return {{"id", o.id},
+          {"number", core::order_number(o.id)},
+          {"status", core::to_string(o.status)},
+          {"total", o.total},
+          {"phone", o.phone},
+          {"name", o.customer_name},
+          {"address", o.address},
+          {"source", o.source.empty() ? json::value(nullptr) : json::value(o.source)},
+          {"warehouse", o.warehouse.empty() ? json::value(nullptr) : json::value(o.warehouse)},
+          {"note", o.note},
+          {"customer_id", o.customer_id},
+          {"created_by", o.created_by},
+          {"assignee_id", user_ref(o.assignee_id)},
+          {"lead_id", o.lead_id == 0 ? json::value(nullptr) : json::value(o.lead_id)},
+          {"conversation_id", o.conversation_id == 0 ? json::value(nullptr) : json::value(o.conversation_id)},
+          {"created_at", core::format_time(o.created_at)},
+          {"updated_at", core::format_time(o.updated_at)},
+          {"lines", std::move(lines)}};
+}
+
+json::array orders_json(const std::vector<const core::Order*>& orders) {
+  json::array out;
+  for (const core::Order* o : orders) out.push_back(order_json(*o));
+  return out;
+}
+
+json::object message_json(const core::SystemMessage& m) {
+  return {{"id", m.id}, {"kind", m.kind}, {"text", m.text}, {"ref", m.ref}, {"at", core::format_time(m.at)}};
+}
+
+// ---- argument helpers ----
+std::vector<std::string> text_list(const json::object& args, std::string_view key) {
+  std::vector<std::string> out;
+  const auto* v = args.if_contains(key);
+  if (v == nullptr || v->is_null()) return out;
+  if (!v->is_array()) throw BadRequest(std::string(key) + " must be an array of strings");
+  for (const json::value& x : v->get_array()) {
+    if (!x.is_string()) throw BadRequest(std::string(key) + " must be an array of strings");
+    out.emplace_back(x.get_string());
+  }
+  return out;
+}
+
+const json::array& array_arg(const json::object& args, std::string_view key) {
+  static const json::array empty;
+  const auto* v = args.if_contains(key);
+  if (v == nullptr || v->is_null()) return empty;
+  if (!v->is_array()) throw BadRequest(std::string(key) + " must be an array");
+  return v->get_array();
+}
+
+const json::object& element(const json::value& v, std::string_view field) {
+  if (!v.is_object()) throw BadRequest(std::string(field) + " must be an object");
+  return v.get_object();
+}
+
+// A percentage with at most two decimals, as basis points (12.5 -> 1250).
+std::optional<std::int64_t> percent_arg(const json::object& o, std::string_view field) {
+  const auto* v = o.if_contains("discount_pct");
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (!v->is_number()) throw BadRequest(std::string(field) + ".discount_pct must be a number");
+  const double pct = v->to_number<double>();
+  const double bp = std::round(pct * 100.0);
+  if (!std::isfinite(pct) || std::fabs(bp - pct * 100.0) > 1e-6 || std::fabs(bp) > 1e9) {
+    throw BadRequest(std::string(field) + ".discount_pct allows at most two decimals");
+  }
+  return static_cast<std::int64_t>(bp);
+}
+
+// ---- catalog ----
+Prepared op_statuses_upsert(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::UpsertStatus c{a.text("code"), a.text("name"), a.opt_boolean("floats").value_or(false)};
+  return command(caller, c, [code = c.code](const core::State& s, const core::Events&) {
+    return json::value{{"status", status_json(s.catalog.statuses.at(code))}};
+  });
+}
+
+Prepared op_statuses_list(const json::object&, const Caller& caller) {
+  return query(caller, core::everyone, [](const core::State& s) {
+    json::array list;
+    for (const core::Status* st : s.catalog.statuses_in_order()) list.push_back(status_json(*st));
+    return items(std::move(list));
+  });
+}
+
+Prepared op_products_upsert(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::UpsertProduct c{a.text("sku"), a.text("name"), a.integer("price")};
+  return command(caller, c, [sku = c.sku](const core::State& s, const core::Events&) {
+    return json::value{{"product", product_json(s.catalog.products.at(sku))}};
+  });
+}
+
+Prepared op_combos_upsert(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::UpsertCombo c{a.text("code"), a.text("name"), a.integer("price"), {}};
+  const json::array& parts = array_arg(args, "items");
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string field = "items[" + std::to_string(i) + "]";
+    Args item(element(parts[i], field));
+    c.items.push_back(core::ComboItem{item.text("sku"), item.opt_integer("qty").value_or(1)});
+  }
+  return command(caller, c, [code = c.code](const core::State& s, const core::Events&) {
+    return json::value{{"combo", combo_json(s.catalog.combos.at(code))}};
+  });
+}
+
+Prepared op_sources_upsert(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::UpsertSource c{a.text("code"), a.text("name"), a.text("channel")};
+  return command(caller, c, [code = c.code](const core::State& s, const core::Events&) {
+    return json::value{{"source", source_json(s.catalog.sources.at(code))}};
+  });
+}
+
+Prepared op_warehouses_upsert(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::UpsertWarehouse c{a.text("code"), a.text("name")};
+  return command(caller, c, [code = c.code](const core::State& s, const core::Events&) {
+    return json::value{{"warehouse", warehouse_json(s.catalog.warehouses.at(code))}};
+  });
+}
+
+template <auto Member, auto Render>
+Prepared catalog_list(const json::object&, const Caller& caller) {
+  return query(caller, core::everyone, [](const core::State& s) {
+    json::array list;
+    for (const auto& [code, row] : s.catalog.*Member) list.push_back(Render(row));
+    return items(std::move(list));
+  });
+}
+
+// ---- customers ----
+Prepared op_customers_create(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::CreateCustomer c{a.text("name"), text_list(args, "phones"), a.opt_text("address").value_or("")};
+  return command(caller, std::move(c), [](const core::State& s, const core::Events& events) {
+    const auto& e = std::get<core::CustomerCreated>(events.front().base());
+    return json::value{{"customer", customer_json(s, *s.customers.find(e.customer_id))}};
+  });
+}
+
+Render customer_result(core::CustomerId id) {
+  return [id](const core::State& s, const core::Events&) {
+    return json::value{{"customer", customer_json(s, *s.customers.find(id))}};
+  };
+}
+
+Prepared op_customers_update(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::UpdateCustomer c;
+  c.customer_id = a.integer("customer_id");
+  c.customer_name = a.opt_text("name");
+  c.address = a.opt_text("address");
+  if (args.contains("phones")) c.phones = text_list(args, "phones");
+  if (args.contains("nicknames")) c.nicknames = text_list(args, "nicknames");
+  if (args.contains("responsible_id")) c.responsible_id = a.opt_integer("responsible_id").value_or(0);
+  return command(caller, c, customer_result(c.customer_id));
+}
+
+Prepared op_customers_note(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::NoteCustomer c{a.integer("customer_id"), a.text("text")};
+  return command(caller, c, customer_result(c.customer_id));
+}
+
+Prepared op_customers_get(const json::object& args, const Caller& caller) {
+  const core::CustomerId id = Args(args).integer("customer_id");
+  return checked_query(caller, core::everyone, [id](const core::State& s) -> Result<json::value> {
+    const core::Customer* c = s.customers.find(id);
+    if (c == nullptr) return core::reject(core::Code::not_found, "no customer " + std::to_string(id));
+    return json::value{{"customer", customer_json(s, *c)},
+                       {"orders", orders_json(core::orders_of_customer(s, id, false))}};
+  });
+}
+
+Prepared op_customers_search(const json::object& args, const Caller& caller) {
+  const std::string q = Args(args).text("q");
+  return query(caller, core::everyone, [q](const core::State& s) {
+    json::array list;
+    for (const core::Customer* c : core::search_customers(s, q)) list.push_back(customer_json(s, *c));
+    return items(std::move(list));
+  });
+}
+
+// ---- orders ----
+core::CreateOrder order_command(const json::object& args) {
+  Args a(args);
+  core::CreateOrder c;
+  c.customer_id = a.opt_integer("customer_id");
+  c.lead_id = a.opt_integer("lead_id");
+  c.conversation_id = a.opt_integer("conversation_id");
+  c.phone = a.opt_text("phone");
+  c.customer_name = a.opt_text("name");
+  c.address = a.opt_text("address");
+  c.source = a.opt_text("source");
+  c.warehouse = a.opt_text("warehouse");
+  c.note = a.opt_text("note").value_or("");
+  if (auto status = a.opt_text("status")) {
+    if (*status != "draft" && *status != "new") throw BadRequest("status of a new order must be draft or new");
+    c.draft = *status == "draft";
+  }
+  const json::array& lines = array_arg(args, "items");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string field = "items[" + std::to_string(i) + "]";
+    const json::object& o = element(lines[i], field);
+    Args item(o);
+    c.items.push_back(core::OrderItem{item.text("sku"), item.integer("qty"), percent_arg(o, field),
+                                      item.opt_integer("discount_amount")});
+  }
+  const json::array& combos = array_arg(args, "combos");
+  for (std::size_t i = 0; i < combos.size(); ++i) {
+    Args combo(element(combos[i], "combos[" + std::to_string(i) + "]"));
+    c.combos.push_back(core::OrderCombo{combo.text("code"), combo.integer("qty")});
+  }
+  return c;
+}
+
+Render order_result(core::OrderId id) {
+  return [id](const core::State& s, const core::Events&) {
+    return json::value{{"order", order_json(*s.orders.find(id))}};
+  };
+}
+
+Prepared op_orders_create(const json::object& args, const Caller& caller) {
+  return command(caller, order_command(args), [](const core::State& s, const core::Events& events) {
+    for (const core::Event& e : events) {
+      if (const auto* created = std::get_if<core::OrderCreated>(&e.base())) {
+        return json::value{{"order", order_json(*s.orders.find(created->order_id))}};
+      }
+    }
+    return json::value{};
+  });
+}
+
+Prepared op_orders_set_status(const json::object& args, const Caller& caller) {
+  Args a(args);
+  const core::OrderId id = a.integer("order_id");
+  auto status = core::parse_order_status(a.text("status"));
+  if (!status) throw BadRequest("status must be one of draft, new, confirmed, shipping, delivered, returned, cancelled");
+  return command(caller, core::SetOrderStatus{id, *status}, order_result(id));
+}
+
+Prepared op_orders_get(const json::object& args, const Caller& caller) {
+  const core::OrderId id = Args(args).integer("order_id");
+  return checked_query(caller, core::everyone, [id, caller](const core::State& s) -> Result<json::value> {
+    const core::Order* o = s.orders.find(id);
+    if (o == nullptr || !core::may_see_order(s, caller.user_id, *o)) {
+      return core::reject(core::Code::not_found, "no order " + std::to_string(id));
+    }
+    return json::value{{"order", order_json(*o)}};
+  });
+}
+
+std::optional<core::Time> time_arg(const Args& a, std::string_view key) {
+  auto text = a.opt_text(key);
+  if (!text) return std::nullopt;
+  auto t = core::parse_time(*text);
+  if (!t) throw BadRequest(std::string(key) + " must be an ISO 8601 UTC time");
+  return t;
+}
+
+core::OrderFilter order_filter(const json::object& args) {
+  core::OrderFilter f;
+  const auto* filters = args.if_contains("filters");
+  static const json::object none;
+  const json::object& fo = (filters && filters->is_object()) ? filters->get_object() : none;
+  if (filters && !filters->is_object() && !filters->is_null()) throw BadRequest("filters must be an object");
+  Args a(fo);
+  if (auto st = a.opt_text("status")) {
+    f.status = core::parse_order_status(*st);
+    if (!f.status) throw BadRequest("filters.status is not an order status");
+  }
+  f.source = a.opt_text("source");
+  f.from = time_arg(a, "from");
+  f.to = time_arg(a, "to");
+  f.customer_id = a.opt_integer("customer_id");
+  f.created_by = a.opt_integer("created_by");
+  f.assignee_id = a.opt_integer("assignee_id");
+  f.phone = a.opt_text("phone");
+  Args top(args);
+  if (auto cursor = top.opt_text("cursor")) {
+    try {
+      f.after = std::stoll(*cursor);
+    } catch (const std::exception&) {
+      throw BadRequest("cursor is not one this server gave");
+    }
+  }
+  const std::int64_t limit = top.opt_integer("limit").value_or(100);
+  if (limit < 1 || limit > static_cast<std::int64_t>(core::order_page_max)) {
+    throw BadRequest("limit must be between 1 and 500");
+  }
+  f.limit = static_cast<std::size_t>(limit);
+  return f;
+}
+
+Prepared op_orders_list(const json::object& args, const Caller& caller) {
+  core::OrderFilter f = order_filter(args);
+  return checked_query(caller, core::everyone, [f, caller](const core::State& s) -> Result<json::value> {
+    core::OrderFilter filter = f;
+    if (filter.phone) {
+      auto phone = core::normalize_phone(*filter.phone, s.settings.text("phone.country"), "filters.phone");
+      if (!phone) return phone.error();
+      filter.phone = phone.value();
+    }
+    const auto found = core::list_orders(s, caller.user_id, filter);
+    json::object out = items(orders_json(found));
+    const bool full = found.size() == filter.limit;
+    out["next_cursor"] = full ? json::value(std::to_string(found.back()->id)) : json::value(nullptr);
+    return json::value(std::move(out));
+  });
+}
+
+// orders.history and orders.by_phone: by phone, or (history) by customer.
+template <bool ClosedOnly>
+Prepared phone_orders(const json::object& args, const Caller& caller) {
+  Args a(args);
+  auto phone = a.opt_text("phone");
+  auto customer = ClosedOnly ? a.opt_integer("customer_id") : std::nullopt;
+  if (!phone && !customer) throw BadRequest(ClosedOnly ? "phone or customer_id is required" : "phone is required");
+  return checked_query(caller, core::everyone, [phone, customer](const core::State& s) -> Result<json::value> {
+    if (customer) return json::value(items(orders_json(core::orders_of_customer(s, *customer, ClosedOnly))));
+    auto normalized = core::normalize_phone(*phone, s.settings.text("phone.country"));
+    if (!normalized) return normalized.error();
+    return json::value(items(orders_json(core::orders_by_phone(s, normalized.value(), ClosedOnly))));
+  });
+}
+
+// ---- system messages ----
+Prepared op_system_messages_list(const json::object&, const Caller& caller) {
+  return query(caller, core::admin_only, [](const core::State& s) {
+    json::array list;
+    const auto& all = s.system_messages.by_id;
+    for (auto it = all.begin() + s.system_messages.cleared_up_to; it != all.end(); ++it) list.push_back(message_json(*it));
+    return items(std::move(list));
+  });
+}
+
+Prepared op_system_messages_clear(const json::object&, const Caller& caller) {
+  return command(caller, core::ClearSystemMessages{}, [](const core::State& s, const core::Events& events) {
+    return json::value{{"cleared", events.empty() ? 0 : std::get<core::SystemMessagesCleared>(events.front().base()).up_to},
+                       {"open", s.system_messages.open()}};
+  });
+}
+
+}  // namespace
+
+const std::vector<Op>& commerce_ops() {
+  static const std::vector<Op> table = {
+      {"statuses.upsert", false, &op_statuses_upsert},
+      {"statuses.list", false, &op_statuses_list},
+      {"products.upsert", false, &op_products_upsert},
+      {"products.list", false, &catalog_list<&core::Catalog::products, &product_json>},
+      {"combos.upsert", false, &op_combos_upsert},
+      {"combos.list", false, &catalog_list<&core::Catalog::combos, &combo_json>},
+      {"sources.upsert", false, &op_sources_upsert},
+      {"sources.list", false, &catalog_list<&core::Catalog::sources, &source_json>},
+      {"warehouses.upsert", false, &op_warehouses_upsert},
+      {"warehouses.list", false, &catalog_list<&core::Catalog::warehouses, &warehouse_json>},
+      {"customers.create", false, &op_customers_create},
+      {"customers.update", false, &op_customers_update},
+      {"customers.note", false, &op_customers_note},
+      {"customers.get", false, &op_customers_get},
+      {"customers.search", false, &op_customers_search},
+      {"orders.create", false, &op_orders_create},
+      {"orders.set_status", false, &op_orders_set_status},
+      {"orders.get", false, &op_orders_get},
+      {"orders.list", false, &op_orders_list},
+      {"orders.history", false, &phone_orders<true>},
+      {"orders.by_phone", false, &phone_orders<false>},
+      {"system_messages.list", false, &op_system_messages_list},
+      {"system_messages.clear", false, &op_system_messages_clear},
+  };
+  return table;
+}
+
+void commerce_pushes(const core::State& s, const Committed& c, std::vector<Push>& out) {
+  const auto order_push = [&](core::OrderId id, std::string_view type) {
+    const core::Order* o = s.orders.find(id);
+    out.push_back({"orders", std::nullopt, push_frame("orders", type, json::object{{"order", order_json(*o)}}, c.seq),
+                   [&s, o](core::UserId u) { return core::may_see_order(s, u, *o); }});
+  };
+  const auto admins = [&s](core::UserId u) {
+    const core::User* user = s.users.find(u);
+    return user != nullptr && user->role == core::Role::admin;
+  };
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, core::OrderCreated>) {
+          order_push(e.order_id, "created");
+        } else if constexpr (std::is_same_v<T, core::OrderStatusChanged>) {
+          order_push(e.order_id, "status");
+        } else if constexpr (std::is_same_v<T, core::OrderAssigned>) {
+          order_push(e.order_id, "assigned");
+        } else if constexpr (std::is_same_v<T, core::SystemMessageRecorded>) {
+          const core::SystemMessage& m = s.system_messages.by_id.at(static_cast<std::size_t>(e.message_id - 1));
+          out.push_back({"me", std::nullopt,
+                         push_frame("me", "system_message",
+                                    json::object{{"message", message_json(m)}, {"open", s.system_messages.open()}}, c.seq),
+                         admins});
+        } else if constexpr (std::is_same_v<T, core::SystemMessagesCleared>) {
+          out.push_back({"me", std::nullopt,
+                         push_frame("me", "system_messages_cleared", json::object{{"open", s.system_messages.open()}}, c.seq),
+                         admins});
+        }
+      },
+      c.event.base());
+}
+
+}  // namespace salesdesk::app

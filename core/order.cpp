@@ -1,0 +1,379 @@
+#include "core/order.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cstdio>
+
+#include "core/customer.hpp"
+#include "core/phone.hpp"
+#include "core/state.hpp"
+
+namespace salesdesk::core {
+
+std::string order_number(OrderId id) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "ORD-%06lld", static_cast<long long>(id));
+  return buf;
+}
+
+namespace {
+constexpr std::array<std::string_view, 7> status_names = {
+    "draft", "new", "confirmed", "shipping", "delivered", "returned", "cancelled"};
+}  // namespace
+
+std::string_view to_string(OrderStatus s) { return status_names.at(static_cast<std::size_t>(s)); }
+
+std::optional<OrderStatus> parse_order_status(std::string_view text) {
+  for (std::size_t i = 0; i < status_names.size(); ++i) {
+    if (status_names[i] == text) return static_cast<OrderStatus>(i);
+  }
+  return std::nullopt;
+}
+
+bool is_closed(OrderStatus s) {
+  return s == OrderStatus::confirmed || s == OrderStatus::shipping || s == OrderStatus::delivered;
+}
+
+bool may_move(OrderStatus from, OrderStatus to) {
+  using S = OrderStatus;
+  switch (from) {
+    case S::draft: return to == S::fresh || to == S::cancelled;
+    case S::fresh: return to == S::confirmed || to == S::cancelled;
+    case S::confirmed: return to == S::shipping || to == S::cancelled;
+    case S::shipping: return to == S::delivered || to == S::returned;
+    case S::delivered: return to == S::returned;
+    case S::returned:
+    case S::cancelled: return false;
+  }
+  return false;
+}
+
+// ---- state ----
+const Order* Orders::find(OrderId id) const {
+  if (id < 1 || id > static_cast<OrderId>(by_id.size())) return nullptr;
+  return &by_id[static_cast<std::size_t>(id - 1)];
+}
+
+// ---- evolve ----
+void evolve(Orders& orders, const OrderCreated& e, Time at) {
+  assert(e.order_id == orders.next_id());
+  Order o;
+  o.id = e.order_id;
+  o.status = e.status;
+  o.customer_id = e.customer_id;
+  o.phone = e.phone;
+  o.customer_name = e.customer_name;
+  o.address = e.address;
+  o.lines = e.lines;
+  o.total = e.total;
+  o.source = e.source;
+  o.warehouse = e.warehouse;
+  o.note = e.note;
+  o.created_by = e.created_by;
+  o.lead_id = e.lead_id;
+  o.conversation_id = e.conversation_id;
+  o.created_at = at;
+  o.updated_at = at;
+  orders.by_phone[o.phone].push_back(o.id);
+  orders.by_customer[o.customer_id].push_back(o.id);
+  orders.by_id.push_back(std::move(o));
+}
+
+void evolve(Orders& orders, const OrderStatusChanged& e, Time at) {
+  Order& o = orders.by_id.at(static_cast<std::size_t>(e.order_id - 1));
+  o.status = e.to;
+  o.updated_at = at;
+}
+
+void evolve(Orders& orders, const OrderAssigned& e, Time at) {
+  Order& o = orders.by_id.at(static_cast<std::size_t>(e.order_id - 1));
+  o.assignee_id = e.user_id;
+  o.updated_at = at;
+  if (e.reason == "rotation") orders.rotation_last = e.user_id;
+}
+
+// ---- pricing ----
+namespace {
+
+constexpr std::int64_t basis_points_whole = 10'000;
+
+Result<Money> add_money(Money a, Money b) {
+  Money out = 0;
+  if (__builtin_add_overflow(a, b, &out)) return reject(Code::bad_request, "the order total is too large");
+  return out;
+}
+
+Result<Money> line_discount(const OrderItem& item, Money subtotal, const std::string& field) {
+  if (item.discount_bp && item.discount_amount) {
+    return reject(Code::bad_request, field + ": give discount_pct or discount_amount, not both");
+  }
+  if (item.discount_bp) {
+    if (*item.discount_bp < 0 || *item.discount_bp > basis_points_whole) {
+      return reject(Code::bad_request, field + ": discount_pct must be between 0 and 100");
+    }
+    // Rounded half up to the smallest unit; 128-bit so a large line cannot overflow.
+    const __int128 product = static_cast<__int128>(subtotal) * *item.discount_bp;
+    return static_cast<Money>((product + basis_points_whole / 2) / basis_points_whole);
+  }
+  if (item.discount_amount) {
+    if (*item.discount_amount < 0) return reject(Code::bad_request, field + ": discount_amount must not be negative");
+    if (*item.discount_amount > subtotal) {
+      return reject(Code::bad_request, field + ": the discount is larger than the line");
+    }
+    return *item.discount_amount;
+  }
+  return Money{0};
+}
+
+Result<OrderLine> product_line(const Catalog& catalog, const OrderItem& item, std::size_t index) {
+  const std::string field = "items[" + std::to_string(index) + "]";
+  auto product = catalog.products.find(item.sku);
+  if (product == catalog.products.end()) return reject(Code::bad_request, field + ": no product with sku " + item.sku);
+  if (item.qty < 1 || item.qty > qty_max) return reject(Code::bad_request, field + ": qty must be between 1 and 1000000");
+  const Money subtotal = item.qty * product->second.price;
+  auto discount = line_discount(item, subtotal, field);
+  if (!discount) return discount.error();
+  return OrderLine{"product", item.sku, product->second.name, item.qty, product->second.price,
+                   item.discount_bp.value_or(0), discount.value(), subtotal - discount.value()};
+}
+
+Result<OrderLine> combo_line(const Catalog& catalog, const OrderCombo& item, std::size_t index) {
+  const std::string field = "combos[" + std::to_string(index) + "]";
+  auto combo = catalog.combos.find(item.code);
+  if (combo == catalog.combos.end()) return reject(Code::bad_request, field + ": no combo with code " + item.code);
+  if (item.qty < 1 || item.qty > qty_max) return reject(Code::bad_request, field + ": qty must be between 1 and 1000000");
+  const Money total = item.qty * combo->second.price;
+  return OrderLine{"combo", item.code, combo->second.name, item.qty, combo->second.price, 0, 0, total};
+}
+
+}  // namespace
+
+Result<std::vector<OrderLine>> price_lines(const Catalog& catalog, const std::vector<OrderItem>& items,
+                                           const std::vector<OrderCombo>& combos) {
+  if (items.empty() && combos.empty()) return reject(Code::bad_request, "an order needs at least one line");
+  if (items.size() + combos.size() > order_lines_max) return reject(Code::bad_request, "an order has at most 100 lines");
+  std::vector<OrderLine> out;
+  Money total = 0;
+  const auto add = [&](Result<OrderLine> line) -> Result<bool> {
+    if (!line) return line.error();
+    auto sum = add_money(total, line.value().total);
+    if (!sum) return sum.error();
+    total = sum.value();
+    out.push_back(std::move(line.value()));
+    return true;
+  };
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (auto r = add(product_line(catalog, items[i], i)); !r) return r.error();
+  }
+  for (std::size_t i = 0; i < combos.size(); ++i) {
+    if (auto r = add(combo_line(catalog, combos[i], i)); !r) return r.error();
+  }
+  return out;
+}
+
+Result<std::string> choose_source(const State& s, UserId actor, const std::optional<std::string>& requested,
+                                  const std::string& origin_channel) {
+  const std::string fallback = s.settings.text("orders.default_source");
+  const User* u = s.users.find(actor);
+  const bool sale = u != nullptr && u->role == Role::sale;
+  if (requested && sale && s.settings.flag("orders.lock_source") && *requested != fallback) {
+    return reject(Code::forbidden, "the source is locked: sales cannot choose it");
+  }
+  const std::string code = requested.value_or(fallback);
+  if (code.empty()) return code;
+  auto source = s.catalog.sources.find(code);
+  if (source == s.catalog.sources.end()) return reject(Code::bad_request, "source: no source " + code);
+  if (origin_channel == "facebook" && source->second.channel != "facebook") {
+    return reject(Code::bad_request, "source: an order from a Facebook conversation needs a Facebook source");
+  }
+  return code;
+}
+
+std::optional<UserId> next_in_rotation(const State& s) {
+  std::optional<UserId> first;
+  for (const User& u : s.users.by_id) {
+    if (!u.active || u.role != Role::sale || u.presence != Presence::online) continue;
+    if (!first) first = u.id;
+    if (u.id > s.orders.rotation_last) return u.id;
+  }
+  return first;
+}
+
+// ---- decide ----
+namespace {
+
+// Where an order comes from: its customer (if any) and the details it starts with.
+struct Origin {
+  const Customer* customer = nullptr;
+  std::string phone;
+  std::string name;
+  std::string address;
+  std::string channel;  // of the conversation it came from, for the source rule
+};
+
+Result<Origin> resolve_origin(const State& s, const CreateOrder& c) {
+  Origin o;
+  if (c.lead_id) return reject(Code::not_found, "no lead " + std::to_string(*c.lead_id));
+  if (c.conversation_id) return reject(Code::not_found, "no conversation " + std::to_string(*c.conversation_id));
+  if (c.customer_id) {
+    o.customer = s.customers.find(*c.customer_id);
+    if (o.customer == nullptr) return reject(Code::not_found, "no customer " + std::to_string(*c.customer_id));
+    o.phone = o.customer->phones.empty() ? "" : o.customer->phones.front();
+    o.name = o.customer->name;
+    o.address = o.customer->address;
+  }
+  if (c.phone) {
+    auto phone = normalize_phone(*c.phone, s.settings.text("phone.country"));
+    if (!phone) return phone.error();
+    o.phone = phone.value();
+    if (o.customer == nullptr) o.customer = s.customers.find_phone(o.phone);
+    if (o.customer != nullptr && !c.customer_id) {
+      o.name = o.customer->name;
+      o.address = o.customer->address;
+    }
+  }
+  if (c.customer_name) o.name = *c.customer_name;
+  if (c.address) o.address = *c.address;
+  if (o.phone.empty()) return reject(Code::bad_request, "phone is required");
+  return o;
+}
+
+Result<bool> check_order_text(const CreateOrder& c, const Origin& o) {
+  if (auto r = check_text(o.name, "name", customer_name_bytes_max, true); !r) return r;
+  if (auto r = check_text(o.address, "address", address_bytes_max, false); !r) return r;
+  return check_text(c.note, "note", order_note_bytes_max, false);
+}
+
+// Hands a new order to the next online sale, or records why nobody got it.
+void distribute(const State& s, OrderId id, Events& out) {
+  if (!s.settings.flag("orders.auto_distribute")) return;
+  if (auto next = next_in_rotation(s)) {
+    out.emplace_back(OrderAssigned{id, *next, "rotation"});
+    return;
+  }
+  out.emplace_back(system_message(s, "order", "Order " + order_number(id) + " was not distributed: no sale is online",
+                                  order_stream(id)));
+}
+
+}  // namespace
+
+Result<Events> decide(const State& s, UserId actor, const CreateOrder& c, Time) {
+  if (auto r = authorize(s, actor, everyone); !r) return r.error();
+  auto origin = resolve_origin(s, c);
+  if (!origin) return origin.error();
+  const Origin& o = origin.value();
+  if (auto r = check_order_text(c, o); !r) return r.error();
+  auto lines = price_lines(s.catalog, c.items, c.combos);
+  if (!lines) return lines.error();
+  auto source = choose_source(s, actor, c.source, o.channel);
+  if (!source) return source.error();
+  if (c.warehouse && !s.catalog.warehouses.contains(*c.warehouse)) {
+    return reject(Code::bad_request, "warehouse: no warehouse " + *c.warehouse);
+  }
+  Events out;
+  CustomerId customer = o.customer != nullptr ? o.customer->id : s.customers.next_id();
+  if (o.customer == nullptr) {
+    const User* u = s.users.find(actor);
+    const UserId responsible = (u != nullptr && u->role == Role::sale) ? actor : 0;
+    out.emplace_back(CustomerCreated{customer, o.name, {o.phone}, o.address, responsible});
+  }
+  Money total = 0;
+  for (const OrderLine& line : lines.value()) total += line.total;  // checked by price_lines
+  const OrderId id = s.orders.next_id();
+  const OrderStatus status = c.draft ? OrderStatus::draft : OrderStatus::fresh;
+  out.emplace_back(OrderCreated{id, status, customer, o.phone, o.name, o.address, lines.value(), total,
+                                source.value(), c.warehouse.value_or(""), c.note, actor, 0, 0});
+  if (status == OrderStatus::fresh) distribute(s, id, out);
+  return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const SetOrderStatus& c, Time) {
+  if (auto r = authorize(s, actor, everyone); !r) return r.error();
+  const Order* o = s.orders.find(c.order_id);
+  if (o == nullptr || !may_see_order(s, actor, *o)) {
+    return reject(Code::not_found, "no order " + std::to_string(c.order_id));
+  }
+  if (o->status == c.status) return Events{};
+  if (!may_move(o->status, c.status)) {
+    return reject(Code::conflict, "an order that is " + std::string(to_string(o->status)) + " cannot become " +
+                                      std::string(to_string(c.status)));
+  }
+  Events out{OrderStatusChanged{o->id, o->status, c.status}};
+  if (c.status == OrderStatus::fresh && o->assignee_id == 0) distribute(s, o->id, out);
+  return out;
+}
+
+// ---- queries ----
+bool may_see_order(const State& s, UserId viewer, const Order& o) {
+  if (viewer == system_actor) return true;
+  const User* u = s.users.find(viewer);
+  if (u == nullptr) return false;
+  return is_manager_or_admin(*u) || o.created_by == viewer || o.assignee_id == viewer;
+}
+
+namespace {
+
+bool matches(const Order& o, const OrderFilter& f) {
+  return (!f.status || o.status == *f.status) && (!f.source || o.source == *f.source) &&
+         (!f.from || o.created_at >= *f.from) && (!f.to || o.created_at <= *f.to) &&
+         (!f.customer_id || o.customer_id == *f.customer_id) &&
+         (!f.created_by || o.created_by == *f.created_by) &&
+         (!f.assignee_id || o.assignee_id == *f.assignee_id) && (!f.phone || o.phone == *f.phone);
+}
+
+std::vector<const Order*> pick(const State& s, const std::vector<OrderId>& ids, bool closed_only) {
+  std::vector<const Order*> out;
+  for (OrderId id : ids) {
+    const Order* o = s.orders.find(id);
+    if (!closed_only || is_closed(o->status)) out.push_back(o);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<const Order*> list_orders(const State& s, UserId viewer, const OrderFilter& f) {
+  std::vector<const Order*> out;
+  const std::size_t limit = std::min(f.limit, order_page_max);
+  // A phone or a customer narrows the walk to their index; otherwise walk by id from the cursor.
+  const std::vector<OrderId>* narrowed = nullptr;
+  if (f.phone) {
+    auto it = s.orders.by_phone.find(*f.phone);
+    if (it == s.orders.by_phone.end()) return out;
+    narrowed = &it->second;
+  } else if (f.customer_id) {
+    auto it = s.orders.by_customer.find(*f.customer_id);
+    if (it == s.orders.by_customer.end()) return out;
+    narrowed = &it->second;
+  }
+  const auto consider = [&](const Order& o) {
+    if (o.id > f.after && matches(o, f) && may_see_order(s, viewer, o)) out.push_back(&o);
+    return out.size() < limit;
+  };
+  if (narrowed != nullptr) {
+    for (OrderId id : *narrowed) {
+      if (!consider(*s.orders.find(id))) break;
+    }
+    return out;
+  }
+  for (auto it = s.orders.by_id.begin() + std::min<std::ptrdiff_t>(f.after, static_cast<std::ptrdiff_t>(s.orders.by_id.size()));
+       it != s.orders.by_id.end(); ++it) {
+    if (!consider(*it)) break;
+  }
+  return out;
+}
+
+std::vector<const Order*> orders_by_phone(const State& s, const std::string& phone, bool closed_only) {
+  auto it = s.orders.by_phone.find(phone);
+  if (it == s.orders.by_phone.end()) return {};
+  return pick(s, it->second, closed_only);
+}
+
+std::vector<const Order*> orders_of_customer(const State& s, CustomerId id, bool closed_only) {
+  auto it = s.orders.by_customer.find(id);
+  if (it == s.orders.by_customer.end()) return {};
+  return pick(s, it->second, closed_only);
+}
+
+}  // namespace salesdesk::core

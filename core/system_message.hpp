@@ -1,0 +1,80 @@
+// System messages: errors that need a person's attention (SPEC.md section 6) — an order that
+// could not be distributed, a webhook that failed its signature, a message a channel refused.
+// Admin sees the list with a badge while it is not empty, and clears it.
+#pragma once
+
+#include <cereal/cereal.hpp>
+#include <string>
+#include <vector>
+
+#include "core/types.hpp"
+
+namespace salesdesk::core {
+
+struct State;
+struct Event;
+using Events = std::vector<Event>;
+
+inline std::string system_stream() { return "system"; }
+
+struct SystemMessageRecorded {
+  static constexpr std::uint16_t type_id = 100;
+  static constexpr const char* name = "SystemMessageRecorded";
+  MessageId message_id = 0;
+  std::string kind;  // "order", "webhook", "channel", "catalog"
+  std::string text;
+  std::string ref;   // the entity it is about, e.g. "order:12"
+  std::string stream() const { return system_stream(); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(message_id), CEREAL_NVP(kind), CEREAL_NVP(text), CEREAL_NVP(ref));
+  }
+};
+
+struct SystemMessagesCleared {
+  static constexpr std::uint16_t type_id = 101;
+  static constexpr const char* name = "SystemMessagesCleared";
+  MessageId up_to = 0;
+  std::string stream() const { return system_stream(); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(up_to)); }
+};
+
+struct SystemMessage {
+  MessageId id = 0;
+  Time at = 0;
+  std::string kind;
+  std::string text;
+  std::string ref;
+  template <class A>
+  void serialize(A& ar) { ar(id, at, kind, text, ref); }
+};
+
+struct SystemMessages {
+  std::vector<SystemMessage> by_id;  // index = id - 1, cleared ones included
+  MessageId cleared_up_to = 0;
+  MessageId next_id() const { return static_cast<MessageId>(by_id.size()) + 1; }
+  std::size_t open() const { return by_id.size() - static_cast<std::size_t>(cleared_up_to); }
+  template <class A>
+  void serialize(A& ar) { ar(by_id, cleared_up_to); }
+};
+
+void evolve(SystemMessages& m, const SystemMessageRecorded& e, Time at);
+void evolve(SystemMessages& m, const SystemMessagesCleared& e, Time at);
+
+// The event that records a message, with the next id.
+SystemMessageRecorded system_message(const State& s, std::string kind, std::string text, std::string ref);
+
+// Issued by the edges (webhooks, senders) for failures no user request is waiting on.
+struct RecordSystemMessage {
+  std::string kind;
+  std::string text;
+  std::string ref;
+};
+
+struct ClearSystemMessages {};
+
+Result<Events> decide(const State& s, UserId actor, const RecordSystemMessage& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const ClearSystemMessages& c, Time now);
+
+}  // namespace salesdesk::core
