@@ -18,6 +18,20 @@ std::vector<Event> one_of_each() {
       SettingsChanged{{{"pool.enabled", true}, {"orders.default_source", std::monostate{}},
                        {"pool.batch_size", std::int64_t{20}}, {"phone.country", std::string("UA")}}},
       StatusUpserted{"busy", "Busy", true},
+      ProductUpserted{"TEA", "Trà xanh", 50000},
+      ComboUpserted{"GIFT", "Gift", 60000, {{"TEA", 1}, {"CUP", 2}}},
+      SourceUpserted{"fb", "Facebook", "facebook"},
+      WarehouseUpserted{"HN", "Hà Nội"},
+      CustomerCreated{1, "Hoa", {"0912345678"}, "Hà Nội", 3},
+      CustomerUpdated{1, std::string("Hoa N."), std::vector<std::string>{"0912345678", "0987654321"}, {},
+                      std::vector<std::string>{"hoa"}, UserId{0}},
+      CustomerNoted{1, 3, "calls after 6pm"},
+      OrderCreated{1, OrderStatus::fresh, 1, "0912345678", "Hoa", "Hà Nội",
+                   {{"product", "TEA", "Trà xanh", 3, 50000, 1250, 18750, 131250}}, 131250, "fb", "HN", "", 3, 0, 0},
+      OrderStatusChanged{1, OrderStatus::fresh, OrderStatus::confirmed},
+      OrderAssigned{1, 3, "rotation"},
+      SystemMessageRecorded{1, "order", "not distributed", "order:1"},
+      SystemMessagesCleared{1},
   };
 }
 
@@ -39,7 +53,11 @@ TEST_CASE("event type ids are a storage contract and never change") {
   const std::vector<std::pair<std::string_view, std::uint16_t>> contract = {
       {"UserCreated", 1}, {"UserUpdated", 2},     {"PasswordChanged", 3},
       {"SessionStarted", 4}, {"SessionEnded", 5}, {"PresenceChanged", 6},
-      {"TeamCreated", 20}, {"SettingsChanged", 30}, {"StatusUpserted", 40}};
+      {"TeamCreated", 20}, {"SettingsChanged", 30}, {"StatusUpserted", 40},
+      {"ProductUpserted", 41}, {"ComboUpserted", 42}, {"SourceUpserted", 43}, {"WarehouseUpserted", 44},
+      {"CustomerCreated", 60}, {"CustomerUpdated", 61}, {"CustomerNoted", 62},
+      {"OrderCreated", 80}, {"OrderStatusChanged", 81}, {"OrderAssigned", 82},
+      {"SystemMessageRecorded", 100}, {"SystemMessagesCleared", 101}};
   for (const auto& [name, id] : contract) {
     CAPTURE(name);
     CHECK(event_type_by_name(name) == id);

@@ -91,5 +91,6 @@ TEST_CASE("search prefixes are spelled as stored phones begin") {
   CHECK(phone_prefix("+84 91", "VN") == "091");
   CHECK(phone_prefix("+380", "VN") == "+380");
   CHECK(phone_prefix("09.12", "VN") == "0912");
+  CHECK(phone_prefix("912", "VN") == "0912");
   CHECK(phone_prefix("lan", "VN").empty());
 }

@@ -153,6 +153,10 @@ int replay(const storage::Journal& journal, const Flags& flags) {
                    {"sessions", s.users.sessions.size()},
                    {"teams", s.teams.by_id.size()},
                    {"statuses", s.catalog.statuses.size()},
+                   {"products", s.catalog.products.size()},
+                   {"customers", s.customers.by_id.size()},
+                   {"orders", s.orders.by_id.size()},
+                   {"open_system_messages", s.system_messages.open()},
                    {"settings", settings},
                    {"state_digest", storage::state_digest(s)}};
   std::cout << json::serialize(out) << std::endl;
