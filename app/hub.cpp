@@ -19,20 +19,31 @@ void Hub::leave(Subscriber* s) {
     u->second.erase(s);
     if (u->second.empty()) by_user_.erase(u);
   }
+  for (const std::string& t : it->second.topics) --listeners_[t];
   entries_.erase(it);
 }
 
 void Hub::subscribe(Subscriber* s, const std::vector<std::string>& topics) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(s);
-  if (it != entries_.end()) it->second.topics.insert(topics.begin(), topics.end());
+  if (it == entries_.end()) return;
+  for (const std::string& t : topics) {
+    if (it->second.topics.insert(t).second) ++listeners_[t];
+  }
 }
 
 void Hub::unsubscribe(Subscriber* s, const std::vector<std::string>& topics) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(s);
   if (it == entries_.end()) return;
-  for (const std::string& t : topics) it->second.topics.erase(t);
+  for (const std::string& t : topics) {
+    if (it->second.topics.erase(t) > 0) --listeners_[t];
+  }
+}
+
+bool Hub::anyone_listens(const std::string& topic) const {
+  auto it = listeners_.find(topic);
+  return it != listeners_.end() && it->second > 0;
 }
 
 void Hub::route(const Push& push, Targets& out) const {
@@ -71,6 +82,10 @@ void Hub::ending(const Committed& c, Targets& out) const {
 }
 
 void Hub::publish(const core::State& state, const std::vector<Committed>& committed) {
+  {
+    std::lock_guard lock(mutex_);
+    if (entries_.empty()) return;
+  }
   for (const Committed& c : committed) {
     Targets to_end;
     {
@@ -78,7 +93,11 @@ void Hub::publish(const core::State& state, const std::vector<Committed>& commit
       ending(c, to_end);
     }
     for (auto& s : to_end) s->end("session ended");
-    for (const Push& push : pushes_for(state, c)) {
+    const auto listened = [this](const std::string& topic) {
+      std::lock_guard lock(mutex_);
+      return anyone_listens(topic);
+    };
+    for (const Push& push : pushes_for(state, c, listened)) {
       Targets targets;
       {
         std::lock_guard lock(mutex_);

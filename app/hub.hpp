@@ -48,8 +48,11 @@ class Hub {
   void route(const Push& push, Targets& out) const;
   void ending(const Committed& c, Targets& out) const;
 
+  bool anyone_listens(const std::string& topic) const;
+
   mutable std::mutex mutex_;
   std::unordered_map<Subscriber*, Entry> entries_;
+  std::map<std::string, std::size_t, std::less<>> listeners_;  // subscribers per topic
   std::map<core::UserId, std::set<Subscriber*>> by_user_;
 };
 

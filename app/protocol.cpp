@@ -287,8 +287,10 @@ json::object error_json(const core::Error& e) {
   return out;
 }
 
-std::vector<Push> pushes_for(const core::State& s, const Committed& c) {
+std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Listened& listened) {
   std::vector<Push> out;
+  commerce_pushes(s, c, listened, out);
+  if (!listened("me")) return out;
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
@@ -310,7 +312,6 @@ std::vector<Push> pushes_for(const core::State& s, const Committed& c) {
         }
       },
       c.event.base());
-  commerce_pushes(s, c, out);
   return out;
 }
 

@@ -64,6 +64,8 @@ class Args {
   const json::object& o_;
 };
 
+using Listened = std::function<bool(const std::string& topic)>;
+
 // One push, addressed to one user, or to the subscribers of the topic that the audience admits.
 struct Push {
   std::string topic;
@@ -77,10 +79,11 @@ std::string push_frame(std::string_view topic, std::string_view type, json::valu
 // The tables of operations, by area (protocol.cpp, protocol_commerce.cpp).
 const std::vector<Op>& session_ops();
 const std::vector<Op>& commerce_ops();
-void commerce_pushes(const core::State& s, const Committed& c, std::vector<Push>& out);
+void commerce_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out);
 
-// What subscribers should hear about a batch of committed events.
-std::vector<Push> pushes_for(const core::State& s, const Committed& c);
+// What subscribers should hear about a committed event; only topics `listened` admits are
+// rendered, so an event nobody listens to costs nothing.
+std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Listened& listened);
 
 // Topics a client may subscribe to; the error names the first unknown one.
 core::Result<bool> check_topics(const std::vector<std::string>& topics);

@@ -456,8 +456,9 @@ const std::vector<Op>& commerce_ops() {
   return table;
 }
 
-void commerce_pushes(const core::State& s, const Committed& c, std::vector<Push>& out) {
+void commerce_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out) {
   const auto order_push = [&](core::OrderId id, std::string_view type) {
+    if (!listened("orders")) return;
     const core::Order* o = s.orders.find(id);
     out.push_back({"orders", std::nullopt, push_frame("orders", type, json::object{{"order", order_json(*o)}}, c.seq),
                    [&s, o](core::UserId u) { return core::may_see_order(s, u, *o); }});
@@ -476,12 +477,14 @@ void commerce_pushes(const core::State& s, const Committed& c, std::vector<Push>
         } else if constexpr (std::is_same_v<T, core::OrderAssigned>) {
           order_push(e.order_id, "assigned");
         } else if constexpr (std::is_same_v<T, core::SystemMessageRecorded>) {
+          if (!listened("me")) return;
           const core::SystemMessage& m = s.system_messages.by_id.at(static_cast<std::size_t>(e.message_id - 1));
           out.push_back({"me", std::nullopt,
                          push_frame("me", "system_message",
                                     json::object{{"message", message_json(m)}, {"open", s.system_messages.open()}}, c.seq),
                          admins});
         } else if constexpr (std::is_same_v<T, core::SystemMessagesCleared>) {
+          if (!listened("me")) return;
           out.push_back({"me", std::nullopt,
                          push_frame("me", "system_messages_cleared", json::object{{"open", s.system_messages.open()}}, c.seq),
                          admins});

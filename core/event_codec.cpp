@@ -30,9 +30,22 @@ namespace {
 
 // Reads a payload in place, without copying it into a stringstream.
 struct MemoryBuffer : std::streambuf {
-  MemoryBuffer(const char* data, std::size_t size) {
+  void reset(const char* data, std::size_t size) {
     char* p = const_cast<char*>(data);
     setg(p, p, p + size);
+  }
+};
+
+// One stream per thread, pointed at each payload in turn: constructing a std::istream per event
+// was a sixth of replay. The cereal archive stays per payload, since it remembers the versions
+// it has read.
+struct PayloadReader {
+  MemoryBuffer buffer;
+  std::istream in{&buffer};
+  std::istream& over(std::string_view payload) {
+    buffer.reset(payload.data(), payload.size());
+    in.clear();
+    return in;
   }
 };
 
@@ -75,10 +88,9 @@ std::string encode_payload(const Event& e) {
 Event decode_payload(std::uint16_t type, std::string_view payload) {
   for (std::size_t i = 0; i < event_count; ++i) {
     if (types[i] != type) continue;
-    MemoryBuffer buffer(payload.data(), payload.size());
-    std::istream in(&buffer);
+    thread_local PayloadReader reader;
     try {
-      return decoders[i](in);
+      return decoders[i](reader.over(payload));
     } catch (const cereal::Exception& e) {
       throw DecodeError("event type " + std::to_string(type) + ": " + e.what());
     }

@@ -133,7 +133,7 @@ struct Session {
 struct Users {
   std::vector<User> by_id;                                // index = id - 1; ids are dense
   std::unordered_map<std::string, UserId> by_username;    // lower-case username
-  std::map<std::string, Session> sessions;                // token digest -> session
+  std::unordered_map<std::string, Session> sessions;      // token digest -> session
 
   const User* find(UserId id) const;
   User* find(UserId id);
@@ -142,11 +142,17 @@ struct Users {
   std::vector<std::string> sessions_of(UserId id) const;
   std::size_t active_admins() const;
 
+  // Sessions are saved sorted by digest, so equal states have equal bytes.
   template <class A>
-  void save(A& ar) const { ar(by_id, sessions); }
+  void save(A& ar) const {
+    std::map<std::string, Session> sorted(sessions.begin(), sessions.end());
+    ar(by_id, sorted);
+  }
   template <class A>
   void load(A& ar) {
-    ar(by_id, sessions);
+    std::map<std::string, Session> sorted;
+    ar(by_id, sorted);
+    sessions = {sorted.begin(), sorted.end()};
     by_username.clear();
     for (const User& u : by_id) by_username.emplace(u.username, u.id);
   }

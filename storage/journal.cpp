@@ -49,19 +49,24 @@ void put_be(std::string& out, std::uint64_t value, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((value >> (i * 8)) & 0xff));
 }
 
+// One context and one fetched algorithm per thread: OpenSSL 3 would otherwise look the
+// algorithm up on every digest.
 class Sha256 {
  public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) {
-    if (ctx_ == nullptr) throw JournalError("journal: cannot create a SHA-256 context");
+  Sha256() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {
+    if (md_ == nullptr || ctx_ == nullptr) throw JournalError("journal: cannot create a SHA-256 context");
   }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  ~Sha256() {
+    EVP_MD_CTX_free(ctx_);
+    EVP_MD_free(md_);
+  }
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
 
   std::string digest(std::initializer_list<std::string_view> parts) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
     unsigned int size = 0;
-    bool ok = EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) == 1;
+    bool ok = EVP_DigestInit_ex(ctx_, md_, nullptr) == 1;
     for (std::string_view part : parts) {
       ok = ok && EVP_DigestUpdate(ctx_, part.data(), part.size()) == 1;
     }
@@ -71,6 +76,7 @@ class Sha256 {
   }
 
  private:
+  EVP_MD* md_;
   EVP_MD_CTX* ctx_;
 };
 
@@ -115,6 +121,7 @@ struct Journal::Impl {
   sqlite::Statement select_key;
   sqlite::Statement select_range;
   sqlite::Statement select_trail;
+  sqlite::Statement select_fold;
 
   Impl(const std::string& path, bool ro)
       : db(path, ro),
@@ -125,7 +132,8 @@ struct Journal::Impl {
         insert_key(db, "INSERT INTO command_keys(actor, key, seq, result) VALUES (?, ?, ?, ?)"),
         select_key(db, "SELECT result FROM command_keys WHERE actor = ? AND key = ?"),
         select_range(db, std::string(select_rows) + "WHERE seq >= ? AND seq <= ? ORDER BY seq"),
-        select_trail(db, std::string(select_rows) + "WHERE stream = ? OR actor = ? ORDER BY seq") {}
+        select_trail(db, std::string(select_rows) + "WHERE stream = ? OR actor = ? ORDER BY seq"),
+        select_fold(db, "SELECT seq, at, type, payload FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq") {}
 
   // Runs before any statement is prepared: pragmas and migrations.
   static sqlite::Connection& prepare_schema(sqlite::Connection& db, bool ro) {
@@ -243,6 +251,16 @@ void Journal::read(core::Seq from, core::Seq to, const std::function<void(const 
   s.bind(1, from);
   s.bind(2, to == 0 ? INT64_MAX : to);
   while (s.step()) visit(row_from(s));
+}
+
+void Journal::fold(core::Seq from, core::Seq to, const std::function<void(const Fold&)>& visit) const {
+  sqlite::Statement& s = impl_->select_fold;
+  sqlite::Use use(s);
+  s.bind(1, from);
+  s.bind(2, to == 0 ? INT64_MAX : to);
+  while (s.step()) {
+    visit(Fold{s.column_int(0), s.column_int(1), static_cast<std::uint16_t>(s.column_int(2)), s.column_view(3)});
+  }
 }
 
 void Journal::read_trail(const std::string& stream, std::optional<core::UserId> actor,
@@ -365,7 +383,7 @@ core::State replay(const Journal& journal, core::Seq until, bool use_snapshot) {
   if (use_snapshot) {
     if (auto snap = journal.load_snapshot(last)) state = std::move(snap->state);
   }
-  journal.read(state.seq + 1, last, [&](const Row& row) {
+  journal.fold(state.seq + 1, last, [&](const Journal::Fold& row) {
     core::evolve(state, core::decode_payload(row.type, row.payload), row.at);
     state.seq = row.seq;
   });

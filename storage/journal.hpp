@@ -92,6 +92,16 @@ class Journal {
 
   // Rows from..to inclusive (to = 0: to the head), in order.
   void read(core::Seq from, core::Seq to, const std::function<void(const Row&)>& visit) const;
+  // What replay needs of rows from..to (to = 0: to the head), without copying: the view is
+  // valid only during the call.
+  struct Fold {
+    core::Seq seq;
+    core::Time at;
+    std::uint16_t type;
+    std::string_view payload;
+  };
+  void fold(core::Seq from, core::Seq to, const std::function<void(const Fold&)>& visit) const;
+
   // Rows of one stream, in order; with an actor, also every row that actor wrote.
   void read_trail(const std::string& stream, std::optional<core::UserId> actor,
                   const std::function<void(const Row&)>& visit) const;

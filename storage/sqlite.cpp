@@ -83,6 +83,12 @@ std::string Statement::column_blob(int index) const {
               : std::string{};
 }
 
+std::string_view Statement::column_view(int index) const {
+  const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, index));
+  return data ? std::string_view(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)))
+              : std::string_view{};
+}
+
 Transaction::Transaction(Connection& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
 
 Transaction::~Transaction() {

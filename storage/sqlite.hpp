@@ -42,6 +42,7 @@ class Statement {
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;
   std::string column_blob(int index) const;
+  std::string_view column_view(int index) const;  // valid until the next step or reset
 
  private:
   const Connection& db_;

@@ -35,6 +35,8 @@ class RestartTest(ServerTestCase):
         sale = await self.create_user(admin, "sale1", "sale", password="sale1-password",
                                       team_ids=[alpha["id"]])
         await self.create_user(admin, "manager1", "manager", password="manager1-password")
+        # A default source must name an existing source.
+        await admin.call("sources.upsert", {"code": "facebook", "name": "Facebook", "channel": "facebook"})
         await admin.call("settings.update", {"patch": {"pool.enabled": True,
                                                        "inbox.visibility": "assigned_only",
                                                        "orders.default_source": "facebook",
