@@ -3,10 +3,10 @@
 #include "app/auth.hpp"
 
 namespace salesdesk::app {
+namespace {
 
-void add_demo_data(Engine& engine) {
+void add_people(Engine& engine, core::UserId admin) {
   using core::Role;
-  const core::UserId admin = 1;
   engine.apply_now(admin, core::CreateTeam{"Online sales"});
   engine.apply_now(admin, core::CreateTeam{"Telesales"});
   const core::Secret hash{hash_password(demo_password)};
@@ -24,6 +24,53 @@ void add_demo_data(Engine& engine) {
   for (const Person& p : people) {
     engine.apply_now(admin, core::CreateUser{p.username, p.name, p.role, hash, {p.team}});
   }
+}
+
+void add_catalog(Engine& engine, core::UserId admin) {
+  engine.apply_now(admin, core::UpsertProduct{"TRA-XANH", "Trà xanh Thái Nguyên 100g", 85000});
+  engine.apply_now(admin, core::UpsertProduct{"CA-PHE", "Cà phê Buôn Ma Thuột 250g", 120000});
+  engine.apply_now(admin, core::UpsertProduct{"MAT-ONG", "Mật ong rừng 500ml", 150000});
+  engine.apply_now(admin, core::UpsertProduct{"AM-TRA", "Ấm trà gốm Bát Tràng", 350000});
+  engine.apply_now(admin, core::UpsertCombo{"QUA-TET", "Hộp quà Tết", 399000, {{"TRA-XANH", 1}, {"AM-TRA", 1}}});
+  engine.apply_now(admin, core::UpsertSource{"fb", "Facebook", "facebook"});
+  engine.apply_now(admin, core::UpsertSource{"zalo", "Zalo OA", "zalo"});
+  engine.apply_now(admin, core::UpsertSource{"hotline", "Hotline", "phone"});
+  engine.apply_now(admin, core::UpsertWarehouse{"HN", "Kho Hà Nội"});
+  engine.apply_now(admin, core::UpsertWarehouse{"HCM", "Kho TP.HCM"});
+}
+
+void add_orders(Engine& engine) {
+  const core::UserId lan = 3;
+  const core::UserId minh = 4;
+  engine.apply_now(lan, core::CreateCustomer{"Phạm Thu Hà", {"0912345678"}, "12 Hàng Bạc, Hoàn Kiếm, Hà Nội"});
+  engine.apply_now(minh, core::CreateCustomer{"Võ Quốc Bảo", {"0987654321"}, "45 Lê Lợi, Quận 1, TP.HCM"});
+  core::CreateOrder first;
+  first.customer_id = 1;
+  first.items = {{"TRA-XANH", 2, {}, {}}, {"MAT-ONG", 1, 1000, {}}};
+  first.source = "fb";
+  first.warehouse = "HN";
+  engine.apply_now(lan, first);
+  engine.apply_now(lan, core::SetOrderStatus{1, core::OrderStatus::confirmed});
+  core::CreateOrder second;
+  second.customer_id = 2;
+  second.combos = {{"QUA-TET", 1}};
+  second.source = "zalo";
+  second.warehouse = "HCM";
+  engine.apply_now(minh, second);
+  core::CreateOrder third;
+  third.phone = "0912 345 678";
+  third.items = {{"CA-PHE", 1, {}, 20000}};
+  third.source = "hotline";
+  engine.apply_now(lan, third);
+}
+
+}  // namespace
+
+void add_demo_data(Engine& engine) {
+  const core::UserId admin = 1;
+  add_people(engine, admin);
+  add_catalog(engine, admin);
+  add_orders(engine);
 }
 
 }  // namespace salesdesk::app

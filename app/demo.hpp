@@ -1,5 +1,7 @@
-// Demo data for `salesdesk serve --demo` on an empty journal: a few teams and users to log in as.
-// Later features (pages, leads, conversations, orders) add theirs here.
+// Demo data for `salesdesk serve --demo` on an empty journal: teams and users to log in as, a
+// small tea shop's catalog (products TRA-XANH, CA-PHE, MAT-ONG, AM-TRA, combo QUA-TET, sources,
+// warehouses), two customers and three orders. Later features (pages, leads, conversations) add
+// theirs here.
 #pragma once
 
 #include <string>

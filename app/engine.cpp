@@ -111,6 +111,8 @@ void Engine::connection_closed(core::UserId user) {
                    if (--connections_[user] > 0) return;
                    connections_.erase(user);
                    unconnected_since_[user] = now();
+                   // A sale's open view of a number ends when they disconnect.
+                   submit(Request{CommandRequest{core::system_actor, core::EndViewsOf{user}, {}, {}}, {}});
                  }},
                  {}});
 }
@@ -132,7 +134,10 @@ void Engine::run() {
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       metrics_.engine_queue_depth = static_cast<std::int64_t>(queue_.size());
     }
-    if (!requests.empty()) process(requests);
+    if (!requests.empty()) {
+      metrics_.batch_size.observe(static_cast<double>(requests.size()));
+      process(requests);
+    }
     requests.clear();
     tick(now());
   }
@@ -146,7 +151,6 @@ void Engine::run() {
 }
 
 void Engine::process(std::vector<Request>& requests) {
-  metrics_.batch_size.observe(static_cast<double>(requests.size()));
   Batch batch;
   const core::Time t = now();
   for (Request& r : requests) {
@@ -154,7 +158,7 @@ void Engine::process(std::vector<Request>& requests) {
       handle(*c, r.done, batch, t);
     } else if (auto* q = std::get_if<QueryRequest>(&r.body)) {
       if (!r.done) continue;
-      batch.replies.push_back(Held{std::move(r.done), answer(*q)});
+      batch.replies.push_back(Held{std::move(r.done), answer(*q, t)});
     } else {
       std::get<ControlRequest>(r.body).run();
       if (r.done) batch.replies.push_back(Held{std::move(r.done), success(boost::json::value{})});
@@ -163,9 +167,9 @@ void Engine::process(std::vector<Request>& requests) {
   commit(batch);
 }
 
-Outcome Engine::answer(const QueryRequest& q) const {
+Outcome Engine::answer(const QueryRequest& q, core::Time now) const {
   try {
-    auto result = q.query(state_);
+    auto result = q.timed ? q.timed(state_, now) : q.query(state_);
     return result ? success(std::move(result.value())) : failure(result.error());
   } catch (const std::exception& e) {
     std::cerr << "salesdesk: bug: a query failed: " << e.what() << std::endl;
@@ -255,6 +259,9 @@ void Engine::tick(core::Time t) {
   if (t < next_tick_) return;
   next_tick_ = t + engine_tick_ms;
   std::vector<Request> timers;
+  // The pool's clocks: leads whose time has come float, views past their TTL end.
+  timers.push_back(Request{CommandRequest{core::system_actor, core::FloatDueLeads{}, {}, {}}, {}});
+  timers.push_back(Request{CommandRequest{core::system_actor, core::EndExpiredViews{}, {}, {}}, {}});
   for (auto it = unconnected_since_.begin(); it != unconnected_since_.end();) {
     const core::User* u = state_.users.find(it->first);
     if (u == nullptr || u->presence == core::Presence::offline) {
@@ -268,7 +275,7 @@ void Engine::tick(core::Time t) {
     }
     ++it;
   }
-  if (!timers.empty()) process(timers);
+  process(timers);
 }
 
 }  // namespace salesdesk::app

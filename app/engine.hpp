@@ -42,6 +42,8 @@ Outcome failure(core::Error error);
 
 using Done = std::function<void(Outcome)>;
 using Query = std::function<core::Result<boost::json::value>(const core::State&)>;
+// A query that also needs the engine's time (the pool's draw windows).
+using TimedQuery = std::function<core::Result<boost::json::value>(const core::State&, core::Time now)>;
 using Render = std::function<boost::json::value(const core::State&, const core::Events&)>;
 
 struct CommandRequest {
@@ -53,6 +55,7 @@ struct CommandRequest {
 
 struct QueryRequest {
   Query query;
+  TimedQuery timed = {};
 };
 
 // Runtime bookkeeping that is not journaled (live connections), run on the engine thread.
@@ -118,7 +121,7 @@ class Engine {
   void run();
   void process(std::vector<Request>& requests);
   void handle(CommandRequest& c, Done& done, Batch& batch, core::Time now);
-  Outcome answer(const QueryRequest& q) const;
+  Outcome answer(const QueryRequest& q, core::Time now) const;
   void apply(core::UserId actor, const core::Events& events, core::Time now, Batch& batch);
   void commit(Batch& batch);
   void tick(core::Time now);

@@ -26,6 +26,17 @@ Prepared checked_query(const Caller& caller, core::Roles roles, F render) {
   }};
 }
 
+// A query that needs the engine's time.
+template <class F>
+Prepared timed_query(const Caller& caller, core::Roles roles, F render) {
+  QueryRequest q;
+  q.timed = [caller, roles, render](const core::State& s, core::Time now) -> Result<json::value> {
+    if (auto ok = core::authorize(s, caller.user_id, roles); !ok) return ok.error();
+    return render(s, now);
+  };
+  return q;
+}
+
 // A command from the caller; `render` builds the result from the state right after it.
 inline Prepared command(const Caller& caller, core::Command c, Render render) {
   return CommandRequest{caller.user_id, std::move(c), std::move(render), {}};

@@ -234,7 +234,7 @@ const json::object& Args::object(std::string_view key) const {
 
 // ---- public ----
 const Op* find_op(std::string_view name) {
-  for (const auto* table : {&session_ops(), &commerce_ops()}) {
+  for (const auto* table : {&session_ops(), &commerce_ops(), &pool_ops()}) {
     for (const Op& op : *table) {
       if (op.name == name) return &op;
     }
@@ -244,7 +244,7 @@ const Op* find_op(std::string_view name) {
 
 std::vector<std::string_view> op_names() {
   std::vector<std::string_view> out;
-  for (const auto* table : {&session_ops(), &commerce_ops()}) {
+  for (const auto* table : {&session_ops(), &commerce_ops(), &pool_ops()}) {
     for (const Op& op : *table) out.push_back(op.name);
   }
   out.push_back("subscribe");
@@ -290,6 +290,7 @@ json::object error_json(const core::Error& e) {
 std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Listened& listened) {
   std::vector<Push> out;
   commerce_pushes(s, c, listened, out);
+  pool_pushes(s, c, listened, out);
   if (!listened("me")) return out;
   std::visit(
       [&](const auto& e) {
@@ -317,7 +318,7 @@ std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Lis
 
 core::Result<bool> check_topics(const std::vector<std::string>& topics) {
   for (const std::string& t : topics) {
-    if (t != "me" && t != "orders") return core::reject(core::Code::bad_request, "unknown topic " + t);
+    if (t != "me" && t != "orders" && t != "pool") return core::reject(core::Code::bad_request, "unknown topic " + t);
   }
   return true;
 }

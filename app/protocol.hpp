@@ -79,6 +79,8 @@ std::string push_frame(std::string_view topic, std::string_view type, json::valu
 // The tables of operations, by area (protocol.cpp, protocol_commerce.cpp).
 const std::vector<Op>& session_ops();
 const std::vector<Op>& commerce_ops();
+const std::vector<Op>& pool_ops();
+void pool_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out);
 void commerce_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out);
 
 // What subscribers should hear about a committed event; only topics `listened` admits are

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "app/ops.hpp"
+#include "core/lead.hpp"
 #include "core/order.hpp"
 #include "core/phone.hpp"
 #include "core/time.hpp"
@@ -45,18 +46,21 @@ json::array strings_json(const std::vector<std::string>& v) {
 
 json::value user_ref(core::UserId id) { return id == 0 ? json::value(nullptr) : json::value(id); }
 
-json::object customer_json(const core::State& s, const core::Customer& c) {
+// Phones and notes as this viewer may see them (a number in the pool stays masked for a sale).
+json::object customer_json(const core::State& s, core::UserId viewer, const core::Customer& c) {
   json::array notes;
   for (const core::Note& n : c.notes) {
     const core::User* by = s.users.find(n.by);
     notes.push_back(json::object{{"by", n.by},
                                  {"by_name", by ? by->display_name : ""},
                                  {"at", core::format_time(n.at)},
-                                 {"text", n.text}});
+                                 {"text", core::visible_text(s, viewer, n.text)}});
   }
+  json::array phones;
+  for (const std::string& p : c.phones) phones.emplace_back(core::visible_phone(s, viewer, p));
   return {{"id", c.id},
           {"name", c.name},
-          {"phones", strings_json(c.phones)},
+          {"phones", std::move(phones)},
           {"address", c.address},
           {"nicknames", strings_json(c.nicknames)},
           {"responsible_id", user_ref(c.responsible_id)},
@@ -102,6 +106,18 @@ json::object order_json(const core::Order& o) {
 json::array orders_json(const std::vector<const core::Order*>& orders) {
   json::array out;
   for (const core::Order* o : orders) out.push_back(order_json(*o));
+  return out;
+}
+
+// Orders in purchase-history lists, open to every user: phone and note as the viewer may see them.
+json::array history_json(const core::State& s, core::UserId viewer, const std::vector<const core::Order*>& orders) {
+  json::array out;
+  for (const core::Order* o : orders) {
+    json::object row = order_json(*o);
+    row["phone"] = core::visible_phone(s, viewer, o->phone);
+    row["note"] = core::visible_text(s, viewer, o->note);
+    out.push_back(std::move(row));
+  }
   return out;
 }
 
@@ -216,15 +232,15 @@ Prepared catalog_list(const json::object&, const Caller& caller) {
 Prepared op_customers_create(const json::object& args, const Caller& caller) {
   Args a(args);
   core::CreateCustomer c{a.text("name"), text_list(args, "phones"), a.opt_text("address").value_or("")};
-  return command(caller, std::move(c), [](const core::State& s, const core::Events& events) {
+  return command(caller, std::move(c), [viewer = caller.user_id](const core::State& s, const core::Events& events) {
     const auto& e = std::get<core::CustomerCreated>(events.front().base());
-    return json::value{{"customer", customer_json(s, *s.customers.find(e.customer_id))}};
+    return json::value{{"customer", customer_json(s, viewer, *s.customers.find(e.customer_id))}};
   });
 }
 
-Render customer_result(core::CustomerId id) {
-  return [id](const core::State& s, const core::Events&) {
-    return json::value{{"customer", customer_json(s, *s.customers.find(id))}};
+Render customer_result(core::CustomerId id, core::UserId viewer) {
+  return [id, viewer](const core::State& s, const core::Events&) {
+    return json::value{{"customer", customer_json(s, viewer, *s.customers.find(id))}};
   };
 }
 
@@ -237,30 +253,33 @@ Prepared op_customers_update(const json::object& args, const Caller& caller) {
   if (args.contains("phones")) c.phones = text_list(args, "phones");
   if (args.contains("nicknames")) c.nicknames = text_list(args, "nicknames");
   if (args.contains("responsible_id")) c.responsible_id = a.opt_integer("responsible_id").value_or(0);
-  return command(caller, c, customer_result(c.customer_id));
+  return command(caller, c, customer_result(c.customer_id, caller.user_id));
 }
 
 Prepared op_customers_note(const json::object& args, const Caller& caller) {
   Args a(args);
   core::NoteCustomer c{a.integer("customer_id"), a.text("text")};
-  return command(caller, c, customer_result(c.customer_id));
+  return command(caller, c, customer_result(c.customer_id, caller.user_id));
 }
 
 Prepared op_customers_get(const json::object& args, const Caller& caller) {
   const core::CustomerId id = Args(args).integer("customer_id");
-  return checked_query(caller, core::everyone, [id](const core::State& s) -> Result<json::value> {
+  return checked_query(caller, core::everyone, [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
     const core::Customer* c = s.customers.find(id);
     if (c == nullptr) return core::reject(core::Code::not_found, "no customer " + std::to_string(id));
-    return json::value{{"customer", customer_json(s, *c)},
-                       {"orders", orders_json(core::orders_of_customer(s, id, false))}};
+    std::vector<const core::Order*> visible;
+    for (const core::Order* o : core::orders_of_customer(s, id, false)) {
+      if (core::may_see_order(s, viewer, *o)) visible.push_back(o);
+    }
+    return json::value{{"customer", customer_json(s, viewer, *c)}, {"orders", orders_json(visible)}};
   });
 }
 
 Prepared op_customers_search(const json::object& args, const Caller& caller) {
   const std::string q = Args(args).text("q");
-  return query(caller, core::everyone, [q](const core::State& s) {
+  return query(caller, core::everyone, [q, viewer = caller.user_id](const core::State& s) {
     json::array list;
-    for (const core::Customer* c : core::search_customers(s, q)) list.push_back(customer_json(s, *c));
+    for (const core::Customer* c : core::search_customers(s, q, viewer)) list.push_back(customer_json(s, viewer, *c));
     return items(std::move(list));
   });
 }
@@ -393,18 +412,31 @@ Prepared op_orders_list(const json::object& args, const Caller& caller) {
   });
 }
 
-// orders.history and orders.by_phone: by phone, or (history) by customer.
+// orders.history and orders.by_phone: by phone, by a pool lead (the heart and duplicate lists
+// of a masked row), or (history) by customer. Phones and notes are shown as the caller may see.
 template <bool ClosedOnly>
 Prepared phone_orders(const json::object& args, const Caller& caller) {
   Args a(args);
   auto phone = a.opt_text("phone");
+  auto lead = a.opt_integer("lead_id");
   auto customer = ClosedOnly ? a.opt_integer("customer_id") : std::nullopt;
-  if (!phone && !customer) throw BadRequest(ClosedOnly ? "phone or customer_id is required" : "phone is required");
-  return checked_query(caller, core::everyone, [phone, customer](const core::State& s) -> Result<json::value> {
-    if (customer) return json::value(items(orders_json(core::orders_of_customer(s, *customer, ClosedOnly))));
-    auto normalized = core::normalize_phone(*phone, s.settings.text("phone.country"));
-    if (!normalized) return normalized.error();
-    return json::value(items(orders_json(core::orders_by_phone(s, normalized.value(), ClosedOnly))));
+  if (!phone && !customer && !lead) {
+    throw BadRequest(ClosedOnly ? "phone, lead_id or customer_id is required" : "phone or lead_id is required");
+  }
+  const core::UserId viewer = caller.user_id;
+  return checked_query(caller, core::everyone, [phone, lead, customer, viewer](const core::State& s) -> Result<json::value> {
+    if (customer) return json::value(items(history_json(s, viewer, core::orders_of_customer(s, *customer, ClosedOnly))));
+    std::string number;
+    if (lead) {
+      const core::Lead* l = s.leads.find(*lead);
+      if (l == nullptr) return core::reject(core::Code::not_found, "no lead " + std::to_string(*lead));
+      number = l->phone;
+    } else {
+      auto normalized = core::normalize_phone(*phone, s.settings.text("phone.country"));
+      if (!normalized) return normalized.error();
+      number = normalized.value();
+    }
+    return json::value(items(history_json(s, viewer, core::orders_by_phone(s, number, ClosedOnly))));
   });
 }
 
@@ -420,8 +452,8 @@ Prepared op_system_messages_list(const json::object&, const Caller& caller) {
 
 Prepared op_system_messages_clear(const json::object&, const Caller& caller) {
   return command(caller, core::ClearSystemMessages{}, [](const core::State& s, const core::Events& events) {
-    return json::value{{"cleared", events.empty() ? 0 : std::get<core::SystemMessagesCleared>(events.front().base()).up_to},
-                       {"open", s.system_messages.open()}};
+    const std::int64_t cleared = events.empty() ? 0 : std::get<core::SystemMessagesCleared>(events.front().base()).count;
+    return json::value{{"cleared", cleared}, {"open", s.system_messages.open()}};
   });
 }
 

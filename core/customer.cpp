@@ -223,7 +223,7 @@ std::vector<const Customer*> by_words(const Customers& customers, const std::vec
 
 }  // namespace
 
-std::vector<const Customer*> search_customers(const State& s, const std::string& query) {
+std::vector<const Customer*> search_customers(const State& s, const std::string& query, UserId viewer) {
   std::vector<const Customer*> out;
   if (!query.empty() && query[0] == '@') {
     const std::string nick = "@" + fold(query.substr(1));
@@ -239,6 +239,7 @@ std::vector<const Customer*> search_customers(const State& s, const std::string&
          it != s.customers.by_phone.end() && it->first.compare(0, prefix.size(), prefix) == 0 &&
          out.size() < search_results_max;
          ++it) {
+      if (it->first != prefix && phone_hidden_from(s, viewer, it->first)) continue;
       add_unique(out, s.customers.find(it->second));
     }
     return out;

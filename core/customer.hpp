@@ -158,6 +158,8 @@ Result<bool> check_text(const std::string& text, std::string_view field, std::si
 // ---- queries ----
 // By phone prefix (digits, "+84..." accepted), "@nickname" prefix, or words of the name
 // (every word of the query must prefix a word of the name). At most search_results_max.
-std::vector<const Customer*> search_customers(const State& s, const std::string& query);
+// A phone prefix finds a card whose number is hidden from the viewer (a masked pool number)
+// only when the whole number is typed: a sale cannot learn a masked number digit by digit.
+std::vector<const Customer*> search_customers(const State& s, const std::string& query, UserId viewer);
 
 }  // namespace salesdesk::core

@@ -1,7 +1,7 @@
 // The journal's storage contract: every event type, its stable numeric id and its name.
 // An event type, once shipped, is never changed incompatibly; a retired id is never reused.
 // Type ids by aggregate: user 1-19, team 20-29, settings 30-39, catalog 40-59, customer 60-79,
-// order 80-99, system messages 100-109.
+// order 80-99, system messages 100-109, lead and pool 110-139.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,7 @@
 
 #include "core/catalog.hpp"
 #include "core/customer.hpp"
+#include "core/lead.hpp"
 #include "core/order.hpp"
 #include "core/settings.hpp"
 #include "core/system_message.hpp"
@@ -25,7 +26,9 @@ using EventVariant = std::variant<
     UserCreated, UserUpdated, PasswordChanged, SessionStarted, SessionEnded, PresenceChanged,
     TeamCreated, SettingsChanged, StatusUpserted, ProductUpserted, ComboUpserted, SourceUpserted,
     WarehouseUpserted, CustomerCreated, CustomerUpdated, CustomerNoted, OrderCreated,
-    OrderStatusChanged, OrderAssigned, SystemMessageRecorded, SystemMessagesCleared>;
+    OrderStatusChanged, OrderAssigned, SystemMessageRecorded, SystemMessagesCleared, LeadImported,
+    LeadActed, LeadReassigned, LeadFloated, PoolDrained, LeadClaimed, PhoneRevealed, RevealEnded,
+    LeadCalled>;
 
 // A class rather than an alias, so aggregate headers can name it before it is complete.
 struct Event : EventVariant {

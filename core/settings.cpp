@@ -36,6 +36,7 @@ std::vector<SettingDef> make_defs() {
       {"orders.auto_draft", K::boolean, false},
       {"orders.auto_distribute", K::boolean, false},
       {"phone.country", K::choice, std::string{"VN"}, 0, 0, {"VN", "UA"}},
+      {"unit.utc_offset_minutes", K::integer, std::int64_t{420}, -720, 840},
   };
 }
 
@@ -165,7 +166,12 @@ Result<Events> decide(const State& s, UserId actor, const UpdateSettings& c, Tim
     }
   }
   if (changed.changes.empty()) return Events{};
-  return Events{changed};
+  Events out{changed};
+  for (const SettingChange& change : changed.changes) {
+    if (change.key != "pool.enabled") continue;
+    if (auto drained = drain_for_settings(s, std::get<bool>(change.value))) out.emplace_back(*drained);
+  }
+  return out;
 }
 
 }  // namespace salesdesk::core

@@ -3,6 +3,8 @@
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
+#include <cereal/types/set.hpp>
+#include <cereal/types/unordered_map.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
@@ -14,7 +16,9 @@ namespace salesdesk::core {
 void evolve(State& s, const Event& e, Time at) {
   std::visit(
       [&](const auto& x) {
-        if constexpr (requires { evolve(s.users, x, at); }) {
+        if constexpr (requires { evolve_leads(s, x, at); }) {
+          evolve_leads(s, x, at);
+        } else if constexpr (requires { evolve(s.users, x, at); }) {
           evolve(s.users, x, at);
         } else if constexpr (requires { evolve(s.teams, x, at); }) {
           evolve(s.teams, x, at);
@@ -22,6 +26,8 @@ void evolve(State& s, const Event& e, Time at) {
           evolve(s.settings, x, at);
         } else if constexpr (requires { evolve(s.catalog, x, at); }) {
           evolve(s.catalog, x, at);
+          // A status's float tick decides which leads may float.
+          if constexpr (std::is_same_v<std::decay_t<decltype(x)>, StatusUpserted>) reindex_candidates(s);
         } else if constexpr (requires { evolve(s.customers, x, at); }) {
           evolve(s.customers, x, at);
         } else if constexpr (requires { evolve(s.orders, x, at); }) {

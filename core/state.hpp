@@ -6,6 +6,7 @@
 #include "core/catalog.hpp"
 #include "core/customer.hpp"
 #include "core/events.hpp"
+#include "core/lead.hpp"
 #include "core/order.hpp"
 #include "core/settings.hpp"
 #include "core/system_message.hpp"
@@ -23,11 +24,15 @@ struct State {
   Customers customers;
   Orders orders;
   SystemMessages system_messages;
+  Leads leads;
 
   template <class A>
-  void save(A& ar) const { ar(seq, users, teams, settings, catalog, customers, orders, system_messages); }
+  void save(A& ar) const { ar(seq, users, teams, settings, catalog, customers, orders, system_messages, leads); }
   template <class A>
-  void load(A& ar) { ar(seq, users, teams, settings, catalog, customers, orders, system_messages); }
+  void load(A& ar) {
+    ar(seq, users, teams, settings, catalog, customers, orders, system_messages, leads);
+    rebuild_lead_indexes(*this);
+  }
 };
 
 // Folds one event in. Never rejects: events are facts.

@@ -25,7 +25,8 @@ Result<Events> decide(const State& s, UserId actor, const RecordSystemMessage& c
 Result<Events> decide(const State& s, UserId actor, const ClearSystemMessages&, Time) {
   if (auto r = authorize(s, actor, admin_only); !r) return r.error();
   if (s.system_messages.open() == 0) return Events{};
-  return Events{SystemMessagesCleared{static_cast<MessageId>(s.system_messages.by_id.size())}};
+  return Events{SystemMessagesCleared{static_cast<MessageId>(s.system_messages.by_id.size()),
+                                      static_cast<std::int64_t>(s.system_messages.open())}};
 }
 
 }  // namespace salesdesk::core

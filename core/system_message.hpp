@@ -35,9 +35,10 @@ struct SystemMessagesCleared {
   static constexpr std::uint16_t type_id = 101;
   static constexpr const char* name = "SystemMessagesCleared";
   MessageId up_to = 0;
+  std::int64_t count = 0;  // how many were open
   std::string stream() const { return system_stream(); }
   template <class A>
-  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(up_to)); }
+  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(up_to), CEREAL_NVP(count)); }
 };
 
 struct SystemMessage {

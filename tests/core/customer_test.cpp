@@ -100,24 +100,24 @@ SCENARIO("searching customers") {
   const CustomerId olena = customer(g, admin_id, "Олена Коваль", {"+380671234567"});
   g.must(admin_id, UpdateCustomer{hong, {}, {}, {}, std::vector<std::string>{"HongShop"}, {}});
   THEN("by phone prefix, in any spelling") {
-    CHECK(ids(search_customers(g.state, "0912")) == std::vector<CustomerId>{hoa});
-    CHECK(ids(search_customers(g.state, "091")) == std::vector<CustomerId>{hoa, hong});
-    CHECK(ids(search_customers(g.state, "+84 913")) == std::vector<CustomerId>{hong});
-    CHECK(ids(search_customers(g.state, "913")) == std::vector<CustomerId>{hong});
-    CHECK(ids(search_customers(g.state, "+38067")) == std::vector<CustomerId>{olena});
+    CHECK(ids(search_customers(g.state, "0912", admin_id)) == std::vector<CustomerId>{hoa});
+    CHECK(ids(search_customers(g.state, "091", admin_id)) == std::vector<CustomerId>{hoa, hong});
+    CHECK(ids(search_customers(g.state, "+84 913", admin_id)) == std::vector<CustomerId>{hong});
+    CHECK(ids(search_customers(g.state, "913", admin_id)) == std::vector<CustomerId>{hong});
+    CHECK(ids(search_customers(g.state, "+38067", admin_id)) == std::vector<CustomerId>{olena});
   }
   THEN("by words of the name, any case and accents, every word a prefix") {
-    CHECK(ids(search_customers(g.state, "nguyen hoa")) == std::vector<CustomerId>{hoa});
-    CHECK(ids(search_customers(g.state, "HO")) == std::vector<CustomerId>{hoa, hong});
-    CHECK(ids(search_customers(g.state, "tran ho")) == std::vector<CustomerId>{hong});
-    CHECK(ids(search_customers(g.state, "олена")) == std::vector<CustomerId>{olena});
-    CHECK(search_customers(g.state, "nobody").empty());
+    CHECK(ids(search_customers(g.state, "nguyen hoa", admin_id)) == std::vector<CustomerId>{hoa});
+    CHECK(ids(search_customers(g.state, "HO", admin_id)) == std::vector<CustomerId>{hoa, hong});
+    CHECK(ids(search_customers(g.state, "tran ho", admin_id)) == std::vector<CustomerId>{hong});
+    CHECK(ids(search_customers(g.state, "олена", admin_id)) == std::vector<CustomerId>{olena});
+    CHECK(search_customers(g.state, "nobody", admin_id).empty());
   }
   THEN("by nickname with @, and the index follows renames") {
-    CHECK(ids(search_customers(g.state, "@hong")) == std::vector<CustomerId>{hong});
+    CHECK(ids(search_customers(g.state, "@hong", admin_id)) == std::vector<CustomerId>{hong});
     g.must(admin_id, UpdateCustomer{hong, std::string("Lê Minh"), {}, {}, std::vector<std::string>{}, {}});
-    CHECK(search_customers(g.state, "@hong").empty());
-    CHECK(search_customers(g.state, "tran").empty());
-    CHECK(ids(search_customers(g.state, "le minh")) == std::vector<CustomerId>{hong});
+    CHECK(search_customers(g.state, "@hong", admin_id).empty());
+    CHECK(search_customers(g.state, "tran", admin_id).empty());
+    CHECK(ids(search_customers(g.state, "le minh", admin_id)) == std::vector<CustomerId>{hong});
   }
 }

@@ -31,7 +31,16 @@ std::vector<Event> one_of_each() {
       OrderStatusChanged{1, OrderStatus::fresh, OrderStatus::confirmed},
       OrderAssigned{1, 3, "rotation"},
       SystemMessageRecorded{1, "order", "not distributed", "order:1"},
-      SystemMessagesCleared{1},
+      SystemMessagesCleared{1, 1},
+      LeadImported{1, "0912345678", "Hoa", "fb", "tea", "new", 3},
+      LeadActed{1, 3, "busy", "call back at 5", true},
+      LeadReassigned{1, 4, 3},
+      LeadFloated{1},
+      PoolDrained{""},
+      LeadClaimed{1, 5, 4, 20410},
+      PhoneRevealed{1, 5, 1'795'000'060'000},
+      RevealEnded{1, 5, "hide"},
+      LeadCalled{1, 5, "call-1", "out", "answered", 42, "https://pbx/rec/1.mp3"},
   };
 }
 
@@ -57,7 +66,10 @@ TEST_CASE("event type ids are a storage contract and never change") {
       {"ProductUpserted", 41}, {"ComboUpserted", 42}, {"SourceUpserted", 43}, {"WarehouseUpserted", 44},
       {"CustomerCreated", 60}, {"CustomerUpdated", 61}, {"CustomerNoted", 62},
       {"OrderCreated", 80}, {"OrderStatusChanged", 81}, {"OrderAssigned", 82},
-      {"SystemMessageRecorded", 100}, {"SystemMessagesCleared", 101}};
+      {"SystemMessageRecorded", 100}, {"SystemMessagesCleared", 101},
+      {"LeadImported", 110}, {"LeadActed", 111}, {"LeadReassigned", 112}, {"LeadFloated", 113},
+      {"PoolDrained", 114}, {"LeadClaimed", 115}, {"PhoneRevealed", 116}, {"RevealEnded", 117},
+      {"LeadCalled", 118}};
   for (const auto& [name, id] : contract) {
     CAPTURE(name);
     CHECK(event_type_by_name(name) == id);

@@ -30,6 +30,7 @@ TEST_CASE("every protocol setting has its documented default") {
       {"orders.auto_draft", false},
       {"orders.auto_distribute", false},
       {"phone.country", std::string{"VN"}},
+      {"unit.utc_offset_minutes", std::int64_t{420}},  // ours: the unit's local day (UTC+7)
   };
   CHECK(s.all().size() == expected.size());
   for (const auto& [key, value] : expected) {

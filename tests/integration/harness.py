@@ -61,6 +61,8 @@ SETTINGS_DEFAULTS = {
     "orders.auto_draft": False,
     "orders.auto_distribute": False,
     "phone.country": "VN",
+    # Beyond PROTOCOL.md (schema/protocol.md): the unit's UTC offset, for the local day.
+    "unit.utc_offset_minutes": 420,
 }
 
 

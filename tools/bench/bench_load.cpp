@@ -50,9 +50,10 @@ namespace bench = salesdesk::bench;
 constexpr const char* usage =
     "usage: bench_load --port PORT [--host 127.0.0.1] [--token TOKEN | --user admin --password PW]\n"
     "                  [--connections 64] [--inflight 8] [--duration 10] [--warmup 2]\n"
-    "                  [--threads 1] [--label NAME]\n"
-    "Sends settings.update commands over C WebSocket connections with F in flight each and prints\n"
-    "acknowledged commands/s and p50/p99 latency over the measured window.";
+    "                  [--threads 1] [--label NAME] [--op settings|orders]\n"
+    "Sends settings.update (or orders.create, for a server started with --demo) commands over C\n"
+    "WebSocket connections with F in flight each and prints acknowledged commands/s and p50/p99\n"
+    "latency over the measured window.";
 
 struct Config {
   std::string host;
@@ -64,6 +65,7 @@ struct Config {
   double warmup = 2;
   int threads = 1;
   std::string label;
+  std::string op = "settings";
 };
 
 // Shared, read by every connection; times are fixed once every connection is open.
@@ -151,10 +153,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send_one() {
     if (run_.stopping.load() || closed_) return;
     const std::int64_t id = run_.next_id.fetch_add(1, std::memory_order_relaxed);
-    char frame[160];
-    const int n = std::snprintf(frame, sizeof frame,
-                                "{\"id\":%lld,\"op\":\"settings.update\",\"args\":{\"patch\":{\"pool.batch_size\":%lld}}}",
-                                static_cast<long long>(id), static_cast<long long>(1 + id % 1000));
+    char frame[256];
+    // orders.create: 5,000 phones in turn, so early orders also create the customer card and
+    // later ones find it; one product line from the --demo catalog.
+    const int n = cfg_.op == "orders"
+        ? std::snprintf(frame, sizeof frame,
+                        "{\"id\":%lld,\"op\":\"orders.create\",\"args\":{\"phone\":\"091%07lld\","
+                        "\"name\":\"Bench %lld\",\"items\":[{\"sku\":\"TRA-XANH\",\"qty\":%lld}]}}",
+                        static_cast<long long>(id), static_cast<long long>(id % 5000),
+                        static_cast<long long>(id % 5000), static_cast<long long>(1 + id % 3))
+        : std::snprintf(frame, sizeof frame,
+                        "{\"id\":%lld,\"op\":\"settings.update\",\"args\":{\"patch\":{\"pool.batch_size\":%lld}}}",
+                        static_cast<long long>(id), static_cast<long long>(1 + id % 1000));
     sent_at_.emplace(id, bench::Clock::now());
     queue_.emplace_back(frame, static_cast<std::size_t>(n));
     if (queue_.size() == 1) do_write();
@@ -273,7 +283,9 @@ int main(int argc, char** argv) {
   cfg.warmup = flags.number("warmup", 2);
   cfg.threads = static_cast<int>(flags.integer("threads", 1));
   cfg.label = flags.text("label", "run");
+  cfg.op = flags.text("op", "settings");
   flags.done();
+  if (cfg.op != "settings" && cfg.op != "orders") flags.fail("--op is settings or orders");
   if (cfg.port == 0) flags.fail("--port is required");
   boost::system::error_code address_ec;
   const auto address = asio::ip::make_address(cfg.host, address_ec);
@@ -281,7 +293,7 @@ int main(int argc, char** argv) {
   if (cfg.connections < 1 || cfg.inflight < 1 || cfg.duration <= 0 || cfg.warmup < 0 || cfg.threads < 1) {
     flags.fail("bad sizes");
   }
-  if (static_cast<long long>(cfg.connections) * cfg.inflight > 1000) {
+  if (cfg.op == "settings" && static_cast<long long>(cfg.connections) * cfg.inflight > 1000) {
     flags.fail("connections x inflight must stay <= 1000 so that every command changes the setting");
   }
 

@@ -5,6 +5,10 @@
 #
 #   tools/bench/load.sh [--build DIR] [--reps 3] [--duration 10] [--warmup 2]
 #                       [--connections 64] [--inflight 8] [--io-threads 1] [--client-threads 1]
+#                       [--op settings|orders]
+#
+# --op orders sends orders.create (one product line, 5,000 phones in turn) to a server started
+# with --demo (its catalog has the product); the echo server gets the same frames.
 #
 # Each repetition starts `salesdesk serve --db TMP --listen 127.0.0.1:0 --io-threads N` on a
 # fresh journal with SALESDESK_ADMIN_PASSWORD set, reads the port from its ready line, and runs
@@ -24,6 +28,7 @@ connections=64
 inflight=8
 io_threads=1
 client_threads=1
+op=settings
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -35,6 +40,7 @@ while [[ $# -gt 0 ]]; do
     --inflight) inflight="$2"; shift 2 ;;
     --io-threads) io_threads="$2"; shift 2 ;;
     --client-threads) client_threads="$2"; shift 2 ;;
+    --op) op="$2"; shift 2 ;;
     -h|--help) sed -n "2,15p" "$0"; exit 0 ;;
     *) echo "load.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -105,18 +111,20 @@ stop_server() {
 }
 
 load_args=(--connections "$connections" --inflight "$inflight" --duration "$duration"
-           --warmup "$warmup" --threads "$client_threads")
+           --warmup "$warmup" --threads "$client_threads" --op "$op")
+serve_extra=()
+[[ "$op" == orders ]] && serve_extra=(--demo)
 
 echo "machine: $(nproc) cpus, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1);" \
      "load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "load: $connections connections x $inflight in flight, settings.update, ${warmup}s warm-up +" \
+echo "load: $connections connections x $inflight in flight, op $op, ${warmup}s warm-up +" \
      "${duration}s measured; server io threads: $io_threads; client threads: $client_threads; $reps repetitions"
 
 results="$tmp/results"
 : >"$results"
 for rep in $(seq 1 "$reps"); do
   start_server "$tmp/real-$rep.log" "salesdesk" \
-    "$salesdesk" serve --db "$tmp/real-$rep.db" --listen 127.0.0.1:0 --io-threads "$io_threads"
+    "$salesdesk" serve --db "$tmp/real-$rep.db" --listen 127.0.0.1:0 --io-threads "$io_threads" "${serve_extra[@]}"
   line="$("$bench_load" --port "$port" --label real "${load_args[@]}" | grep '^RESULT')"
   line="$(with_cpu "$line" "$(server_cpu)")"
   stop_server

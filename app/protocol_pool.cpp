@@ -1,0 +1,428 @@
+// Operations and pushes of leads, the work queue and the floating number pool (PROTOCOL.md
+// "Leads and the pool"; SPEC.md section 3). Every phone that leaves here goes through
+// core::visible_phone or core::visible_text for the caller, so a masked number never reaches a
+// sale who has not revealed it.
+#include <mutex>
+#include <unordered_map>
+
+#include "app/ops.hpp"
+#include "core/order.hpp"
+#include "core/text.hpp"
+#include "core/time.hpp"
+
+namespace salesdesk::app {
+namespace {
+
+using core::Result;
+using ops::checked_query;
+using ops::command;
+using ops::items;
+using ops::query;
+using ops::timed_query;
+
+constexpr core::Roles sales_only{false, false, true};
+constexpr core::Roles pool_users{true, true, true};
+constexpr std::size_t staged_batches_max = 64;
+constexpr auto staged_batch_idle = std::chrono::minutes(10);
+
+json::value time_or_null(core::Time t) { return t == 0 ? json::value(nullptr) : json::value(core::format_time(t)); }
+
+json::object lead_json(const core::State& s, core::UserId viewer, const core::Lead& l) {
+  return {{"id", l.id},
+          {"phone", core::visible_phone(s, viewer, l.phone)},
+          {"name", l.name},
+          {"source", l.source},
+          {"product", l.product},
+          {"status", l.status},
+          {"owner_id", l.owner_id == 0 ? json::value(nullptr) : json::value(l.owner_id)},
+          {"last_action_at", core::format_time(l.last_action_at)},
+          {"in_pool", l.in_pool},
+          {"entered_pool_at", l.in_pool ? time_or_null(l.entered_pool_at) : json::value(nullptr)}};
+}
+
+std::string user_name(const core::State& s, core::UserId id) {
+  const core::User* u = s.users.find(id);
+  return u == nullptr ? std::string{} : u->display_name;
+}
+
+json::array notes_json(const core::State& s, core::UserId viewer, const std::vector<core::Note>& notes) {
+  json::array out;
+  for (const core::Note& n : notes) {
+    out.push_back(json::object{{"by", n.by},
+                               {"by_name", user_name(s, n.by)},
+                               {"at", core::format_time(n.at)},
+                               {"text", core::visible_text(s, viewer, n.text)}});
+  }
+  return out;
+}
+
+json::object lead_detail(const core::State& s, core::UserId viewer, const core::Lead& l) {
+  json::array calls;
+  for (const core::Call& c : l.calls) {
+    calls.push_back(json::object{{"by", c.by},
+                                 {"at", core::format_time(c.at)},
+                                 {"call_id", c.call_id},
+                                 {"direction", c.direction},
+                                 {"state", c.state},
+                                 {"duration_s", c.duration_s},
+                                 {"recording_url", c.recording_url}});
+  }
+  return {{"lead", lead_json(s, viewer, l)}, {"notes", notes_json(s, viewer, l.notes)}, {"calls", std::move(calls)}};
+}
+
+json::object pool_row(const core::State& s, core::UserId viewer, const core::Lead& l) {
+  const std::string phone = core::visible_phone(s, viewer, l.phone);
+  const auto all_orders = core::orders_by_phone(s, l.phone, false);
+  const auto closed = std::count_if(all_orders.begin(), all_orders.end(),
+                                    [](const core::Order* o) { return core::is_closed(o->status); });
+  return {{"lead_id", l.id},
+          {"phone", phone},
+          {"masked", phone != l.phone},
+          {"name", l.name},
+          {"source", l.source},
+          {"product", l.product},
+          {"status", l.status},
+          {"entered_pool_at", core::format_time(l.entered_pool_at)},
+          {"orders", closed},
+          {"duplicates", all_orders.size()},
+          {"last_note", l.notes.empty() ? json::value(nullptr)
+                                        : json::value(core::visible_text(s, viewer, l.notes.back().text))}};
+}
+
+Render lead_result(core::LeadId id, core::UserId viewer) {
+  return [id, viewer](const core::State& s, const core::Events&) {
+    return json::value{{"lead", lead_json(s, viewer, *s.leads.find(id))}};
+  };
+}
+
+// ---- chunked imports: rows staged per user and batch id until the final chunk ----
+class ImportStaging {
+ public:
+  // Adds rows; returns all rows when `final`, else nullopt. Throws BadRequest over the limits.
+  std::optional<std::vector<core::LeadRow>> add(core::UserId user, const std::string& id,
+                                                std::vector<core::LeadRow> rows, bool final) {
+    std::lock_guard lock(mutex_);
+    prune();
+    auto key = std::make_pair(user, id);
+    auto it = batches_.find(key);
+    if (it == batches_.end()) {
+      if (batches_.size() >= staged_batches_max) throw BadRequest("too many imports in progress, retry later");
+      it = batches_.emplace(key, Batch{}).first;
+    }
+    Batch& b = it->second;
+    if (b.rows.size() + rows.size() > core::import_rows_max) {
+      batches_.erase(it);
+      throw BadRequest("at most 100000 leads in one import");
+    }
+    std::move(rows.begin(), rows.end(), std::back_inserter(b.rows));
+    b.touched = std::chrono::steady_clock::now();
+    if (!final) return std::nullopt;
+    auto all = std::move(b.rows);
+    batches_.erase(it);
+    return all;
+  }
+
+ private:
+  struct Batch {
+    std::vector<core::LeadRow> rows;
+    std::chrono::steady_clock::time_point touched;
+  };
+  void prune() {
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(batches_, [&](const auto& kv) { return now - kv.second.touched > staged_batch_idle; });
+  }
+  std::mutex mutex_;
+  std::map<std::pair<core::UserId, std::string>, Batch> batches_;
+};
+
+ImportStaging& staging() {
+  static ImportStaging instance;
+  return instance;
+}
+
+// ---- pool draws: the batch a sale sees for pool.batch_window_s (engine thread only) ----
+struct Draw {
+  core::PoolFilter filter;
+  core::Time window_ends_at = 0;
+  std::vector<core::LeadId> ids;
+};
+
+std::unordered_map<core::UserId, Draw>& draws() {
+  static std::unordered_map<core::UserId, Draw> by_sale;  // touched only on the engine thread
+  return by_sale;
+}
+
+const Draw& draw_for(const core::State& s, core::UserId viewer, const core::PoolFilter& f, core::Time now) {
+  Draw& d = draws()[viewer];
+  if (d.window_ends_at <= now || !(d.filter == f)) {
+    const auto size = static_cast<std::size_t>(s.settings.number("pool.batch_size"));
+    d = Draw{f, now + s.settings.number("pool.batch_window_s") * core::ms_per_s, core::draw_pool(s, viewer, f, size)};
+  }
+  return d;
+}
+
+// ---- argument helpers ----
+std::vector<core::LeadRow> lead_rows(const json::object& args) {
+  const auto* v = args.if_contains("leads");
+  if (v == nullptr || !v->is_array()) throw BadRequest("leads must be an array");
+  std::vector<core::LeadRow> rows;
+  rows.reserve(v->get_array().size());
+  std::size_t i = 0;
+  for (const json::value& row : v->get_array()) {
+    const std::string field = "leads[" + std::to_string(i++) + "]";
+    if (!row.is_object()) throw BadRequest(field + " must be an object");
+    Args a(row.get_object());
+    try {
+      rows.push_back(core::LeadRow{a.text("phone"), a.opt_text("name").value_or(""), a.opt_text("source").value_or(""),
+                                   a.opt_text("product").value_or(""), a.opt_text("status").value_or(""),
+                                   a.opt_integer("owner_id").value_or(0)});
+    } catch (const BadRequest& e) {
+      throw BadRequest(field + "." + e.what());
+    }
+  }
+  return rows;
+}
+
+std::optional<core::Time> time_arg(const Args& a, std::string_view key) {
+  auto text = a.opt_text(key);
+  if (!text) return std::nullopt;
+  auto t = core::parse_time(*text);
+  if (!t) throw BadRequest("filters." + std::string(key) + " must be an ISO 8601 UTC time");
+  return t;
+}
+
+core::PoolFilter pool_filter(const json::object& args) {
+  core::PoolFilter f;
+  const auto* v = args.if_contains("filters");
+  if (v == nullptr || v->is_null()) return f;
+  if (!v->is_object()) throw BadRequest("filters must be an object");
+  Args a(v->get_object());
+  f.source = a.opt_text("source");
+  f.product = a.opt_text("product");
+  f.status = a.opt_text("status");
+  f.q = a.opt_text("q");
+  f.entered_from = time_arg(a, "entered_from");
+  f.entered_to = time_arg(a, "entered_to");
+  return f;
+}
+
+// ---- leads ----
+Prepared op_leads_import(const json::object& args, const Caller& caller) {
+  std::vector<core::LeadRow> rows = lead_rows(args);
+  if (const auto* batch = args.if_contains("batch"); batch != nullptr && !batch->is_null()) {
+    if (!batch->is_object()) throw BadRequest("batch must be an object");
+    Args b(batch->get_object());
+    const std::string id = b.text("id");
+    const bool final = b.opt_boolean("final").value_or(false);
+    auto all = staging().add(caller.user_id, id, std::move(rows), final);
+    if (!all) {
+      return ops::checked_query(caller, core::managers, [](const core::State&) -> Result<json::value> {
+        return json::value{{"staged", true}};
+      });
+    }
+    rows = std::move(*all);
+  }
+  return command(caller, core::ImportLeads{std::move(rows)}, [](const core::State&, const core::Events& events) {
+    json::array ids;
+    for (const core::Event& e : events) ids.emplace_back(std::get<core::LeadImported>(e.base()).lead_id);
+    return json::value{{"ids", std::move(ids)}};
+  });
+}
+
+Prepared op_leads_mine(const json::object&, const Caller& caller) {
+  return query(caller, sales_only, [viewer = caller.user_id](const core::State& s) {
+    json::array list;
+    if (auto it = s.leads.by_owner.find(viewer); it != s.leads.by_owner.end()) {
+      for (core::LeadId id : it->second) list.push_back(lead_json(s, viewer, *s.leads.find(id)));
+    }
+    return items(std::move(list));
+  });
+}
+
+Prepared op_leads_list(const json::object& args, const Caller& caller) {
+  Args a(args);
+  const auto owner = a.opt_integer("owner_id");
+  const auto status = a.opt_text("status");
+  const auto in_pool = a.opt_boolean("in_pool");
+  const core::LeadId after = a.opt_integer("cursor").value_or(0);
+  const std::int64_t limit = a.opt_integer("limit").value_or(100);
+  if (limit < 1 || limit > 1000) throw BadRequest("limit must be between 1 and 1000");
+  return query(caller, core::managers, [=, viewer = caller.user_id](const core::State& s) {
+    json::array list;
+    core::LeadId last = 0;
+    for (auto it = s.leads.by_id.begin() + std::min<std::int64_t>(after, static_cast<std::int64_t>(s.leads.by_id.size()));
+         it != s.leads.by_id.end() && static_cast<std::int64_t>(list.size()) < limit; ++it) {
+      if ((owner && it->owner_id != *owner) || (status && it->status != *status) || (in_pool && it->in_pool != *in_pool)) continue;
+      list.push_back(lead_json(s, viewer, *it));
+      last = it->id;
+    }
+    json::object out = items(std::move(list));
+    out["next_cursor"] = static_cast<std::int64_t>(out["items"].as_array().size()) == limit ? json::value(last) : json::value(nullptr);
+    return out;
+  });
+}
+
+Prepared op_leads_get(const json::object& args, const Caller& caller) {
+  const core::LeadId id = Args(args).integer("lead_id");
+  return checked_query(caller, core::everyone, [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
+    const core::Lead* l = s.leads.find(id);
+    if (l == nullptr || !core::may_work(s, viewer, *l)) return core::reject(core::Code::not_found, "no lead " + std::to_string(id));
+    return json::value(lead_detail(s, viewer, *l));
+  });
+}
+
+Prepared op_leads_update(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::UpdateLead c{a.integer("lead_id"), a.text("status"), a.opt_text("note").value_or("")};
+  return command(caller, c, lead_result(c.lead_id, caller.user_id));
+}
+
+Prepared op_leads_note(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::NoteLead c{a.integer("lead_id"), a.text("text")};
+  return command(caller, c, lead_result(c.lead_id, caller.user_id));
+}
+
+Prepared op_leads_assign(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::ReassignLead c{a.integer("lead_id"), a.opt_integer("owner_id").value_or(0)};
+  if (!args.contains("owner_id")) throw BadRequest("owner_id is required (null to unassign)");
+  return command(caller, c, lead_result(c.lead_id, caller.user_id));
+}
+
+// ---- the pool ----
+Prepared op_pool_query(const json::object& args, const Caller& caller) {
+  const core::PoolFilter f = pool_filter(args);
+  return timed_query(caller, pool_users, [f, viewer = caller.user_id](const core::State& s, core::Time now) -> Result<json::value> {
+    if (!s.settings.flag("pool.enabled")) return core::reject(core::Code::pool_disabled, "the number pool is turned off");
+    const Draw& d = draw_for(s, viewer, f, now);
+    json::array list;
+    for (core::LeadId id : d.ids) {
+      const core::Lead& l = *s.leads.find(id);
+      if (l.in_pool && l.owner_id != viewer) list.push_back(pool_row(s, viewer, l));
+    }
+    return json::value{{"items", std::move(list)}, {"window_ends_at", core::format_time(d.window_ends_at)}};
+  });
+}
+
+Prepared op_pool_claim(const json::object& args, const Caller& caller) {
+  const core::LeadId id = Args(args).integer("lead_id");
+  return command(caller, core::ClaimLead{id}, lead_result(id, caller.user_id));
+}
+
+Prepared op_pool_reveal(const json::object& args, const Caller& caller) {
+  const core::LeadId id = Args(args).integer("lead_id");
+  return command(caller, core::RevealPhone{id}, [id, viewer = caller.user_id](const core::State& s, const core::Events&) {
+    const core::Lead& l = *s.leads.find(id);
+    const core::OpenView* v = s.leads.view_of(id);
+    return json::value{{"phone", l.phone},
+                       {"notes", notes_json(s, viewer, l.notes)},
+                       {"expires_at", v != nullptr ? json::value(core::format_time(v->expires_at)) : json::value(nullptr)}};
+  });
+}
+
+Prepared op_pool_hide(const json::object& args, const Caller& caller) {
+  const core::LeadId id = Args(args).integer("lead_id");
+  return command(caller, core::HidePhone{id}, [](const core::State&, const core::Events& events) {
+    return json::value{{"hidden", !events.empty()}};
+  });
+}
+
+Prepared op_pool_views(const json::object& args, const Caller& caller) {
+  const core::LeadId id = Args(args).integer("lead_id");
+  return checked_query(caller, core::everyone, [id](const core::State& s) -> Result<json::value> {
+    const core::Lead* l = s.leads.find(id);
+    if (l == nullptr) return core::reject(core::Code::not_found, "no lead " + std::to_string(id));
+    json::array views;
+    for (const core::View& v : l->views) {
+      views.push_back(json::object{{"user_id", v.by}, {"user_name", user_name(s, v.by)}, {"at", core::format_time(v.at)}});
+    }
+    return json::value{{"views", std::move(views)}};
+  });
+}
+
+// ---- pushes ----
+bool is_sale(const core::State& s, core::UserId u) {
+  const core::User* user = s.users.find(u);
+  return user != nullptr && user->role == core::Role::sale;
+}
+
+void pool_push(const core::State& s, const Committed& c, std::string_view type, json::object data, std::vector<Push>& out,
+               core::UserId except = 0) {
+  out.push_back({"pool", std::nullopt, push_frame("pool", type, std::move(data), c.seq),
+                 [except](core::UserId u) { return u != except; }});
+}
+
+void me_push(core::UserId to, const Committed& c, std::string_view type, json::object data, std::vector<Push>& out) {
+  if (to == 0) return;
+  out.push_back({"me", to, push_frame("me", type, std::move(data), c.seq)});
+}
+
+// A lead entering the pool: sales see it as a sale who has revealed nothing would (its owner
+// is left out), managers and admin in full.
+void entered_push(const core::State& s, const Committed& c, const core::Lead& l, std::vector<Push>& out) {
+  const core::UserId owner = l.owner_id;
+  out.push_back({"pool", std::nullopt,
+                 push_frame("pool", "entered", json::object{{"lead", pool_row(s, core::anonymous_sale, l)}}, c.seq),
+                 [&s, owner](core::UserId u) { return u != owner && is_sale(s, u); }});
+  out.push_back({"pool", std::nullopt,
+                 push_frame("pool", "entered", json::object{{"lead", pool_row(s, core::system_actor, l)}}, c.seq),
+                 [&s](core::UserId u) { return !is_sale(s, u); }});
+}
+
+}  // namespace
+
+const std::vector<Op>& pool_ops() {
+  static const std::vector<Op> table = {
+      {"leads.import", false, &op_leads_import},
+      {"leads.mine", false, &op_leads_mine},
+      {"leads.list", false, &op_leads_list},
+      {"leads.get", false, &op_leads_get},
+      {"leads.update", false, &op_leads_update},
+      {"leads.note", false, &op_leads_note},
+      {"leads.assign", false, &op_leads_assign},
+      {"pool.query", false, &op_pool_query},
+      {"pool.claim", false, &op_pool_claim},
+      {"pool.reveal", false, &op_pool_reveal},
+      {"pool.hide", false, &op_pool_hide},
+      {"pool.views", false, &op_pool_views},
+  };
+  return table;
+}
+
+void pool_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out) {
+  const bool pool = listened("pool");
+  const bool me = listened("me");
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, core::LeadFloated>) {
+          if (pool) entered_push(s, c, *s.leads.find(e.lead_id), out);
+        } else if constexpr (std::is_same_v<T, core::LeadClaimed>) {
+          if (pool) pool_push(s, c, "claimed", {{"lead_id", e.lead_id}, {"by", e.by}}, out);
+          if (me) {
+            me_push(e.previous_owner, c, "lead_lost", {{"lead_id", e.lead_id}, {"by", e.by}, {"reason", "claimed"}}, out);
+            me_push(e.by, c, "lead_assigned", {{"lead", lead_json(s, e.by, *s.leads.find(e.lead_id))}}, out);
+          }
+        } else if constexpr (std::is_same_v<T, core::LeadActed>) {
+          if (pool && e.by_owner) pool_push(s, c, "left", {{"lead_id", e.lead_id}}, out);
+        } else if constexpr (std::is_same_v<T, core::LeadReassigned>) {
+          if (pool) pool_push(s, c, "left", {{"lead_id", e.lead_id}}, out);
+          if (me) {
+            me_push(e.previous_owner, c, "lead_lost", {{"lead_id", e.lead_id}, {"reason", "reassigned"}}, out);
+            me_push(e.owner_id, c, "lead_assigned", {{"lead", lead_json(s, e.owner_id, *s.leads.find(e.lead_id))}}, out);
+          }
+        } else if constexpr (std::is_same_v<T, core::LeadImported>) {
+          if (me) me_push(e.owner_id, c, "lead_assigned", {{"lead", lead_json(s, e.owner_id, *s.leads.find(e.lead_id))}}, out);
+        } else if constexpr (std::is_same_v<T, core::PoolDrained>) {
+          if (pool) pool_push(s, c, "drained", {{"status", e.status.empty() ? json::value(nullptr) : json::value(e.status)}}, out);
+        } else if constexpr (std::is_same_v<T, core::PhoneRevealed>) {
+          if (pool) pool_push(s, c, "viewed", {{"lead_id", e.lead_id}}, out, e.by);
+        } else if constexpr (std::is_same_v<T, core::RevealEnded>) {
+          if (pool) pool_push(s, c, "free", {{"lead_id", e.lead_id}}, out);
+        }
+      },
+      c.event.base());
+}
+
+}  // namespace salesdesk::app

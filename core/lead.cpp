@@ -1,0 +1,538 @@
+#include "core/lead.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "core/phone.hpp"
+#include "core/state.hpp"
+#include "core/text.hpp"
+
+namespace salesdesk::core {
+
+// ---- state ----
+const Lead* Leads::find(LeadId id) const {
+  if (id < 1 || id > static_cast<LeadId>(by_id.size())) return nullptr;
+  return &by_id[static_cast<std::size_t>(id - 1)];
+}
+
+Lead* Leads::find(LeadId id) { return const_cast<Lead*>(static_cast<const Leads*>(this)->find(id)); }
+
+const OpenView* Leads::view_of(LeadId id) const {
+  auto it = views_by_lead.find(id);
+  return it == views_by_lead.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+bool status_floats(const State& s, const std::string& status) {
+  auto it = s.catalog.statuses.find(status);
+  return it != s.catalog.statuses.end() && it->second.floats;
+}
+
+bool is_candidate(const State& s, const Lead& l) {
+  return !l.in_pool && !l.claimed_idle && status_floats(s, l.status);
+}
+
+// Every index entry of a lead comes out before it changes and goes back after.
+void leave_indexes(Leads& leads, const Lead& l) {
+  leads.candidates.erase({l.last_action_at, l.id});
+  leads.pool.erase({l.entered_pool_at, l.id});
+  if (l.owner_id != 0) {
+    auto it = leads.by_owner.find(l.owner_id);
+    if (it != leads.by_owner.end()) {
+      it->second.erase(l.id);
+      if (it->second.empty()) leads.by_owner.erase(it);
+    }
+  }
+}
+
+void enter_indexes(State& s, const Lead& l) {
+  if (l.in_pool) s.leads.pool.insert({l.entered_pool_at, l.id});
+  if (is_candidate(s, l)) s.leads.candidates.insert({l.last_action_at, l.id});
+  if (l.owner_id != 0) s.leads.by_owner[l.owner_id].insert(l.id);
+}
+
+void drop_view(Leads& leads, LeadId id) {
+  auto it = leads.views_by_lead.find(id);
+  if (it == leads.views_by_lead.end()) return;
+  leads.view_expiry.erase({it->second.expires_at, id});
+  auto mine = leads.view_by_user.find(it->second.by);
+  if (mine != leads.view_by_user.end() && mine->second == id) leads.view_by_user.erase(mine);
+  leads.views_by_lead.erase(it);
+}
+
+// Changes one lead with its indexes kept right; a lead that leaves the pool loses its view.
+template <class F>
+void change(State& s, LeadId id, F&& f) {
+  Lead& l = s.leads.by_id.at(static_cast<std::size_t>(id - 1));
+  const bool was_in_pool = l.in_pool;
+  leave_indexes(s.leads, l);
+  f(l);
+  enter_indexes(s, l);
+  if (was_in_pool && !l.in_pool) drop_view(s.leads, id);
+}
+
+}  // namespace
+
+// ---- evolve ----
+void evolve_leads(State& s, const LeadImported& e, Time at) {
+  assert(e.lead_id == s.leads.next_id());
+  Lead l;
+  l.id = e.lead_id;
+  l.phone = e.phone;
+  l.name = e.lead_name;
+  l.source = e.source;
+  l.product = e.product;
+  l.status = e.status;
+  l.owner_id = e.owner_id;
+  l.last_action_at = at;
+  l.created_at = at;
+  s.leads.by_phone[l.phone].push_back(l.id);
+  s.leads.by_id.push_back(std::move(l));
+  enter_indexes(s, s.leads.by_id.back());
+}
+
+void evolve_leads(State& s, const LeadActed& e, Time at) {
+  change(s, e.lead_id, [&](Lead& l) {
+    if (!e.status.empty()) l.status = e.status;
+    if (!e.note.empty()) l.notes.push_back(Note{e.by, at, e.note});
+    if (e.by_owner) {
+      l.last_action_at = at;
+      l.claimed_idle = false;
+      l.in_pool = false;
+    }
+    if (l.in_pool && !status_floats(s, l.status)) l.in_pool = false;
+  });
+}
+
+void evolve_leads(State& s, const LeadReassigned& e, Time at) {
+  change(s, e.lead_id, [&](Lead& l) {
+    l.owner_id = e.owner_id;
+    l.last_action_at = at;
+    l.claimed_idle = false;
+    l.in_pool = false;
+  });
+}
+
+void evolve_leads(State& s, const LeadFloated& e, Time at) {
+  change(s, e.lead_id, [&](Lead& l) {
+    l.in_pool = true;
+    l.entered_pool_at = at;
+  });
+}
+
+void evolve_leads(State& s, const PoolDrained& e, Time) {
+  std::vector<LeadId> leaving;
+  for (const auto& [entered, id] : s.leads.pool) {
+    if (e.status.empty() || s.leads.find(id)->status == e.status) leaving.push_back(id);
+  }
+  for (LeadId id : leaving) change(s, id, [](Lead& l) { l.in_pool = false; });
+}
+
+void evolve_leads(State& s, const LeadClaimed& e, Time at) {
+  drop_view(s.leads, e.lead_id);
+  change(s, e.lead_id, [&](Lead& l) {
+    l.previous_owner = e.previous_owner;
+    l.lost_at = at;
+    l.owner_id = e.by;
+    l.in_pool = false;
+    l.claimed_idle = true;
+  });
+  ClaimCount& count = s.leads.claims[e.by];
+  if (count.day != e.day) count = ClaimCount{e.day, 0};
+  count.count += 1;
+}
+
+void evolve_leads(State& s, const PhoneRevealed& e, Time at) {
+  Leads& leads = s.leads;
+  drop_view(leads, e.lead_id);
+  if (auto mine = leads.view_by_user.find(e.by); mine != leads.view_by_user.end()) drop_view(leads, mine->second);
+  leads.views_by_lead[e.lead_id] = OpenView{e.lead_id, e.by, e.expires_at};
+  leads.view_by_user[e.by] = e.lead_id;
+  leads.view_expiry.insert({e.expires_at, e.lead_id});
+  leads.last_reveal_at[e.by] = at;
+  leads.by_id.at(static_cast<std::size_t>(e.lead_id - 1)).views.push_back(View{e.by, at});
+}
+
+void evolve_leads(State& s, const RevealEnded& e, Time) {
+  const OpenView* v = s.leads.view_of(e.lead_id);
+  if (v != nullptr && v->by == e.by) drop_view(s.leads, e.lead_id);
+}
+
+void evolve_leads(State& s, const LeadCalled& e, Time at) {
+  s.leads.by_id.at(static_cast<std::size_t>(e.lead_id - 1))
+      .calls.push_back(Call{e.by, at, e.call_id, e.direction, e.state, e.duration_s, e.recording_url});
+}
+
+void reindex_candidates(State& s) {
+  s.leads.candidates.clear();
+  for (const Lead& l : s.leads.by_id) {
+    if (is_candidate(s, l)) s.leads.candidates.insert({l.last_action_at, l.id});
+  }
+}
+
+void rebuild_lead_indexes(State& s) {
+  Leads& leads = s.leads;
+  leads.by_phone.clear();
+  leads.by_owner.clear();
+  leads.pool.clear();
+  leads.candidates.clear();
+  leads.view_expiry.clear();
+  for (const Lead& l : leads.by_id) {
+    leads.by_phone[l.phone].push_back(l.id);
+    enter_indexes(s, l);
+  }
+  for (const auto& [id, view] : leads.views_by_lead) leads.view_expiry.insert({view.expires_at, id});
+}
+
+// ---- rules ----
+std::int64_t local_day(const State& s, Time t) {
+  const Time local = t + s.settings.number("unit.utc_offset_minutes") * 60 * ms_per_s;
+  const Time day_ms = 86400 * ms_per_s;
+  return local >= 0 ? local / day_ms : (local - day_ms + 1) / day_ms;
+}
+
+bool may_work(const State& s, UserId viewer, const Lead& l) {
+  if (viewer == system_actor) return true;
+  const User* u = s.users.find(viewer);
+  return u != nullptr && (is_manager_or_admin(*u) || l.owner_id == viewer);
+}
+
+bool phone_hidden_from(const State& s, UserId viewer, const std::string& phone) {
+  if (!s.settings.flag("pool.mask_phone")) return false;
+  if (viewer != anonymous_sale) {
+    const User* u = s.users.find(viewer);
+    if (u == nullptr || is_manager_or_admin(*u)) return false;
+  }
+  auto it = s.leads.by_phone.find(phone);
+  if (it == s.leads.by_phone.end()) return false;
+  bool pooled = false;
+  for (LeadId id : it->second) {
+    const Lead& l = *s.leads.find(id);
+    if (l.owner_id == viewer) return false;  // they own a lead with this phone: they know it
+    const OpenView* v = s.leads.view_of(id);
+    if (v != nullptr && v->by == viewer) return false;
+    pooled = pooled || l.in_pool;
+  }
+  return pooled;
+}
+
+std::string visible_phone(const State& s, UserId viewer, const std::string& phone) {
+  return phone_hidden_from(s, viewer, phone) ? mask_phone(phone) : phone;
+}
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The end of a run of digits and the separators people write inside a phone.
+std::size_t phone_run_end(const std::string& text, std::size_t i) {
+  std::size_t j = i;
+  while (j < text.size() && (is_digit(text[j]) || text[j] == ' ' || text[j] == '.' || text[j] == '-' ||
+                             text[j] == '+' || text[j] == '(' || text[j] == ')')) {
+    ++j;
+  }
+  while (j > i && !is_digit(text[j - 1])) --j;
+  return j;
+}
+
+// Masks the digits of text[i, j) but the first three and the last three.
+void mask_run(std::string& text, std::size_t i, std::size_t j) {
+  std::vector<std::size_t> digits;
+  for (std::size_t k = i; k < j; ++k) {
+    if (is_digit(text[k])) digits.push_back(k);
+  }
+  for (std::size_t d = 3; d + 3 < digits.size(); ++d) text[digits[d]] = '*';
+}
+
+}  // namespace
+
+std::string visible_text(const State& s, UserId viewer, const std::string& text) {
+  if (!s.settings.flag("pool.mask_phone") || s.leads.pool.empty()) return text;
+  const std::string country = s.settings.text("phone.country");
+  std::string out = text;
+  for (std::size_t i = 0; i < out.size();) {
+    if (!is_digit(out[i]) && out[i] != '+') {
+      ++i;
+      continue;
+    }
+    const std::size_t j = phone_run_end(out, i);
+    if (j <= i) {
+      ++i;
+      continue;
+    }
+    auto phone = normalize_phone(std::string_view(out).substr(i, j - i), country);
+    if (phone && phone_hidden_from(s, viewer, phone.value())) mask_run(out, i, j);
+    i = j;
+  }
+  return out;
+}
+
+namespace {
+
+Result<bool> check_status(const State& s, const std::string& status, const std::string& field) {
+  if (!s.catalog.statuses.contains(status)) return reject(Code::bad_request, field + ": no status " + status);
+  return true;
+}
+
+Result<LeadImported> import_row(const State& s, const LeadRow& row, std::size_t index, LeadId id) {
+  const std::string field = "leads[" + std::to_string(index) + "]";
+  auto phone = normalize_phone(row.phone, s.settings.text("phone.country"), field + ".phone");
+  if (!phone) return phone.error();
+  for (const auto& [text, name] : {std::pair{&row.lead_name, ".name"}, {&row.source, ".source"}, {&row.product, ".product"}}) {
+    if (auto ok = check_text(*text, field + name, lead_text_bytes_max, false); !ok) return ok.error();
+  }
+  const std::string status = row.status.empty() ? "new" : row.status;
+  if (auto ok = check_status(s, status, field + ".status"); !ok) return ok.error();
+  if (row.owner_id != 0) {
+    const User* owner = s.users.find(row.owner_id);
+    if (owner == nullptr || !owner->active) {
+      return reject(Code::bad_request, field + ".owner_id: no active user " + std::to_string(row.owner_id));
+    }
+  }
+  return LeadImported{id, phone.value(), row.lead_name, row.source, row.product, status, row.owner_id};
+}
+
+// A lead a sale may act on: theirs (managers and admin: any).
+Result<const Lead*> workable(const State& s, UserId actor, LeadId id) {
+  if (auto r = authorize(s, actor, everyone); !r) return r.error();
+  const Lead* l = s.leads.find(id);
+  if (l == nullptr) return reject(Code::not_found, "no lead " + std::to_string(id));
+  if (!may_work(s, actor, *l)) return reject(Code::forbidden, "this lead belongs to another sale");
+  return l;
+}
+
+// When an action takes a pooled lead out of the pool, a view of it ends too.
+void end_view_if_leaving(const State& s, const Lead& l, bool leaves, Events& out) {
+  const OpenView* v = s.leads.view_of(l.id);
+  if (leaves && l.in_pool && v != nullptr) out.emplace_back(RevealEnded{l.id, v->by, "left_pool"});
+}
+
+Result<bool> pool_on(const State& s) {
+  if (!s.settings.flag("pool.enabled")) return reject(Code::pool_disabled, "the number pool is turned off");
+  return true;
+}
+
+// The pooled lead a sale may claim or view: in the pool and not theirs.
+Result<const Lead*> pooled(const State& s, UserId actor, LeadId id) {
+  if (auto r = authorize(s, actor, Roles{false, false, true}); !r) return r.error();
+  if (auto r = pool_on(s); !r) return r.error();
+  const Lead* l = s.leads.find(id);
+  if (l == nullptr) return reject(Code::not_found, "no lead " + std::to_string(id));
+  if (!l->in_pool) {
+    if (l->owner_id != 0 && l->owner_id != actor) {
+      return reject(Code::already_claimed, "Another sale already handles this number");
+    }
+    return reject(Code::not_found, "lead " + std::to_string(id) + " is not in the pool");
+  }
+  if (l->owner_id == actor) return reject(Code::conflict, "this lead is already yours");
+  return l;
+}
+
+Result<bool> check_quotas(const State& s, UserId actor, const Lead& l, Time now) {
+  const std::int64_t daily = s.settings.number("pool.daily_claim_limit");
+  if (daily > 0) {
+    auto it = s.leads.claims.find(actor);
+    if (it != s.leads.claims.end() && it->second.day == local_day(s, now) && it->second.count >= daily) {
+      return reject(Code::quota_exceeded, "daily claim limit reached: " + std::to_string(daily) + " claims a day");
+    }
+  }
+  const std::int64_t held_max = s.settings.number("pool.max_held_per_sale");
+  if (held_max > 0) {
+    auto it = s.leads.by_owner.find(actor);
+    const auto held = it == s.leads.by_owner.end() ? 0 : static_cast<std::int64_t>(it->second.size());
+    if (held >= held_max) {
+      return reject(Code::quota_exceeded, "holding limit reached: at most " + std::to_string(held_max) + " leads held");
+    }
+  }
+  const Time cooldown = s.settings.number("pool.reclaim_cooldown_minutes") * 60 * ms_per_s;
+  if (cooldown > 0 && l.previous_owner == actor && now < l.lost_at + cooldown) {
+    return reject(Code::quota_exceeded, "reclaim cooldown: you may claim this lead back after " +
+                                            std::to_string((l.lost_at + cooldown - now + 59'999) / 60'000) + " min");
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---- decide ----
+Result<Events> decide(const State& s, UserId actor, const ImportLeads& c, Time) {
+  if (auto r = authorize(s, actor, managers); !r) return r.error();
+  if (c.rows.empty()) return reject(Code::bad_request, "leads is empty");
+  if (c.rows.size() > import_rows_max) return reject(Code::bad_request, "at most 100000 leads in one import");
+  Events out;
+  out.reserve(c.rows.size());
+  for (std::size_t i = 0; i < c.rows.size(); ++i) {
+    auto e = import_row(s, c.rows[i], i, s.leads.next_id() + static_cast<LeadId>(i));
+    if (!e) return e.error();
+    out.emplace_back(std::move(e.value()));
+  }
+  return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const UpdateLead& c, Time) {
+  auto l = workable(s, actor, c.lead_id);
+  if (!l) return l.error();
+  if (auto ok = check_status(s, c.status, "status"); !ok) return ok.error();
+  if (auto ok = check_text(c.note, "note", note_bytes_max, false); !ok) return ok.error();
+  const Lead& lead = *l.value();
+  const bool by_owner = lead.owner_id == actor;
+  Events out;
+  end_view_if_leaving(s, lead, by_owner || !status_floats(s, c.status), out);
+  out.emplace_back(LeadActed{lead.id, actor, c.status, c.note, by_owner});
+  return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const NoteLead& c, Time) {
+  auto l = workable(s, actor, c.lead_id);
+  if (!l) return l.error();
+  if (auto ok = check_text(c.text, "text", note_bytes_max, true); !ok) return ok.error();
+  const Lead& lead = *l.value();
+  const bool by_owner = lead.owner_id == actor;
+  Events out;
+  end_view_if_leaving(s, lead, by_owner, out);
+  out.emplace_back(LeadActed{lead.id, actor, "", c.text, by_owner});
+  return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const ReassignLead& c, Time) {
+  if (auto r = authorize(s, actor, managers); !r) return r.error();
+  const Lead* l = s.leads.find(c.lead_id);
+  if (l == nullptr) return reject(Code::not_found, "no lead " + std::to_string(c.lead_id));
+  if (c.owner_id != 0) {
+    const User* u = s.users.find(c.owner_id);
+    if (u == nullptr || !u->active) return reject(Code::not_found, "no active user " + std::to_string(c.owner_id));
+  }
+  if (l->owner_id == c.owner_id && !l->in_pool) return Events{};
+  Events out;
+  end_view_if_leaving(s, *l, true, out);
+  out.emplace_back(LeadReassigned{l->id, c.owner_id, l->owner_id});
+  return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const ClaimLead& c, Time now) {
+  auto l = pooled(s, actor, c.lead_id);
+  if (!l) return l.error();
+  const Lead& lead = *l.value();
+  if (auto ok = check_quotas(s, actor, lead, now); !ok) return ok.error();
+  Events out;
+  if (const OpenView* v = s.leads.view_of(lead.id)) out.emplace_back(RevealEnded{lead.id, v->by, "claim"});
+  out.emplace_back(LeadClaimed{lead.id, actor, lead.owner_id, local_day(s, now)});
+  return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const RevealPhone& c, Time now) {
+  auto l = pooled(s, actor, c.lead_id);
+  if (!l) return l.error();
+  const Lead& lead = *l.value();
+  if (!s.settings.flag("pool.allow_reveal")) return reject(Code::reveal_not_allowed, "the eye is turned off");
+  const OpenView* v = s.leads.view_of(lead.id);
+  if (v != nullptr && v->by == actor) return Events{};  // already viewing it
+  if (v != nullptr && v->expires_at > now) {
+    return reject(Code::being_viewed, "Another sale is viewing this number, please choose another");
+  }
+  const Time cooldown = s.settings.number("pool.reveal_cooldown_s") * ms_per_s;
+  if (auto last = s.leads.last_reveal_at.find(actor); last != s.leads.last_reveal_at.end() && now < last->second + cooldown) {
+    Error e = reject(Code::view_cooldown, "wait before viewing another number");
+    e.retry_after_s = (last->second + cooldown - now + 999) / 1000;
+    return e;
+  }
+  Events out;
+  if (v != nullptr) out.emplace_back(RevealEnded{lead.id, v->by, "ttl"});
+  if (auto mine = s.leads.view_by_user.find(actor); mine != s.leads.view_by_user.end()) {
+    out.emplace_back(RevealEnded{mine->second, actor, "another"});
+  }
+  out.emplace_back(PhoneRevealed{lead.id, actor, now + s.settings.number("pool.reveal_ttl_s") * ms_per_s});
+  return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const HidePhone& c, Time) {
+  if (auto r = authorize(s, actor, everyone); !r) return r.error();
+  if (s.leads.find(c.lead_id) == nullptr) return reject(Code::not_found, "no lead " + std::to_string(c.lead_id));
+  const OpenView* v = s.leads.view_of(c.lead_id);
+  if (v == nullptr || v->by != actor) return Events{};
+  return Events{RevealEnded{c.lead_id, actor, "hide"}};
+}
+
+Result<Events> decide(const State& s, UserId actor, const LogCall& c, Time) {
+  auto l = workable(s, actor, c.lead_id);
+  if (!l) return l.error();
+  if (c.call_id.empty()) return reject(Code::bad_request, "call_id is required");
+  if (c.direction != "in" && c.direction != "out") return reject(Code::bad_request, "direction must be in or out");
+  const UserId by = c.agent != 0 ? c.agent : (actor != system_actor ? actor : l.value()->owner_id);
+  return Events{LeadCalled{c.lead_id, by, c.call_id, c.direction, c.state, c.duration_s, c.recording_url}};
+}
+
+Result<Events> decide(const State& s, UserId actor, const FloatDueLeads&, Time now) {
+  if (actor != system_actor) return reject(Code::forbidden, "floating is the engine's");
+  if (!s.settings.flag("pool.enabled")) return Events{};
+  const bool all = s.settings.flag("pool.float_all");
+  const Time delay = s.settings.number("pool.float_after_minutes") * 60 * ms_per_s;
+  Events out;
+  for (const auto& [last_action, id] : s.leads.candidates) {
+    if (out.size() >= float_per_tick_max) break;
+    if (!all && last_action + delay > now) break;
+    out.emplace_back(LeadFloated{id});
+  }
+  return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const EndExpiredViews&, Time now) {
+  if (actor != system_actor) return reject(Code::forbidden, "views end by the engine's timer");
+  Events out;
+  for (const auto& [expires, id] : s.leads.view_expiry) {
+    if (expires > now) break;
+    out.emplace_back(RevealEnded{id, s.leads.view_of(id)->by, "ttl"});
+  }
+  return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const EndViewsOf& c, Time) {
+  if (actor != system_actor) return reject(Code::forbidden, "views end on disconnect by the engine");
+  auto it = s.leads.view_by_user.find(c.user_id);
+  if (it == s.leads.view_by_user.end()) return Events{};
+  return Events{RevealEnded{it->second, c.user_id, "disconnect"}};
+}
+
+std::optional<PoolDrained> drain_for_settings(const State& s, bool pool_enabled_after) {
+  if (pool_enabled_after || s.leads.pool.empty()) return std::nullopt;
+  return PoolDrained{""};
+}
+
+std::optional<PoolDrained> drain_for_status(const State& s, const std::string& status, bool floats_after) {
+  if (floats_after || s.leads.pool.empty()) return std::nullopt;
+  return PoolDrained{status};
+}
+
+// ---- queries ----
+namespace {
+
+bool matches(const Lead& l, const PoolFilter& f, const std::vector<std::string>& query_words) {
+  if (f.source && l.source != *f.source) return false;
+  if (f.product && l.product != *f.product) return false;
+  if (f.status && l.status != *f.status) return false;
+  if (f.entered_from && l.entered_pool_at < *f.entered_from) return false;
+  if (f.entered_to && l.entered_pool_at > *f.entered_to) return false;
+  if (query_words.empty()) return true;
+  const auto name_words = words(l.name);
+  return std::all_of(query_words.begin(), query_words.end(), [&](const std::string& q) {
+    return std::any_of(name_words.begin(), name_words.end(), [&](const std::string& w) { return w.rfind(q, 0) == 0; });
+  });
+}
+
+}  // namespace
+
+std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f, std::size_t limit) {
+  std::vector<LeadId> out;
+  const auto query_words = f.q ? words(*f.q) : std::vector<std::string>{};
+  auto it = f.entered_from ? s.leads.pool.lower_bound({*f.entered_from, 0}) : s.leads.pool.begin();
+  for (; it != s.leads.pool.end() && out.size() < limit; ++it) {
+    if (f.entered_to && it->first > *f.entered_to) break;
+    const Lead& l = *s.leads.find(it->second);
+    if (l.owner_id == viewer) continue;
+    if (matches(l, f, query_words)) out.push_back(l.id);
+  }
+  return out;
+}
+
+}  // namespace salesdesk::core

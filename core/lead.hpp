@@ -1,0 +1,372 @@
+// The lead aggregate: the telesales work queue and the floating number pool (SPEC.md section 3,
+// seed 000). A lead is a phone contact with one owner at most. When the pool is on, a lead whose
+// status floats enters the pool after pool.float_after_minutes without an action by its owner
+// (or at once with pool.float_all); any other sale may then claim it, first come first served.
+// Phones in the pool are masked for sales; the eye reveals one number to one sale at a time.
+//
+// Time-driven changes (floating, the end of a view) are commands the engine issues to itself
+// (FloatDueLeads, EndExpiredViews), so every change is a journaled event and replay never reads
+// a clock. The indexes (pool by entry time, float candidates by last action, views by expiry,
+// leads by owner and by phone) keep every timer tick and every pool draw away from a full scan.
+#pragma once
+
+#include <cereal/cereal.hpp>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/customer.hpp"
+#include "core/types.hpp"
+
+namespace salesdesk::core {
+
+struct State;
+struct Event;
+using Events = std::vector<Event>;
+
+// ---- stream ----
+inline std::string lead_stream(LeadId id) { return "lead:" + std::to_string(id); }
+
+// ---- events ----
+struct LeadImported {
+  static constexpr std::uint16_t type_id = 110;
+  static constexpr const char* name = "LeadImported";
+  LeadId lead_id = 0;
+  std::string phone;  // normalised
+  std::string lead_name;
+  std::string source;
+  std::string product;
+  std::string status;
+  UserId owner_id = 0;
+  std::string stream() const { return lead_stream(lead_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(lead_id), CEREAL_NVP(phone), CEREAL_NVP(lead_name), CEREAL_NVP(source),
+       CEREAL_NVP(product), CEREAL_NVP(status), CEREAL_NVP(owner_id));
+  }
+};
+
+// An action on a lead: a status and/or a note. By its owner it restarts the float clock and
+// takes the lead out of the pool.
+struct LeadActed {
+  static constexpr std::uint16_t type_id = 111;
+  static constexpr const char* name = "LeadActed";
+  LeadId lead_id = 0;
+  UserId by = 0;
+  std::string status;  // "" = unchanged
+  std::string note;    // "" = none
+  bool by_owner = false;
+  std::string stream() const { return lead_stream(lead_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(status), CEREAL_NVP(note), CEREAL_NVP(by_owner));
+  }
+};
+
+struct LeadReassigned {
+  static constexpr std::uint16_t type_id = 112;
+  static constexpr const char* name = "LeadReassigned";
+  LeadId lead_id = 0;
+  UserId owner_id = 0;  // 0 = nobody
+  UserId previous_owner = 0;
+  std::string stream() const { return lead_stream(lead_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(lead_id), CEREAL_NVP(owner_id), CEREAL_NVP(previous_owner));
+  }
+};
+
+struct LeadFloated {
+  static constexpr std::uint16_t type_id = 113;
+  static constexpr const char* name = "LeadFloated";
+  LeadId lead_id = 0;
+  std::string stream() const { return lead_stream(lead_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(lead_id)); }
+};
+
+// Leads leave the pool without a claim: the pool was turned off (status ""), or a status stopped
+// floating (its code).
+struct PoolDrained {
+  static constexpr std::uint16_t type_id = 114;
+  static constexpr const char* name = "PoolDrained";
+  std::string status;
+  std::string stream() const { return "pool"; }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(status)); }
+};
+
+struct LeadClaimed {
+  static constexpr std::uint16_t type_id = 115;
+  static constexpr const char* name = "LeadClaimed";
+  LeadId lead_id = 0;
+  UserId by = 0;
+  UserId previous_owner = 0;
+  std::int64_t day = 0;  // the unit's local day of the claim, for the daily limit
+  std::string stream() const { return lead_stream(lead_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(previous_owner), CEREAL_NVP(day));
+  }
+};
+
+struct PhoneRevealed {
+  static constexpr std::uint16_t type_id = 116;
+  static constexpr const char* name = "PhoneRevealed";
+  LeadId lead_id = 0;
+  UserId by = 0;
+  Time expires_at = 0;
+  std::string stream() const { return lead_stream(lead_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(expires_at)); }
+};
+
+struct RevealEnded {
+  static constexpr std::uint16_t type_id = 117;
+  static constexpr const char* name = "RevealEnded";
+  LeadId lead_id = 0;
+  UserId by = 0;
+  std::string reason;  // "hide", "claim", "another", "disconnect", "ttl", "left_pool"
+  std::string stream() const { return lead_stream(lead_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(reason)); }
+};
+
+// A call on a lead, from the PBX adapter (or logged by hand).
+struct LeadCalled {
+  static constexpr std::uint16_t type_id = 118;
+  static constexpr const char* name = "LeadCalled";
+  LeadId lead_id = 0;
+  UserId by = 0;
+  std::string call_id;
+  std::string direction;  // "out" or "in"
+  std::string state;      // "ringing", "answered", "hangup", "missed"
+  std::int64_t duration_s = 0;
+  std::string recording_url;
+  std::string stream() const { return lead_stream(lead_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(call_id), CEREAL_NVP(direction), CEREAL_NVP(state),
+       CEREAL_NVP(duration_s), CEREAL_NVP(recording_url));
+  }
+};
+
+// ---- state ----
+struct View {
+  UserId by = 0;
+  Time at = 0;
+  template <class A>
+  void serialize(A& ar) { ar(by, at); }
+};
+
+struct Call {
+  UserId by = 0;
+  Time at = 0;
+  std::string call_id;
+  std::string direction;
+  std::string state;
+  std::int64_t duration_s = 0;
+  std::string recording_url;
+  template <class A>
+  void serialize(A& ar) { ar(by, at, call_id, direction, state, duration_s, recording_url); }
+};
+
+struct Lead {
+  LeadId id = 0;
+  std::string phone;
+  std::string name;
+  std::string source;
+  std::string product;
+  std::string status;
+  UserId owner_id = 0;
+  Time last_action_at = 0;
+  bool in_pool = false;
+  Time entered_pool_at = 0;
+  bool claimed_idle = false;  // claimed and not yet acted on by the new owner: does not float
+  UserId previous_owner = 0;  // who lost it to the last claim, and when (reclaim cooldown)
+  Time lost_at = 0;
+  std::vector<Note> notes;
+  std::vector<View> views;
+  std::vector<Call> calls;
+  Time created_at = 0;
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, phone, name, source, product, status, owner_id, last_action_at, in_pool, entered_pool_at,
+       claimed_idle, previous_owner, lost_at, notes, views, calls, created_at);
+  }
+};
+
+// The open view of one number by one sale.
+struct OpenView {
+  LeadId lead_id = 0;
+  UserId by = 0;
+  Time expires_at = 0;
+  template <class A>
+  void serialize(A& ar) { ar(lead_id, by, expires_at); }
+};
+
+struct ClaimCount {
+  std::int64_t day = 0;
+  std::int64_t count = 0;
+  template <class A>
+  void serialize(A& ar) { ar(day, count); }
+};
+
+struct Leads {
+  std::vector<Lead> by_id;                                    // index = id - 1
+  // Indexes, rebuilt from by_id and the maps below on load.
+  std::unordered_map<std::string, std::vector<LeadId>> by_phone;
+  std::map<UserId, std::set<LeadId>> by_owner;
+  std::set<std::pair<Time, LeadId>> pool;                     // by entered_pool_at, oldest first
+  std::set<std::pair<Time, LeadId>> candidates;               // may float: by last_action_at
+  std::set<std::pair<Time, LeadId>> view_expiry;              // open views by expires_at
+  // Kept in snapshots.
+  std::map<LeadId, OpenView> views_by_lead;
+  std::map<UserId, LeadId> view_by_user;
+  std::map<UserId, Time> last_reveal_at;
+  std::map<UserId, ClaimCount> claims;
+
+  const Lead* find(LeadId id) const;
+  Lead* find(LeadId id);
+  LeadId next_id() const { return static_cast<LeadId>(by_id.size()) + 1; }
+  const OpenView* view_of(LeadId id) const;
+
+  // Snapshots keep the leads and the views; the indexes are rebuilt (rebuild_lead_indexes).
+  template <class A>
+  void save(A& ar) const { ar(by_id, views_by_lead, view_by_user, last_reveal_at, claims); }
+  template <class A>
+  void load(A& ar) { ar(by_id, views_by_lead, view_by_user, last_reveal_at, claims); }
+};
+
+// ---- evolve ----
+// Leads evolve against the whole state (whether a lead may float depends on its status's tick),
+// so their evolve has its own name: evolve(State&, ...) is the dispatcher of every event.
+void evolve_leads(State& s, const LeadImported& e, Time at);
+void evolve_leads(State& s, const LeadActed& e, Time at);
+void evolve_leads(State& s, const LeadReassigned& e, Time at);
+void evolve_leads(State& s, const LeadFloated& e, Time at);
+void evolve_leads(State& s, const PoolDrained& e, Time at);
+void evolve_leads(State& s, const LeadClaimed& e, Time at);
+void evolve_leads(State& s, const PhoneRevealed& e, Time at);
+void evolve_leads(State& s, const RevealEnded& e, Time at);
+void evolve_leads(State& s, const LeadCalled& e, Time at);
+// Re-derives the float candidates after a status's tick changed.
+void reindex_candidates(State& s);
+// Rebuilds every lead index from the leads and open views (after loading a snapshot).
+void rebuild_lead_indexes(State& s);
+
+// ---- commands and decide ----
+constexpr std::size_t import_rows_max = 100'000;
+constexpr std::size_t lead_text_bytes_max = 200;
+constexpr std::size_t float_per_tick_max = 10'000;
+
+struct LeadRow {
+  std::string phone;
+  std::string lead_name;
+  std::string source;
+  std::string product;
+  std::string status;  // "" = "new"
+  UserId owner_id = 0;
+};
+
+struct ImportLeads {
+  std::vector<LeadRow> rows;
+};
+
+struct UpdateLead {
+  LeadId lead_id = 0;
+  std::string status;  // required
+  std::string note;
+};
+
+struct NoteLead {
+  LeadId lead_id = 0;
+  std::string text;
+};
+
+struct ReassignLead {
+  LeadId lead_id = 0;
+  UserId owner_id = 0;
+};
+
+struct ClaimLead {
+  LeadId lead_id = 0;
+};
+
+struct RevealPhone {
+  LeadId lead_id = 0;
+};
+
+struct HidePhone {
+  LeadId lead_id = 0;
+};
+
+struct LogCall {
+  LeadId lead_id = 0;
+  std::string call_id;
+  std::string direction;
+  std::string state;
+  std::int64_t duration_s = 0;
+  std::string recording_url;
+  UserId agent = 0;  // who made or took the call (0: the lead's owner)
+};
+
+// Timers and connection events, issued by the engine.
+struct FloatDueLeads {};
+struct EndExpiredViews {};
+struct EndViewsOf {
+  UserId user_id = 0;  // the sale's last connection closed
+};
+
+Result<Events> decide(const State& s, UserId actor, const ImportLeads& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const UpdateLead& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const NoteLead& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const ReassignLead& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const ClaimLead& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const RevealPhone& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const HidePhone& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const LogCall& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const FloatDueLeads& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const EndExpiredViews& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const EndViewsOf& c, Time now);
+
+// Events that end the pool when settings change (pool off) or a status stops floating; called
+// by the settings and catalog deciders.
+std::optional<PoolDrained> drain_for_settings(const State& s, bool pool_enabled_after);
+std::optional<PoolDrained> drain_for_status(const State& s, const std::string& status, bool floats_after);
+
+// ---- queries ----
+// The viewpoint of a sale who owns nothing and views nothing: what a broadcast to all sales may
+// show.
+constexpr UserId anonymous_sale = -1;
+
+// Whether the viewer may work the lead: its owner, a manager or admin.
+bool may_work(const State& s, UserId viewer, const Lead& l);
+// The phone as this viewer may see it: masked for a sale when, with pool.mask_phone on, a lead
+// with that phone is in the pool, the sale owns no lead with it, and is not viewing it now.
+// A view lasts until its RevealEnded (at most 2 s past its TTL).
+std::string visible_phone(const State& s, UserId viewer, const std::string& phone);
+bool phone_hidden_from(const State& s, UserId viewer, const std::string& phone);
+// Masks every phone written inside a text that is hidden from the viewer.
+std::string visible_text(const State& s, UserId viewer, const std::string& text);
+// The unit's local day of a time (settings unit.utc_offset_minutes).
+std::int64_t local_day(const State& s, Time t);
+
+struct PoolFilter {
+  std::optional<std::string> source;
+  std::optional<std::string> product;
+  std::optional<std::string> status;
+  std::optional<std::string> q;  // words of the name
+  std::optional<Time> entered_from;
+  std::optional<Time> entered_to;
+  bool operator==(const PoolFilter&) const = default;
+};
+
+// The leads of the pool a sale may be shown that match, oldest in the pool first, at most
+// `limit` (the sale's own leads are never shown to them).
+std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f, std::size_t limit);
+
+}  // namespace salesdesk::core

@@ -1,0 +1,271 @@
+"""schema/protocol.json agrees with the running server (PROTOCOL.md: "keep the two in agreement
+with a test"): one scenario calls every operation listed under "ops" successfully, as a user of
+a role the schema allows, with args that validate against the op's "args" schema, and validates
+every result against its "result" schema and every push received against "pushes"[topic][type];
+every documented push type is produced; roles the schema leaves out are forbidden; queries
+append nothing; every listed op is known to the server and an unlisted one is unknown_op."""
+
+import asyncio
+import json
+import os
+import unittest
+
+import jsonschema
+
+from harness import ServerTestCase
+
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "schema",
+                           "protocol.json")
+with open(SCHEMA_PATH, encoding="utf-8") as f:
+    ROOT = json.load(f)
+OPS = ROOT["ops"]
+PUSHES = ROOT["pushes"]
+
+PW = {"manager1": "manager-one-password", "sale1": "sale-one-password",
+      "sale2": "sale-two-password"}
+
+
+def validator(schema):
+    """A Draft 2020-12 validator for one schema of protocol.json, resolving "#/$defs/..."."""
+    return jsonschema.Draft202012Validator({"$defs": ROOT["$defs"], **schema})
+
+
+def errors_of(schema, instance):
+    errs = sorted(validator(schema).iter_errors(instance), key=lambda e: list(e.path))
+    return [f"{'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errs[:5]]
+
+
+class SchemaTest(ServerTestCase):
+    per_test = True
+
+    def test_the_schema_file_is_valid(self):
+        for name, op in OPS.items():
+            self.assertIn(op.get("kind"), ("query", "command", "session"), name)
+            self.assertTrue(set(op.get("roles", [])) <= {"admin", "manager", "sale"}, name)
+            self.assertTrue(op.get("roles"), name)
+            for part in ("args", "result"):
+                self.assertIn(part, op, f"{name} has no {part} schema")
+                jsonschema.Draft202012Validator.check_schema(op[part])
+                validator(op[part])  # the $refs resolve when used below
+        for topic, types in PUSHES.items():
+            for type_, schema in types.items():
+                jsonschema.Draft202012Validator.check_schema(schema)
+
+    async def asyncSetUp(self):
+        self.called = {}  # op -> number of successful, validated calls
+        self.roles = {}   # ws label -> role
+
+    async def call(self, ws, op, args=None, key=None):
+        """Calls op (it must be in protocol.json and succeed), checks its args and result
+        against the schema, and that a query appended nothing."""
+        self.assertIn(op, OPS, f"{op} is not in protocol.json")
+        spec = OPS[op]
+        self.assertIn(self.roles[ws.label], spec["roles"],
+                      f"the scenario calls {op} as a {self.roles[ws.label]}")
+        sent = {} if args is None else args
+        self.assertEqual(errors_of(spec["args"], sent), [],
+                         f"the scenario's args for {op} do not match protocol.json: {sent!r}")
+        before = await self.seq()
+        r = await ws.request(op, args, key=key)
+        self.assertIs(r.get("ok"), True, f"{op} {sent!r} as {ws.label} failed: {r!r}")
+        self.assertIsInstance(r.get("seq"), int, r)
+        self.assertEqual(errors_of(spec["result"], r["result"]), [],
+                         f"the result of {op} does not match protocol.json: {r['result']!r}")
+        if spec["kind"] == "query":
+            after = await self.seq()
+            self.assertEqual(after, before, f"the query {op} appended events")
+        self.called[op] = self.called.get(op, 0) + 1
+        self.last_args = sent
+        return r["result"]
+
+    async def user(self, username):
+        _, ws = await self.login_ws(username, PW.get(username), label=username)
+        self.roles[username] = "admin" if username == "admin" else \
+            "manager" if username.startswith("manager") else "sale"
+        return ws
+
+    async def test_every_op_and_push_agrees_with_the_schema(self):
+        admin = await self.user("admin")
+        self.roles["admin"] = "admin"
+        call = self.call
+
+        # ---- session, users, teams, settings ----
+        await call(admin, "me")
+        await call(admin, "subscribe", {"topics": ["me", "orders"]})
+        team = (await call(admin, "teams.create", {"name": "Online sales"}))["team"]
+        await call(admin, "users.create", {"username": "manager1", "password": PW["manager1"],
+                                           "name": "Manager One", "role": "manager"})
+        s1 = (await call(admin, "users.create", {
+            "username": "sale1", "password": PW["sale1"], "name": "Sale One", "role": "sale",
+            "team_ids": [team["id"]]}))["user"]
+        s2 = (await call(admin, "users.create", {
+            "username": "sale2", "password": PW["sale2"], "name": "Sale Two",
+            "role": "sale"}))["user"]
+        manager = await self.user("manager1")
+        sale = await self.user("sale1")
+        sale2 = await self.user("sale2")
+        for ws in (manager, sale, sale2):
+            await call(ws, "subscribe", {"topics": ["me", "orders"]})
+            await call(ws, "me")
+            await call(ws, "teams.list")
+            await call(ws, "settings.get")
+            await call(ws, "statuses.list")
+        await call(manager, "users.list")
+        await call(admin, "users.list")
+        await call(admin, "users.update", {"user_id": s1["id"], "name": "Lan"})
+        await call(sale, "presence.set", {"status": "away"})
+        await call(sale, "presence.set", {"status": "online"})
+        await call(admin, "settings.update", {"patch": {"pool.batch_size": 20,
+                                                        "phone.country": "VN"}})
+        await call(sale2, "unsubscribe", {"topics": ["me"]})
+        await call(sale2, "subscribe", {"topics": ["me"]})
+
+        # ---- catalog ----
+        await call(admin, "statuses.upsert", {"code": "vip", "name": "VIP", "floats": False})
+        await call(admin, "products.upsert", {"sku": "SOAP", "name": "Soap", "price": 20100})
+        await call(admin, "products.upsert", {"sku": "TEA", "name": "Tea", "price": 45000})
+        await call(admin, "combos.upsert", {"code": "GIFT", "name": "Gift box", "price": 99000,
+                                            "items": [{"sku": "SOAP", "qty": 2},
+                                                      {"sku": "TEA", "qty": 1}]})
+        await call(admin, "sources.upsert", {"code": "fb", "name": "Facebook",
+                                             "channel": "facebook"})
+        await call(admin, "warehouses.upsert", {"code": "HN", "name": "Hà Nội"})
+        for ws in (admin, manager, sale):
+            await call(ws, "products.list")
+            await call(ws, "combos.list")
+            await call(ws, "sources.list")
+            await call(ws, "warehouses.list")
+            await call(ws, "statuses.list")
+
+        # ---- customers ----
+        c = (await call(sale, "customers.create", {"name": "Nguyễn Thị Hoa",
+                                                   "phones": ["+84 912 345 678"],
+                                                   "address": "Hà Nội"}))["customer"]
+        await call(admin, "customers.create", {"name": "Walk-in"})
+        await call(sale, "customers.update", {"customer_id": c["id"], "nicknames": ["hoa.shop"],
+                                              "address": "12 Hàng Bạc"})
+        await call(admin, "customers.update", {"customer_id": c["id"],
+                                               "responsible_id": s1["id"]})
+        await call(sale, "customers.note", {"customer_id": c["id"], "text": "Gọi sau 5 giờ"})
+        for ws in (sale, manager):
+            await call(ws, "customers.search", {"q": "nguyen hoa"})
+            await call(ws, "customers.search", {"q": "0912"})
+            await call(ws, "customers.search", {"q": "@hoa"})
+
+        # ---- orders ----
+        o1 = (await call(sale, "orders.create", {
+            "customer_id": c["id"], "source": "fb", "warehouse": "HN", "note": "Sáng",
+            "items": [{"sku": "SOAP", "qty": 1, "discount_pct": 12.5},
+                      {"sku": "TEA", "qty": 2, "discount_amount": 5000}],
+            "combos": [{"code": "GIFT", "qty": 1}]}, key="schema-order-1"))["order"]
+        await call(sale, "orders.create", {
+            "customer_id": c["id"], "source": "fb", "warehouse": "HN", "note": "Sáng",
+            "items": [{"sku": "SOAP", "qty": 1, "discount_pct": 12.5},
+                      {"sku": "TEA", "qty": 2, "discount_amount": 5000}],
+            "combos": [{"code": "GIFT", "qty": 1}]}, key="schema-order-1")
+        o2 = (await call(manager, "orders.create", {
+            "phone": "0987.654.321", "name": "Lê Nam", "address": "Huế", "status": "draft",
+            "items": [{"sku": "TEA", "qty": 1}]}))["order"]
+        await call(sale, "orders.set_status", {"order_id": o1["id"], "status": "confirmed"})
+        await call(manager, "orders.set_status", {"order_id": o2["id"], "status": "new"})
+        for ws in (sale, manager, admin):
+            await call(ws, "orders.get", {"order_id": o1["id"]})
+            await call(ws, "orders.list")
+            await call(ws, "orders.list", {"filters": {"status": "confirmed", "source": "fb",
+                                                       "customer_id": c["id"],
+                                                       "created_by": s1["id"],
+                                                       "phone": "0912345678",
+                                                       "from": o1["created_at"]},
+                                           "limit": 1})
+            await call(ws, "orders.history", {"phone": "0912345678"})
+            await call(ws, "orders.history", {"customer_id": c["id"]})
+            await call(ws, "orders.by_phone", {"phone": "+84 987 654 321"})
+            await call(ws, "customers.get", {"customer_id": c["id"]})
+        page = await call(admin, "orders.list", {"limit": 1})
+        await call(admin, "orders.list", {"limit": 1, "cursor": page["next_cursor"]})
+
+        # ---- distribution and system messages ----
+        await call(admin, "settings.update", {"patch": {"orders.auto_distribute": True}})
+        given = (await call(admin, "orders.create", {"phone": "0912345678",
+                                                     "items": [{"sku": "TEA", "qty": 1}]}))
+        self.assertIsNotNone(given["order"]["assignee_id"])
+        for ws in (sale, sale2):
+            await call(ws, "presence.set", {"status": "away"})
+        await call(admin, "orders.create", {"phone": "0912345678",
+                                            "items": [{"sku": "TEA", "qty": 1}]})
+        msgs = await call(admin, "system_messages.list")
+        self.assertEqual(len(msgs["items"]), 1, msgs)
+        await call(admin, "me")
+        await call(admin, "system_messages.clear")
+        await call(admin, "system_messages.list")
+        await call(admin, "system_messages.clear")
+
+        # Let the last pushes arrive.
+        await admin.wait_push(lambda p: p.get("type") == "system_messages_cleared", 3)
+        await asyncio.sleep(0.3)
+
+        # ---- roles the schema leaves out are forbidden ----
+        by_role = {"admin": admin, "manager": manager, "sale": sale}
+        samples = {
+            "users.create": {"username": "x-user", "password": "x-user-password",
+                             "name": "X", "role": "sale"},
+            "users.update": {"user_id": s2["id"], "name": "Renamed"},
+            "users.list": {},
+            "teams.create": {"name": "Team X"},
+            "settings.update": {"patch": {"pool.batch_size": 30}},
+            "statuses.upsert": {"code": "vip2", "name": "VIP2", "floats": False},
+            "products.upsert": {"sku": "X", "name": "X", "price": 1},
+            "combos.upsert": {"code": "X", "name": "X", "price": 1,
+                              "items": [{"sku": "TEA", "qty": 1}]},
+            "sources.upsert": {"code": "X", "name": "X", "channel": "web"},
+            "warehouses.upsert": {"code": "X", "name": "X"},
+            "system_messages.list": {},
+            "system_messages.clear": {},
+        }
+        for op, spec in OPS.items():
+            for role, ws in by_role.items():
+                if role in spec["roles"]:
+                    continue
+                self.assertIn(op, samples, f"no sample args to check that {role} may not {op}")
+                before = await self.seq()
+                r = await ws.request(op, samples[op])
+                self.assertEqual(r.get("error", {}).get("code"), "forbidden",
+                                 f"{op} as {role}, which protocol.json does not allow: {r!r}")
+                self.assertEqual(await self.seq(), before, f"the forbidden {op} appended")
+
+        # ---- every op was called, every push is documented and valid ----
+        self.assertEqual(sorted(set(OPS) - set(self.called)), [],
+                         "ops of protocol.json the scenario did not call")
+        seen = set()
+        for ws in self.clients:
+            for p in ws.pushes:
+                topic, type_ = p.get("push"), p.get("type")
+                self.assertIn(topic, PUSHES, f"push topic {topic!r} is not in protocol.json: {p}")
+                self.assertIn(type_, PUSHES[topic],
+                              f"push {topic}/{type_} is not in protocol.json: {p}")
+                self.assertEqual(set(p), {"push", "type", "data", "seq"}, p)
+                self.assertIsInstance(p["seq"], int, p)
+                self.assertEqual(errors_of(PUSHES[topic][type_], p["data"]), [],
+                                 f"push {topic}/{type_} does not match protocol.json: {p}")
+                seen.add((topic, type_))
+        documented = {(t, k) for t, types in PUSHES.items() for k in types}
+        self.assertEqual(sorted(documented - seen), [],
+                         "documented push types the scenario never received")
+
+    async def test_every_listed_op_is_known_and_others_are_not(self):
+        _, admin = await self.login_ws("admin", label="admin")
+        for op in OPS:
+            r = await admin.request(op, {})
+            if r.get("ok") is False:
+                self.assertNotEqual(r["error"].get("code"), "unknown_op",
+                                    f"{op} is in protocol.json but the server does not know it")
+        for op in ("nope.nope", "orders.delete", "customers.remove", "Orders.create",
+                   "orders.create ", "system_messages"):
+            r = await admin.request(op, {})
+            self.assertIs(r.get("ok"), False, r)
+            self.assertEqual(r["error"].get("code"), "unknown_op", (op, r))
+            self.assertNotIn(op, OPS)
+
+
+if __name__ == "__main__":
+    unittest.main()
