@@ -319,13 +319,11 @@ Result<const Lead*> pooled(const State& s, UserId actor, LeadId id) {
   if (auto r = pool_on(s); !r) return r.error();
   const Lead* l = s.leads.find(id);
   if (l == nullptr) return reject(Code::not_found, "no lead " + std::to_string(id));
+  if (l->owner_id == actor) return reject(Code::conflict, "this lead is already yours");
   if (!l->in_pool) {
-    if (l->owner_id != 0 && l->owner_id != actor) {
-      return reject(Code::already_claimed, "Another sale already handles this number");
-    }
+    if (l->owner_id != 0) return reject(Code::already_claimed, "Another sale already handles this number");
     return reject(Code::not_found, "lead " + std::to_string(id) + " is not in the pool");
   }
-  if (l->owner_id == actor) return reject(Code::conflict, "this lead is already yours");
   return l;
 }
 

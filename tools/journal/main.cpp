@@ -122,6 +122,22 @@ int trail(const storage::Journal& journal, const Flags& flags) {
   return 0;
 }
 
+constexpr std::size_t pool_ids_max = 10'000;
+
+// What was in the pool: every lead, oldest in the pool first (the first 10,000 listed).
+json::object pool_json(const core::State& s) {
+  json::array leads;
+  for (const auto& [entered, id] : s.leads.pool) {
+    if (leads.size() >= pool_ids_max) break;
+    const core::Lead& l = *s.leads.find(id);
+    leads.push_back(json::object{{"lead_id", id},
+                                 {"entered_pool_at", core::format_time(entered)},
+                                 {"owner_id", l.owner_id},
+                                 {"status", l.status}});
+  }
+  return {{"count", s.leads.pool.size()}, {"leads", std::move(leads)}, {"truncated", s.leads.pool.size() > pool_ids_max}};
+}
+
 int replay(const storage::Journal& journal, const Flags& flags) {
   core::Seq until = number_flag(flags, "until", 0);
   if (auto it = flags.find("at"); it != flags.end()) {
@@ -157,6 +173,8 @@ int replay(const storage::Journal& journal, const Flags& flags) {
                    {"customers", s.customers.by_id.size()},
                    {"orders", s.orders.by_id.size()},
                    {"open_system_messages", s.system_messages.open()},
+                   {"leads", s.leads.by_id.size()},
+                   {"pool", pool_json(s)},
                    {"settings", settings},
                    {"state_digest", storage::state_digest(s)}};
   std::cout << json::serialize(out) << std::endl;

@@ -1,0 +1,390 @@
+#include "core/lead.hpp"
+
+#include "tests/core/given.hpp"
+
+using namespace salesdesk::test;
+
+namespace {
+
+constexpr Time minute = 60'000;
+
+struct Floor : Given {
+  UserId lan = 0, minh = 0, hoa = 0, mai = 0;
+  Floor() {
+    lan = user("lan", Role::sale);
+    minh = user("minh", Role::sale);
+    hoa = user("hoa", Role::sale);
+    mai = user("mai", Role::manager);
+    must(admin_id, UpdateSettings{{{"pool.enabled", true}, {"pool.float_after_minutes", std::int64_t{10}},
+                                   {"pool.reveal_cooldown_s", std::int64_t{0}}}});
+  }
+  LeadId import(std::string phone, UserId owner = 0, std::string status = "", std::string name = "Khách") {
+    auto events = must(mai, ImportLeads{{{std::move(phone), std::move(name), "fb", "tea", std::move(status), owner}}});
+    return only<LeadImported>(events).lead_id;
+  }
+  // Moves the clock and runs the float timer as the engine does.
+  Events tick(Time by) {
+    now += by;
+    return must(system_actor, FloatDueLeads{});
+  }
+  const Lead& lead(LeadId id) const { return *state.leads.find(id); }
+};
+
+}  // namespace
+
+SCENARIO("importing leads") {
+  Floor f;
+  WHEN("a manager imports three rows") {
+    auto events = f.must(f.mai, ImportLeads{{{"+84 912 345 678", "A", "", "", "", f.lan},
+                                            {"0987654321", "B", "", "", "busy", 0},
+                                            {"0912345678", "C", "", "", "", 0}}});
+    THEN("ids follow the input, phones are normalised, status defaults to new, duplicates are allowed") {
+      REQUIRE(events.size() == 3);
+      CHECK(f.lead(1).phone == "0912345678");
+      CHECK(f.lead(1).status == "new");
+      CHECK(f.lead(1).owner_id == f.lan);
+      CHECK(f.lead(2).status == "busy");
+      CHECK(f.state.leads.by_phone.at("0912345678").size() == 2);
+      CHECK(f.state.leads.by_owner.at(f.lan).contains(1));
+    }
+  }
+  THEN("a bad row rejects the whole import and is named") {
+    auto r = f.when(f.mai, ImportLeads{{{"0912345678", "", "", "", "", 0}, {"12", "", "", "", "", 0}}});
+    CHECK(code_of(r) == Code::bad_request);
+    CHECK(r.error().message.find("leads[1].phone") != std::string::npos);
+    auto status = f.when(f.mai, ImportLeads{{{"0912345678", "", "", "", "lost", 0}}});
+    CHECK(status.error().message.find("leads[0].status") != std::string::npos);
+    auto owner = f.when(f.mai, ImportLeads{{{"0912345678", "", "", "", "", 99}}});
+    CHECK(owner.error().message.find("leads[0].owner_id") != std::string::npos);
+    CHECK(code_of(f.when(f.mai, ImportLeads{})) == Code::bad_request);
+    CHECK(code_of(f.when(f.mai, ImportLeads{std::vector<LeadRow>(import_rows_max + 1, LeadRow{"0912345678", "", "", "", "", 0})})) ==
+          Code::bad_request);
+    CHECK(f.state.leads.by_id.empty());
+  }
+  THEN("a sale may not import") {
+    CHECK(code_of(f.when(f.lan, ImportLeads{{{"0912345678", "", "", "", "", 0}}})) == Code::forbidden);
+  }
+}
+
+SCENARIO("leads float into the pool when their time comes") {
+  Floor f;
+  const LeadId cold = f.import("0912345678", f.lan);
+  const LeadId keep = f.import("0912345679", f.lan, "call_back");  // call_back does not float
+  WHEN("less than pool.float_after_minutes has passed") {
+    THEN("nothing floats") { CHECK(f.tick(9 * minute).empty()); }
+  }
+  WHEN("the time has passed") {
+    auto events = f.tick(10 * minute);
+    THEN("the cold lead floats, with its entry time; the other status never does") {
+      CHECK(only<LeadFloated>(events).lead_id == cold);
+      CHECK(f.lead(cold).in_pool);
+      CHECK(f.lead(cold).entered_pool_at == f.now);
+      CHECK_FALSE(f.lead(keep).in_pool);
+      CHECK(f.tick(1000 * minute).empty());
+    }
+    AND_WHEN("its owner acts on it") {
+      f.must(f.lan, UpdateLead{cold, "no_answer", "rang twice"});
+      THEN("it leaves the pool and its clock restarts") {
+        CHECK_FALSE(f.lead(cold).in_pool);
+        CHECK(f.lead(cold).last_action_at == f.now);
+        CHECK(f.tick(9 * minute).empty());
+        CHECK(f.tick(1 * minute).size() == 1);
+      }
+    }
+    AND_WHEN("a manager changes its status to one that floats") {
+      f.must(f.mai, UpdateLead{cold, "busy", ""});
+      THEN("it stays in the pool: only the owner's action restarts the clock") { CHECK(f.lead(cold).in_pool); }
+    }
+    AND_WHEN("a manager changes its status to one that does not float") {
+      f.must(f.mai, UpdateLead{cold, "ordered", ""});
+      THEN("it leaves the pool") { CHECK_FALSE(f.lead(cold).in_pool); }
+    }
+    AND_WHEN("the pool is turned off") {
+      auto off = f.must(admin_id, UpdateSettings{{{"pool.enabled", false}}});
+      THEN("the pool drains and nothing floats") {
+        CHECK(count_of<PoolDrained>(off) == 1);
+        CHECK(f.state.leads.pool.empty());
+        CHECK(f.tick(100 * minute).empty());
+      }
+    }
+    AND_WHEN("its status stops floating") {
+      auto unticked = f.must(admin_id, UpsertStatus{"new", "New", false});
+      THEN("leads of that status leave the pool and stop being candidates") {
+        CHECK(count_of<PoolDrained>(unticked) == 1);
+        CHECK_FALSE(f.lead(cold).in_pool);
+        CHECK(f.state.leads.candidates.empty());
+      }
+    }
+  }
+  WHEN("pool.float_all is on") {
+    f.must(admin_id, UpdateSettings{{{"pool.float_all", true}}});
+    THEN("every lead of a floating status floats at once") { CHECK(f.tick(0).size() == 1); }
+  }
+  THEN("nothing floats while the pool is off") {
+    f.must(admin_id, UpdateSettings{{{"pool.enabled", false}}});
+    CHECK(f.tick(100 * minute).empty());
+  }
+  THEN("only the engine runs the float timer") {
+    CHECK(code_of(f.when(f.lan, FloatDueLeads{})) == Code::forbidden);
+  }
+}
+
+SCENARIO("claiming a number") {
+  Floor f;
+  const LeadId id = f.import("0912345678", f.lan);
+  f.tick(10 * minute);
+  REQUIRE(f.lead(id).in_pool);
+  WHEN("two sales claim it one after the other") {
+    auto won = f.must(f.minh, ClaimLead{id});
+    auto lost = f.when(f.hoa, ClaimLead{id});
+    THEN("the first wins and the second is told someone else has it") {
+      const auto& claim = only<LeadClaimed>(won);
+      CHECK(claim.previous_owner == f.lan);
+      CHECK(f.lead(id).owner_id == f.minh);
+      CHECK_FALSE(f.lead(id).in_pool);
+      CHECK(code_of(lost) == Code::already_claimed);
+      CHECK(lost.error().message == "Another sale already handles this number");
+      CHECK(f.state.leads.by_owner.at(f.minh).contains(id));
+      CHECK_FALSE(f.state.leads.by_owner.contains(f.lan));
+    }
+    THEN("the claimed lead does not float again until its new owner acts") {
+      CHECK(f.tick(100 * minute).empty());
+      f.must(f.minh, NoteLead{id, "called"});
+      CHECK(f.tick(10 * minute).size() == 1);
+    }
+    THEN("the winner claiming it again is told it is theirs") {
+      CHECK(code_of(f.when(f.minh, ClaimLead{id})) == Code::conflict);
+    }
+    THEN("the previous owner can no longer work it") {
+      CHECK(code_of(f.when(f.lan, UpdateLead{id, "busy", ""})) == Code::forbidden);
+    }
+  }
+  THEN("the owner keeps working it while it floats, and cannot claim it") {
+    CHECK(code_of(f.when(f.lan, ClaimLead{id})) == Code::conflict);
+    CHECK(f.when(f.lan, NoteLead{id, "still mine"}).ok());
+  }
+  THEN("who may claim, and what") {
+    CHECK(code_of(f.when(f.mai, ClaimLead{id})) == Code::forbidden);
+    CHECK(code_of(f.when(f.minh, ClaimLead{999})) == Code::not_found);
+    const LeadId fresh = f.import("0933333333");  // unowned, not floated yet
+    CHECK(code_of(f.when(f.minh, ClaimLead{fresh})) == Code::not_found);
+    f.must(admin_id, UpdateSettings{{{"pool.enabled", false}}});
+    CHECK(code_of(f.when(f.minh, ClaimLead{id})) == Code::pool_disabled);
+  }
+}
+
+SCENARIO("claim limits") {
+  Floor f;
+  for (int i = 0; i < 4; ++i) f.import("091234567" + std::to_string(i), f.lan);
+  f.tick(10 * minute);
+  WHEN("the daily limit is 2") {
+    f.must(admin_id, UpdateSettings{{{"pool.daily_claim_limit", std::int64_t{2}}}});
+    f.must(f.minh, ClaimLead{1});
+    f.must(f.minh, ClaimLead{2});
+    THEN("a third claim the same local day is refused, and the next day it is allowed") {
+      auto r = f.when(f.minh, ClaimLead{3});
+      CHECK(code_of(r) == Code::quota_exceeded);
+      CHECK(r.error().message.find("daily") != std::string::npos);
+      CHECK(f.when(f.hoa, ClaimLead{3}).ok());
+      f.now += 24 * 60 * minute;
+      CHECK(f.when(f.minh, ClaimLead{3}).ok());
+    }
+  }
+  WHEN("a sale may hold 1 lead") {
+    f.must(admin_id, UpdateSettings{{{"pool.max_held_per_sale", std::int64_t{1}}}});
+    f.must(f.minh, ClaimLead{1});
+    THEN("a second claim is refused for holding") {
+      auto r = f.when(f.minh, ClaimLead{2});
+      CHECK(code_of(r) == Code::quota_exceeded);
+      CHECK(r.error().message.find("holding") != std::string::npos);
+    }
+  }
+  WHEN("the reclaim cooldown is 30 minutes and lan lost a lead") {
+    f.must(admin_id, UpdateSettings{{{"pool.reclaim_cooldown_minutes", std::int64_t{30}}}});
+    f.must(f.minh, ClaimLead{1});
+    f.must(f.minh, NoteLead{1, "worked"});
+    f.tick(10 * minute);
+    REQUIRE(f.lead(1).in_pool);
+    THEN("lan may not claim it back before the cooldown ends; others may") {
+      auto r = f.when(f.lan, ClaimLead{1});
+      CHECK(code_of(r) == Code::quota_exceeded);
+      CHECK(r.error().message.find("cooldown") != std::string::npos);
+      f.now += 20 * minute;
+      CHECK(f.when(f.lan, ClaimLead{1}).ok());
+      CHECK(f.when(f.hoa, ClaimLead{1}).ok());
+    }
+  }
+}
+
+TEST_CASE("the unit's local day") {
+  Floor f;
+  const Time midnight_utc = 1'795'392'000'000;  // 2026-11-23T00:00:00Z
+  CHECK(local_day(f.state, midnight_utc - 7 * 60 * minute) == local_day(f.state, midnight_utc - 1));
+  CHECK(local_day(f.state, midnight_utc - 7 * 60 * minute - 1) + 1 == local_day(f.state, midnight_utc - 7 * 60 * minute));
+}
+
+SCENARIO("the eye") {
+  Floor f;
+  const LeadId a = f.import("0912345678", f.lan);
+  const LeadId b = f.import("0987654321", f.lan);
+  f.tick(10 * minute);
+  WHEN("minh reveals a number") {
+    auto events = f.must(f.minh, RevealPhone{a});
+    THEN("the view is journaled with its expiry, and nobody else may view it") {
+      CHECK(only<PhoneRevealed>(events).expires_at == f.now + 60'000);
+      CHECK(f.lead(a).views.size() == 1);
+      auto other = f.when(f.hoa, RevealPhone{a});
+      CHECK(code_of(other) == Code::being_viewed);
+      CHECK(other.error().message == "Another sale is viewing this number, please choose another");
+    }
+    THEN("the phone shows in full to minh only") {
+      CHECK(visible_phone(f.state, f.minh, "0912345678") == "0912345678");
+      CHECK(visible_phone(f.state, f.hoa, "0912345678") == "091****678");
+      CHECK(visible_phone(f.state, f.mai, "0912345678") == "0912345678");
+      CHECK(visible_phone(f.state, f.lan, "0912345678") == "0912345678");  // the owner
+    }
+    THEN("revealing it again records nothing") {
+      auto again = f.when(f.minh, RevealPhone{a});
+      REQUIRE(again.ok());
+      CHECK(again.value().empty());
+    }
+    AND_WHEN("minh reveals a second number") {
+      auto second = f.must(f.minh, RevealPhone{b});
+      THEN("the first view ends") {
+        CHECK(std::get<RevealEnded>(second.front().base()).reason == "another");
+        CHECK(f.state.leads.view_of(a) == nullptr);
+        CHECK(visible_phone(f.state, f.minh, "0912345678") == "091****678");
+        CHECK(f.when(f.hoa, RevealPhone{a}).ok());
+      }
+    }
+    AND_WHEN("the TTL passes") {
+      f.now += 60'000;
+      auto ended = f.must(system_actor, EndExpiredViews{});
+      THEN("the engine's timer ends the view") {
+        CHECK(only<RevealEnded>(ended).reason == "ttl");
+        CHECK(f.when(f.hoa, RevealPhone{a}).ok());
+      }
+    }
+    AND_WHEN("minh disconnects") {
+      auto ended = f.must(system_actor, EndViewsOf{f.minh});
+      THEN("the view ends") { CHECK(only<RevealEnded>(ended).reason == "disconnect"); }
+    }
+    AND_WHEN("minh hides it") {
+      f.must(f.minh, HidePhone{a});
+      THEN("it is free, and hiding again records nothing") {
+        CHECK(f.state.leads.view_of(a) == nullptr);
+        auto again = f.when(f.minh, HidePhone{a});
+        REQUIRE(again.ok());
+        CHECK(again.value().empty());
+      }
+    }
+    AND_WHEN("another sale claims it") {
+      auto claim = f.must(f.hoa, ClaimLead{a});
+      THEN("viewing did not block the claim, and the view ended") {
+        CHECK(std::get<RevealEnded>(claim.front().base()).reason == "claim");
+        CHECK(f.state.leads.view_of(a) == nullptr);
+        CHECK(f.state.leads.view_by_user.empty());
+      }
+    }
+  }
+  WHEN("the cooldown between reveals is 30 s") {
+    f.must(admin_id, UpdateSettings{{{"pool.reveal_cooldown_s", std::int64_t{30}}}});
+    f.must(f.minh, RevealPhone{a});
+    f.now += 10'500;
+    auto r = f.when(f.minh, RevealPhone{b});
+    THEN("a second reveal says how long to wait") {
+      CHECK(code_of(r) == Code::view_cooldown);
+      CHECK(r.error().retry_after_s == 20);
+      f.now += 19'500;
+      CHECK(f.when(f.minh, RevealPhone{b}).ok());
+    }
+  }
+  THEN("the eye can be turned off, and only sales use it") {
+    f.must(admin_id, UpdateSettings{{{"pool.allow_reveal", false}}});
+    CHECK(code_of(f.when(f.minh, RevealPhone{a})) == Code::reveal_not_allowed);
+    CHECK(code_of(f.when(f.mai, RevealPhone{a})) == Code::forbidden);
+    CHECK(code_of(f.when(f.minh, RevealPhone{999})) == Code::not_found);
+  }
+}
+
+TEST_CASE("masking follows the settings and covers phones written in texts") {
+  Floor f;
+  f.import("0912345678", f.lan);
+  f.tick(10 * minute);
+  CHECK(visible_text(f.state, f.minh, "gọi 0912.345.678 sau 5h") == "gọi 091*.***.678 sau 5h");
+  CHECK(visible_text(f.state, f.minh, "zalo +84 912 345 678!") == "zalo +84 9** *** 678!");
+  CHECK(visible_text(f.state, f.minh, "order 12345, other 0987654321") == "order 12345, other 0987654321");
+  CHECK(visible_text(f.state, anonymous_sale, "0912345678") == "091****678");
+  CHECK(visible_text(f.state, f.mai, "0912345678") == "0912345678");
+  f.must(admin_id, UpdateSettings{{{"pool.mask_phone", false}}});
+  CHECK(visible_phone(f.state, f.minh, "0912345678") == "0912345678");
+  CHECK(visible_text(f.state, f.minh, "0912345678") == "0912345678");
+}
+
+TEST_CASE("a sale who owns a lead with the same phone knows it") {
+  Floor f;
+  f.import("0912345678", f.lan);
+  f.import("0912345678", f.minh, "call_back");
+  f.tick(10 * minute);
+  CHECK(visible_phone(f.state, f.minh, "0912345678") == "0912345678");
+  CHECK(visible_phone(f.state, f.hoa, "0912345678") == "091****678");
+}
+
+SCENARIO("drawing from the pool") {
+  Floor f;
+  f.import("0911111111", f.lan, "", "Nguyễn Văn An");
+  f.now += minute;
+  f.import("0922222222", f.minh, "busy", "Trần Bình");
+  f.now += minute;
+  f.import("0933333333", 0, "", "Lê Chi");
+  f.tick(10 * minute);
+  REQUIRE(f.state.leads.pool.size() == 3);
+  THEN("oldest first, never the viewer's own leads, at most the limit") {
+    CHECK(draw_pool(f.state, f.hoa, {}, 50) == std::vector<LeadId>{1, 2, 3});
+    CHECK(draw_pool(f.state, f.lan, {}, 50) == std::vector<LeadId>{2, 3});
+    CHECK(draw_pool(f.state, f.hoa, {}, 2) == std::vector<LeadId>{1, 2});
+  }
+  THEN("filters") {
+    PoolFilter status;
+    status.status = "busy";
+    CHECK(draw_pool(f.state, f.hoa, status, 50) == std::vector<LeadId>{2});
+    PoolFilter name;
+    name.q = "nguyen an";
+    CHECK(draw_pool(f.state, f.hoa, name, 50) == std::vector<LeadId>{1});
+    PoolFilter source;
+    source.source = "zalo";
+    CHECK(draw_pool(f.state, f.hoa, source, 50).empty());
+    PoolFilter range;
+    range.entered_from = f.now;
+    range.entered_to = f.now;
+    CHECK(draw_pool(f.state, f.hoa, range, 50).size() == 3);
+    range.entered_from = f.now + 1;
+    CHECK(draw_pool(f.state, f.hoa, range, 50).empty());
+  }
+}
+
+SCENARIO("reassigning and calls") {
+  Floor f;
+  const LeadId id = f.import("0912345678", f.lan);
+  f.tick(10 * minute);
+  WHEN("a manager gives the lead to minh") {
+    auto events = f.must(f.mai, ReassignLead{id, f.minh});
+    THEN("minh owns it, it left the pool, and its clock restarted") {
+      CHECK(only<LeadReassigned>(events).previous_owner == f.lan);
+      CHECK(f.lead(id).owner_id == f.minh);
+      CHECK_FALSE(f.lead(id).in_pool);
+      CHECK(f.lead(id).last_action_at == f.now);
+    }
+  }
+  THEN("only managers reassign, and to active users") {
+    CHECK(code_of(f.when(f.lan, ReassignLead{id, f.minh})) == Code::forbidden);
+    CHECK(code_of(f.when(f.mai, ReassignLead{id, 99})) == Code::not_found);
+  }
+  THEN("calls are logged on the lead") {
+    f.must(system_actor, LogCall{id, "c-1", "out", "answered", 42, "https://pbx/r/1.mp3", 0});
+    REQUIRE(f.lead(id).calls.size() == 1);
+    CHECK(f.lead(id).calls[0].by == f.lan);
+    CHECK(code_of(f.when(f.lan, LogCall{id, "", "out", "answered", 0, "", 0})) == Code::bad_request);
+    CHECK(code_of(f.when(f.lan, LogCall{id, "c-2", "sideways", "answered", 0, "", 0})) == Code::bad_request);
+  }
+}
