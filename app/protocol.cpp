@@ -225,6 +225,14 @@ std::optional<std::vector<std::int64_t>> Args::opt_ids(std::string_view key) con
   return out;
 }
 
+std::optional<core::Time> Args::opt_time(std::string_view key) const {
+  auto text = opt_text(key);
+  if (!text) return std::nullopt;
+  auto t = core::parse_time(*text);
+  if (!t) throw BadRequest(type_error(key, "an ISO 8601 UTC time such as 2026-11-23T10:32:00.000Z"));
+  return t;
+}
+
 const json::object& Args::object(std::string_view key) const {
   const json::value* v = find(key);
   if (v == nullptr) throw BadRequest(std::string(key) + " is required");

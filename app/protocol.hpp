@@ -57,6 +57,7 @@ class Args {
   std::optional<std::int64_t> opt_integer(std::string_view key) const;
   std::optional<bool> opt_boolean(std::string_view key) const;
   std::optional<std::vector<std::int64_t>> opt_ids(std::string_view key) const;
+  std::optional<core::Time> opt_time(std::string_view key) const;  // ISO 8601 UTC
   const json::object& object(std::string_view key) const;
 
  private:

@@ -353,14 +353,6 @@ Prepared op_orders_get(const json::object& args, const Caller& caller) {
   });
 }
 
-std::optional<core::Time> time_arg(const Args& a, std::string_view key) {
-  auto text = a.opt_text(key);
-  if (!text) return std::nullopt;
-  auto t = core::parse_time(*text);
-  if (!t) throw BadRequest(std::string(key) + " must be an ISO 8601 UTC time");
-  return t;
-}
-
 core::OrderFilter order_filter(const json::object& args) {
   core::OrderFilter f;
   const auto* filters = args.if_contains("filters");
@@ -373,8 +365,8 @@ core::OrderFilter order_filter(const json::object& args) {
     if (!f.status) throw BadRequest("filters.status is not an order status");
   }
   f.source = a.opt_text("source");
-  f.from = time_arg(a, "from");
-  f.to = time_arg(a, "to");
+  f.from = a.opt_time("from");
+  f.to = a.opt_time("to");
   f.customer_id = a.opt_integer("customer_id");
   f.created_by = a.opt_integer("created_by");
   f.assignee_id = a.opt_integer("assignee_id");

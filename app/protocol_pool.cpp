@@ -183,14 +183,6 @@ std::vector<core::LeadRow> lead_rows(const json::object& args) {
   return rows;
 }
 
-std::optional<core::Time> time_arg(const Args& a, std::string_view key) {
-  auto text = a.opt_text(key);
-  if (!text) return std::nullopt;
-  auto t = core::parse_time(*text);
-  if (!t) throw BadRequest("filters." + std::string(key) + " must be an ISO 8601 UTC time");
-  return t;
-}
-
 core::PoolFilter pool_filter(const json::object& args) {
   core::PoolFilter f;
   const auto* v = args.if_contains("filters");
@@ -201,8 +193,8 @@ core::PoolFilter pool_filter(const json::object& args) {
   f.product = a.opt_text("product");
   f.status = a.opt_text("status");
   f.q = a.opt_text("q");
-  f.entered_from = time_arg(a, "entered_from");
-  f.entered_to = time_arg(a, "entered_to");
+  f.entered_from = a.opt_time("entered_from");
+  f.entered_to = a.opt_time("entered_to");
   return f;
 }
 
