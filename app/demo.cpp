@@ -1,5 +1,7 @@
 #include "app/demo.hpp"
 
+#include <vector>
+
 #include "app/auth.hpp"
 
 namespace salesdesk::app {
@@ -64,6 +66,24 @@ void add_orders(Engine& engine) {
   engine.apply_now(lan, third);
 }
 
+// Leads of the telesales floor; with the pool on and float_all, the floating ones are in the
+// pool a moment after the start, so the pool screen has something to show.
+void add_leads(Engine& engine, core::UserId manager) {
+  const core::UserId lan = 3, minh = 4, olena = 5;
+  std::vector<core::LeadRow> rows = {
+      {"0912345678", "Phạm Thu Hà", "fb", "Trà xanh", "no_answer", lan},
+      {"0903111222", "Đỗ Minh Tuấn", "fb", "Cà phê", "busy", lan},
+      {"0935222333", "Hoàng Thị Yến", "zalo", "Mật ong", "new", minh},
+      {"0978333444", "Bùi Văn Nam", "hotline", "Ấm trà", "refused", minh},
+      {"0988444555", "Ngô Thị Thảo", "fb", "Trà xanh", "call_back", lan},
+      {"0396555666", "Vũ Đức Long", "zalo", "Cà phê", "new", 0},
+      {"0707666777", "Phan Thị Mai", "fb", "Mật ong", "no_answer", 0},
+      {"+380671234567", "Олег Шевченко", "web", "Чай", "new", olena},
+  };
+  engine.apply_now(manager, core::ImportLeads{std::move(rows)});
+  engine.apply_now(1, core::UpdateSettings{{{"pool.enabled", true}, {"pool.float_all", true}}});
+}
+
 }  // namespace
 
 void add_demo_data(Engine& engine) {
@@ -71,6 +91,7 @@ void add_demo_data(Engine& engine) {
   add_people(engine, admin);
   add_catalog(engine, admin);
   add_orders(engine);
+  add_leads(engine, 2);
 }
 
 }  // namespace salesdesk::app

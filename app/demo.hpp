@@ -1,6 +1,7 @@
 // Demo data for `salesdesk serve --demo` on an empty journal: teams and users to log in as, a
 // small tea shop's catalog (products TRA-XANH, CA-PHE, MAT-ONG, AM-TRA, combo QUA-TET, sources,
-// warehouses), two customers and three orders. Later features (pages, leads, conversations) add
+// warehouses), two customers and three orders, eight leads and the pool turned on with float_all
+// (so leads of floating statuses enter it at once). Later features (pages, conversations) add
 // theirs here.
 #pragma once
 

@@ -76,7 +76,11 @@ json::object line_json(const core::OrderLine& l) {
                    {"price", l.unit_price},
                    {"discount_amount", l.discount_amount},
                    {"total", l.total}};
-  if (l.discount_bp != 0) out["discount_pct"] = static_cast<double>(l.discount_bp) / 100.0;
+  if (l.discount_bp % 100 == 0 && l.discount_bp != 0) {
+    out["discount_pct"] = l.discount_bp / 100;  // 10, not 1E1
+  } else if (l.discount_bp != 0) {
+    out["discount_pct"] = static_cast<double>(l.discount_bp) / 100.0;
+  }
   return out;
 }
 
