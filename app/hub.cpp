@@ -86,28 +86,33 @@ void Hub::publish(const core::State& state, const std::vector<Committed>& commit
     std::lock_guard lock(mutex_);
     if (entries_.empty()) return;
   }
+  const auto listened_to = [this](const std::string& topic) {
+    std::lock_guard lock(mutex_);
+    return anyone_listens(topic);
+  };
+  bool entered_replaced = false;
+  for (const Push& push : batch_pushes(state, committed, listened_to, entered_replaced)) deliver(push);
   for (const Committed& c : committed) {
+    if (entered_replaced && std::holds_alternative<core::LeadFloated>(c.event.base())) continue;
     Targets to_end;
     {
       std::lock_guard lock(mutex_);
       ending(c, to_end);
     }
     for (auto& s : to_end) s->end("session ended");
-    const auto listened = [this](const std::string& topic) {
-      std::lock_guard lock(mutex_);
-      return anyone_listens(topic);
-    };
-    for (const Push& push : pushes_for(state, c, listened)) {
-      Targets targets;
-      {
-        std::lock_guard lock(mutex_);
-        route(push, targets);
-      }
-      if (targets.empty()) continue;
-      auto frame = std::make_shared<const std::string>(push.text);
-      for (auto& s : targets) s->send(frame);
-    }
+    for (const Push& push : pushes_for(state, c, listened_to)) deliver(push);
   }
+}
+
+void Hub::deliver(const Push& push) {
+  Targets targets;
+  {
+    std::lock_guard lock(mutex_);
+    route(push, targets);
+  }
+  if (targets.empty()) return;
+  auto frame = std::make_shared<const std::string>(push.text);
+  for (auto& s : targets) s->send(frame);
 }
 
 void Hub::end_all(const std::string& reason) {

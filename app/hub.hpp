@@ -46,6 +46,7 @@ class Hub {
   };
   using Targets = std::vector<std::shared_ptr<Subscriber>>;
   void route(const Push& push, Targets& out) const;
+  void deliver(const Push& push);
   void ending(const Committed& c, Targets& out) const;
 
   bool anyone_listens(const std::string& topic) const;

@@ -295,6 +295,18 @@ json::object error_json(const core::Error& e) {
   return out;
 }
 
+std::vector<Push> batch_pushes(const core::State&, const std::vector<Committed>& batch, const Listened& listened,
+                               bool& entered_replaced) {
+  std::vector<Push> out;
+  entered_replaced = false;
+  if (!listened("pool")) return out;
+  if (auto refill = pool_refill_push(batch)) {
+    out.push_back(std::move(*refill));
+    entered_replaced = true;
+  }
+  return out;
+}
+
 std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Listened& listened) {
   std::vector<Push> out;
   commerce_pushes(s, c, listened, out);

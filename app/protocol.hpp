@@ -82,11 +82,19 @@ const std::vector<Op>& session_ops();
 const std::vector<Op>& commerce_ops();
 const std::vector<Op>& pool_ops();
 void pool_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out);
+// A batch that floats many leads at once is told as one `refill` push, not a frame per lead:
+// thousands of frames would overflow every pool screen's write queue.
+constexpr std::size_t pool_entered_pushes_max = 100;
+std::optional<Push> pool_refill_push(const std::vector<Committed>& batch);
 void commerce_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out);
 
 // What subscribers should hear about a committed event; only topics `listened` admits are
 // rendered, so an event nobody listens to costs nothing.
 std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Listened& listened);
+// Pushes about a whole committed batch (before those of its events), and whether the per-event
+// `entered` pushes are replaced by it.
+std::vector<Push> batch_pushes(const core::State& s, const std::vector<Committed>& batch,
+                               const Listened& listened, bool& entered_replaced);
 
 // Topics a client may subscribe to; the error names the first unknown one.
 core::Result<bool> check_topics(const std::vector<std::string>& topics);

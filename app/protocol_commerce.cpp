@@ -425,7 +425,10 @@ Prepared phone_orders(const json::object& args, const Caller& caller) {
     std::string number;
     if (lead) {
       const core::Lead* l = s.leads.find(*lead);
-      if (l == nullptr) return core::reject(core::Code::not_found, "no lead " + std::to_string(*lead));
+      // A pool row's lead, or one the caller works; any other lead id would give its phone away.
+      if (l == nullptr || !(l->in_pool || core::may_work(s, viewer, *l))) {
+        return core::reject(core::Code::not_found, "no lead " + std::to_string(*lead));
+      }
       number = l->phone;
     } else {
       auto normalized = core::normalize_phone(*phone, s.settings.text("phone.country"));

@@ -382,6 +382,14 @@ const std::vector<Op>& pool_ops() {
   return table;
 }
 
+std::optional<Push> pool_refill_push(const std::vector<Committed>& batch) {
+  std::size_t floated = 0;
+  for (const Committed& c : batch) floated += std::holds_alternative<core::LeadFloated>(c.event.base()) ? 1 : 0;
+  if (floated <= pool_entered_pushes_max) return std::nullopt;
+  const core::Seq seq = batch.back().seq;
+  return Push{"pool", std::nullopt, push_frame("pool", "refill", json::object{{"entered", floated}}, seq)};
+}
+
 void pool_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out) {
   const bool pool = listened("pool");
   const bool me = listened("me");
@@ -397,7 +405,7 @@ void pool_pushes(const core::State& s, const Committed& c, const Listened& liste
             me_push(e.by, c, "lead_assigned", {{"lead", lead_json(s, e.by, *s.leads.find(e.lead_id))}}, out);
           }
         } else if constexpr (std::is_same_v<T, core::LeadActed>) {
-          if (pool && e.by_owner) pool_push(s, c, "left", {{"lead_id", e.lead_id}}, out);
+          if (pool && e.left_pool) pool_push(s, c, "left", {{"lead_id", e.lead_id}}, out);
         } else if constexpr (std::is_same_v<T, core::LeadReassigned>) {
           if (pool) pool_push(s, c, "left", {{"lead_id", e.lead_id}}, out);
           if (me) {

@@ -22,6 +22,9 @@ WebSocketSession::~WebSocketSession() {
 }
 
 void WebSocketSession::run(http::request<http::string_body> request) {
+  // The HTTP read timeout is still set on the stream: switch it off, the WebSocket has its own
+  // (idle pings), or every connection would be cut 30 s after it opened.
+  beast::get_lowest_layer(ws_).expires_never();
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.read_message_max(ws_frame_bytes_max);
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {

@@ -104,7 +104,7 @@ Result<bool> check_combo_items(const State& s, const std::vector<ComboItem>& ite
 Result<Events> decide(const State& s, UserId actor, const UpsertStatus& c, Time) {
   if (auto r = check_entry(s, actor, c.code, "code", c.status_name); !r) return r.error();
   Events out{StatusUpserted{c.code, c.status_name, c.floats}};
-  if (auto drained = drain_for_status(s, c.code, c.floats)) out.emplace_back(*drained);
+  for (Event& e : drain_for_status(s, c.code, c.floats)) out.push_back(std::move(e));
   return out;
 }
 

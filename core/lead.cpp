@@ -375,9 +375,10 @@ Result<Events> decide(const State& s, UserId actor, const UpdateLead& c, Time) {
   if (auto ok = check_text(c.note, "note", note_bytes_max, false); !ok) return ok.error();
   const Lead& lead = *l.value();
   const bool by_owner = lead.owner_id == actor;
+  const bool leaves = lead.in_pool && (by_owner || !status_floats(s, c.status));
   Events out;
-  end_view_if_leaving(s, lead, by_owner || !status_floats(s, c.status), out);
-  out.emplace_back(LeadActed{lead.id, actor, c.status, c.note, by_owner});
+  end_view_if_leaving(s, lead, leaves, out);
+  out.emplace_back(LeadActed{lead.id, actor, c.status, c.note, by_owner, leaves});
   return out;
 }
 
@@ -387,9 +388,10 @@ Result<Events> decide(const State& s, UserId actor, const NoteLead& c, Time) {
   if (auto ok = check_text(c.text, "text", note_bytes_max, true); !ok) return ok.error();
   const Lead& lead = *l.value();
   const bool by_owner = lead.owner_id == actor;
+  const bool leaves = lead.in_pool && by_owner;
   Events out;
-  end_view_if_leaving(s, lead, by_owner, out);
-  out.emplace_back(LeadActed{lead.id, actor, "", c.text, by_owner});
+  end_view_if_leaving(s, lead, leaves, out);
+  out.emplace_back(LeadActed{lead.id, actor, "", c.text, by_owner, leaves});
   return out;
 }
 
@@ -492,14 +494,29 @@ Result<Events> decide(const State& s, UserId actor, const EndViewsOf& c, Time) {
   return Events{RevealEnded{it->second, c.user_id, "disconnect"}};
 }
 
-std::optional<PoolDrained> drain_for_settings(const State& s, bool pool_enabled_after) {
-  if (pool_enabled_after || s.leads.pool.empty()) return std::nullopt;
-  return PoolDrained{""};
+namespace {
+
+Events drain(const State& s, const std::string& status) {
+  Events out;
+  for (const auto& [lead_id, view] : s.leads.views_by_lead) {
+    if (status.empty() || s.leads.find(lead_id)->status == status) {
+      out.emplace_back(RevealEnded{lead_id, view.by, "left_pool"});
+    }
+  }
+  out.emplace_back(PoolDrained{status});
+  return out;
 }
 
-std::optional<PoolDrained> drain_for_status(const State& s, const std::string& status, bool floats_after) {
-  if (floats_after || s.leads.pool.empty()) return std::nullopt;
-  return PoolDrained{status};
+}  // namespace
+
+Events drain_for_settings(const State& s, bool pool_enabled_after) {
+  if (pool_enabled_after || s.leads.pool.empty()) return {};
+  return drain(s, "");
+}
+
+Events drain_for_status(const State& s, const std::string& status, bool floats_after) {
+  if (floats_after || s.leads.pool.empty()) return {};
+  return drain(s, status);
 }
 
 // ---- queries ----

@@ -59,10 +59,12 @@ struct LeadActed {
   std::string status;  // "" = unchanged
   std::string note;    // "" = none
   bool by_owner = false;
+  bool left_pool = false;  // the action took the lead out of the pool
   std::string stream() const { return lead_stream(lead_id); }
   template <class A>
   void serialize(A& ar, std::uint32_t) {
-    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(status), CEREAL_NVP(note), CEREAL_NVP(by_owner));
+    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(status), CEREAL_NVP(note), CEREAL_NVP(by_owner),
+       CEREAL_NVP(left_pool));
   }
 };
 
@@ -333,10 +335,11 @@ Result<Events> decide(const State& s, UserId actor, const FloatDueLeads& c, Time
 Result<Events> decide(const State& s, UserId actor, const EndExpiredViews& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const EndViewsOf& c, Time now);
 
-// Events that end the pool when settings change (pool off) or a status stops floating; called
-// by the settings and catalog deciders.
-std::optional<PoolDrained> drain_for_settings(const State& s, bool pool_enabled_after);
-std::optional<PoolDrained> drain_for_status(const State& s, const std::string& status, bool floats_after);
+// The events that empty the pool when it is turned off, or that take a status's leads out when
+// the status stops floating: a RevealEnded for each open view of a leaving lead, then
+// PoolDrained. Called by the settings and catalog deciders; empty when nothing leaves.
+Events drain_for_settings(const State& s, bool pool_enabled_after);
+Events drain_for_status(const State& s, const std::string& status, bool floats_after);
 
 // ---- queries ----
 // The viewpoint of a sale who owns nothing and views nothing: what a broadcast to all sales may

@@ -132,6 +132,8 @@ Result<std::string> normalize_phone(std::string_view raw, std::string_view count
   if (auto split = split_international(digits)) {
     const Plan& plan = *split->first;
     std::string nsn = split->second;
+    // "+84 (0) 912 345 678": people often keep the trunk 0 after the calling code.
+    if (nsn.size() > 1 && nsn[0] == '0') nsn.erase(0, 1);
     if (plan.country == "VN") nsn = renumber_vn_nsn(nsn);
     if (!valid_nsn(plan, nsn)) return bad();
     if (&plan == unit) return "0" + nsn;

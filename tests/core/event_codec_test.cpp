@@ -33,7 +33,7 @@ std::vector<Event> one_of_each() {
       SystemMessageRecorded{1, "order", "not distributed", "order:1"},
       SystemMessagesCleared{1, 1},
       LeadImported{1, "0912345678", "Hoa", "fb", "tea", "new", 3},
-      LeadActed{1, 3, "busy", "call back at 5", true},
+      LeadActed{1, 3, "busy", "call back at 5", true, false},
       LeadReassigned{1, 4, 3},
       LeadFloated{1},
       PoolDrained{""},

@@ -96,12 +96,18 @@ SCENARIO("leads float into the pool when their time comes") {
       THEN("it stays in the pool: only the owner's action restarts the clock") { CHECK(f.lead(cold).in_pool); }
     }
     AND_WHEN("a manager changes its status to one that does not float") {
-      f.must(f.mai, UpdateLead{cold, "ordered", ""});
-      THEN("it leaves the pool") { CHECK_FALSE(f.lead(cold).in_pool); }
+      auto events = f.must(f.mai, UpdateLead{cold, "ordered", ""});
+      THEN("it leaves the pool, and the event says so") {
+        CHECK_FALSE(f.lead(cold).in_pool);
+        CHECK(only<LeadActed>(events).left_pool);
+      }
     }
-    AND_WHEN("the pool is turned off") {
+    AND_WHEN("the pool is turned off while someone views the lead") {
+      f.must(f.minh, RevealPhone{cold});
       auto off = f.must(admin_id, UpdateSettings{{{"pool.enabled", false}}});
-      THEN("the pool drains and nothing floats") {
+      THEN("the view ends on record, the pool drains and nothing floats") {
+        CHECK(count_of<RevealEnded>(off) == 1);
+        CHECK(f.state.leads.view_by_user.empty());
         CHECK(count_of<PoolDrained>(off) == 1);
         CHECK(f.state.leads.pool.empty());
         CHECK(f.tick(100 * minute).empty());
@@ -314,6 +320,7 @@ TEST_CASE("masking follows the settings and covers phones written in texts") {
   CHECK(visible_text(f.state, f.minh, "gọi 0912.345.678 sau 5h") == "gọi 091*.***.678 sau 5h");
   CHECK(visible_text(f.state, f.minh, "zalo +84 912 345 678!") == "zalo +84 9** *** 678!");
   CHECK(visible_text(f.state, f.minh, "order 12345, other 0987654321") == "order 12345, other 0987654321");
+  CHECK(visible_text(f.state, f.minh, "+84 (0) 912 345 678") == "+84 (0) *** *** 678");
   CHECK(visible_text(f.state, anonymous_sale, "0912345678") == "091****678");
   CHECK(visible_text(f.state, f.mai, "0912345678") == "0912345678");
   f.must(admin_id, UpdateSettings{{{"pool.mask_phone", false}}});

@@ -27,6 +27,8 @@ TEST_CASE("Vietnamese numbers in every common spelling become one national form"
     CAPTURE(raw);
     CHECK(vn(raw) == "0912345678");
   }
+  CHECK(vn("+84 (0) 912 345 678") == "0912345678");  // the trunk 0 kept after the code
+  CHECK(ua("+380 (0) 67 123 4567") == "0671234567");
   CHECK(vn("024 3825 1234") == "02438251234");   // a Hanoi landline
   CHECK(vn("+84 28 3822 1234") == "02838221234");  // a Ho Chi Minh City landline
 }

@@ -734,3 +734,56 @@ def find_value(obj, key):
         for v in obj:
             out.extend(find_value(v, key))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers added for the leads and pool tests (issue 4); generic, usable by any test.
+
+async def wait_until(check, timeout, interval=0.05):
+    """Polls the async callable check() until it returns something truthy (returned) or timeout
+    seconds pass (returns the last value, falsy)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value or time.monotonic() >= deadline:
+            return value
+        await asyncio.sleep(interval)
+
+
+def dump_events(server, *args):
+    """`salesdesk-journal dump` of the server's journal, parsed: one dict per event."""
+    out = server.journal("dump", *args)
+    if out.returncode != 0:
+        raise AssertionError(f"salesdesk-journal dump failed: {out.stderr}")
+    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+
+def login_all(server, creds):
+    """Logs in every (username, password) of creds from plain code; returns {username: token}."""
+    return {username: server.login(username, password) for username, password in creds}
+
+
+class RejectionChecks:
+    """A mixin for ServerTestCase: a rejected command must answer the expected code, name what
+    it should in its message, and change nothing (the journal head may only move by events of
+    the server's own timers, actor 0)."""
+
+    async def rejected(self, ws, op, args, code, *needles):
+        before = await self.seq()
+        err = await ws.error(op, args)
+        self.assertEqual(err.get("code"), code, f"{op} {args!r} as {ws.label} answered {err!r}")
+        message = err.get("message", "")
+        self.assertIsInstance(message, str, err)
+        for needle in needles:
+            self.assertIn(needle.lower(), message.lower(),
+                          f"{op} {args!r}: the error message does not name {needle!r}: {err!r}")
+        await self.assert_nothing_appended(before, f"the rejected {op} {args!r} as {ws.label}")
+        return err
+
+    async def assert_nothing_appended(self, before, what):
+        after = await self.seq()
+        if after == before:
+            return
+        events = await asyncio.to_thread(dump_events, self.server, "--from", str(before + 1))
+        by_users = [e for e in events if e.get("actor") != 0]
+        self.assertEqual(by_users, [], f"{what} appended events (head {before} -> {after})")

@@ -200,6 +200,74 @@ class SchemaTest(ServerTestCase):
         await call(admin, "system_messages.list")
         await call(admin, "system_messages.clear")
 
+        # ---- leads and the pool (issue 4) ----
+        for ws in (admin, manager, sale, sale2):
+            await call(ws, "subscribe", {"topics": ["pool"]})
+        await call(admin, "settings.update", {"patch": {"pool.enabled": True,
+                                                        "pool.float_all": True,
+                                                        "pool.reveal_cooldown_s": 0}})
+        l1, l2, l3 = (await call(manager, "leads.import", {"leads": [
+            {"phone": "0912 345 678", "name": "Nguyễn Thị Hoa", "source": "fb",
+             "product": "SOAP", "status": "new", "owner_id": s1["id"]},
+            {"phone": "0987654321", "name": "Lê Nam"},
+            {"phone": "0911222333", "status": "call_back", "owner_id": s2["id"]},
+        ]}))["ids"]
+        staged = await call(admin, "leads.import", {"leads": [{"phone": "0933444555"}],
+                                                     "batch": {"id": "schema-batch"}})
+        self.assertEqual(staged, {"staged": True})
+        done = await call(admin, "leads.import", {"leads": [{"phone": "0933444556",
+                                                            "status": "call_back"}],
+                                                  "batch": {"id": "schema-batch",
+                                                            "final": True}})
+        self.assertEqual(len(done["ids"]), 2, done)
+        # 0933444555 ("new") floats too; wait (outside call(), which wants queries to append
+        # nothing) until the floating leads are in the pool.
+        async def floated():
+            page = await admin.call("leads.list", {"in_pool": True})
+            return len(page["items"]) == 3
+        deadline = asyncio.get_running_loop().time() + 3
+        while not await floated():
+            self.assertLess(asyncio.get_running_loop().time(), deadline, "leads did not float")
+            await asyncio.sleep(0.05)
+        entered_at = (await admin.call("leads.get", {"lead_id": l1}))["lead"]["entered_pool_at"]
+        await call(manager, "leads.list")
+        await call(admin, "leads.list", {"in_pool": True, "status": "new", "limit": 2})
+        await call(manager, "leads.list", {"owner_id": s1["id"], "cursor": 0, "limit": 1000})
+        await call(sale, "leads.mine")
+        await call(sale2, "leads.mine")
+        await call(manager, "leads.get", {"lead_id": l1})
+        await call(sale, "leads.get", {"lead_id": l1})
+        await call(admin, "leads.get", {"lead_id": l3})
+        for ws in (sale2, manager, admin):
+            await call(ws, "pool.query")
+        await call(sale2, "pool.query", {"filters": {
+            "source": "fb", "product": "SOAP", "status": "new", "q": "nguyen hoa",
+            "entered_from": entered_at, "entered_to": entered_at}})
+        await call(sale2, "orders.history", {"lead_id": l1})
+        await call(sale2, "orders.by_phone", {"lead_id": l1})
+        await call(sale2, "pool.reveal", {"lead_id": l2})
+        await call(sale2, "pool.views", {"lead_id": l2})
+        await call(sale, "pool.views", {"lead_id": l2})
+        await call(sale2, "pool.hide", {"lead_id": l2})
+        await call(sale2, "pool.claim", {"lead_id": l1})
+        # Out of the floating statuses, so nothing floats back while queries run.
+        await call(sale2, "leads.update", {"lead_id": l1, "status": "call_back",
+                                           "note": "Gọi lại sau"})
+        await call(sale2, "leads.note", {"lead_id": l1, "text": "Khách bận"})
+        await call(manager, "leads.update", {"lead_id": l3, "status": "call_back",
+                                             "note": "Manager"})
+        await call(manager, "leads.assign", {"lead_id": l3, "owner_id": s1["id"]})
+        await call(admin, "leads.assign", {"lead_id": l3, "owner_id": None})
+        await call(admin, "settings.update", {"patch": {"pool.enabled": False}})
+        await admin.wait_push(lambda p: p.get("type") == "drained", 3)
+        # A float of more than 100 leads at once is one pool/refill push.
+        await call(manager, "leads.import", {"leads": [
+            {"phone": f"0939{n:06d}", "status": "call_back"} for n in range(120)]})
+        await call(admin, "statuses.upsert", {"code": "call_back", "name": "Call back",
+                                              "floats": True})
+        await call(admin, "settings.update", {"patch": {"pool.enabled": True}})
+        await admin.wait_push(lambda p: p.get("type") == "refill", 3)
+
         # Let the last pushes arrive.
         await admin.wait_push(lambda p: p.get("type") == "system_messages_cleared", 3)
         await asyncio.sleep(0.3)
@@ -221,6 +289,12 @@ class SchemaTest(ServerTestCase):
             "warehouses.upsert": {"code": "X", "name": "X"},
             "system_messages.list": {},
             "system_messages.clear": {},
+            "leads.import": {"leads": [{"phone": "0912000111"}]},
+            "leads.mine": {},
+            "leads.list": {},
+            "leads.assign": {"lead_id": l3, "owner_id": None},
+            "pool.claim": {"lead_id": l2},
+            "pool.reveal": {"lead_id": l2},
         }
         for op, spec in OPS.items():
             for role, ws in by_role.items():

@@ -101,6 +101,20 @@ class WsProtocolTest(ServerTestCase):
         self.assertIs(me["ok"], True, me)
         self.assertFalse(ws.closed.is_set())
 
+    async def test_a_connection_outlives_the_http_read_timeout(self):
+        # The upgrade's HTTP read timeout (30 s) once stayed armed on the socket and cut every
+        # WebSocket after 30 s. A working connection must live on past it.
+        ws = await self.sale()
+        deadline = asyncio.get_running_loop().time() + 34
+        n = 0
+        while asyncio.get_running_loop().time() < deadline:
+            me = await ws.request("me", id=f"long-{n}")
+            self.assertIs(me["ok"], True, me)
+            n += 1
+            await asyncio.sleep(2)
+        self.assertFalse(ws.closed.is_set(), "the connection was closed while in use")
+        self.assertIs((await ws.request("me", id="long-last"))["ok"], True)
+
     async def test_id_is_echoed_as_string_and_number(self):
         ws = await self.sale()
         r = await ws.request("me", id="abc-123")

@@ -1,10 +1,12 @@
 // bench_echo_server: the baseline of bench_load. A bare Beast WebSocket server with the real
 // server's network shape (an acceptor on a strand, a strand and TCP_NODELAY per connection, an
 // HTTP read then the upgrade, one read at a time, a write queue with one write in flight) that
-// parses every text frame with Boost.JSON and answers, like the real server answers
-// settings.update, {"id": ID, "ok": true, "result": {"settings": {...all 23 keys...}}, "seq": N}
-// with the frame's id and a counter for seq. It does no authentication, no engine hand-off, no
-// journal: the difference to the real server's rate is what those cost.
+// parses every text frame with Boost.JSON and answers {"id": ID, "ok": true, "result": R,
+// "seq": N} with the frame's id, a counter for seq and R of the shape and size the real server
+// answers the frame's op with: settings.update {"settings": {...all 24 keys...}}; orders.create
+// {"order": {...one line...}}; pool.claim {"lead": {...}} for the frame's lead_id; any other op
+// the settings. It does no authentication, no engine hand-off, no journal: the difference to the
+// real server's rate is what those cost.
 //
 //   bench_echo_server [--listen 127.0.0.1:0] [--io-threads 1]
 // prints "bench_echo_server listening on http://HOST:PORT" when ready; SIGINT/SIGTERM stop it.
@@ -17,6 +19,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 #include <atomic>
+#include <cstdio>
 #include <deque>
 #include <iostream>
 #include <memory>
@@ -66,7 +69,56 @@ json::object settings_result() {
   s["orders.auto_draft"] = false;
   s["orders.auto_distribute"] = false;
   s["phone.country"] = "VN";
+  s["unit.utc_offset_minutes"] = 420;
   return s;
+}
+
+// The real server's reply to orders.create for a --demo catalog line (app/protocol_commerce.cpp
+// order_json), with the frame's phone and name.
+json::object order_result(std::int64_t seq, const json::object& args) {
+  const json::value* phone = args.if_contains("phone");
+  const json::value* name = args.if_contains("name");
+  const std::string now = "2026-11-23T18:52:35.887Z";
+  json::object line{{"kind", "product"}, {"sku", "TRA-XANH"}, {"name", "Trà xanh Thái Nguyên 100g"}, {"qty", 1},
+                    {"price", 85000}, {"discount_amount", 0}, {"total", 85000}};
+  json::object order{{"id", seq},
+                     {"number", "ORD-" + std::to_string(1'000'000 + seq).substr(1)},
+                     {"status", "new"},
+                     {"total", 85000},
+                     {"phone", phone ? *phone : json::value("")},
+                     {"name", name ? *name : json::value("")},
+                     {"address", ""},
+                     {"source", nullptr},
+                     {"warehouse", nullptr},
+                     {"note", ""},
+                     {"customer_id", 3},
+                     {"created_by", 1},
+                     {"assignee_id", nullptr},
+                     {"lead_id", nullptr},
+                     {"conversation_id", nullptr},
+                     {"created_at", now},
+                     {"updated_at", now},
+                     {"lines", json::array{std::move(line)}}};
+  return json::object{{"order", std::move(order)}};
+}
+
+// The real server's reply to pool.claim (app/protocol_pool.cpp lead_json) for the frame's lead.
+json::object lead_result(const json::object& args) {
+  const json::value* id = args.if_contains("lead_id");
+  const std::int64_t lead = id && id->is_int64() ? id->as_int64() : 0;
+  char phone[16];
+  std::snprintf(phone, sizeof phone, "09%lld%07lld", static_cast<long long>((lead / 10'000'000) % 9),
+                static_cast<long long>(lead % 10'000'000));
+  return json::object{{"lead", json::object{{"id", lead},
+                                            {"phone", phone},
+                                            {"name", "Bench Lead " + std::to_string(lead)},
+                                            {"source", "bench"},
+                                            {"product", ""},
+                                            {"status", "new"},
+                                            {"owner_id", 2},
+                                            {"last_action_at", "2026-11-23T18:52:02.297Z"},
+                                            {"in_pool", false},
+                                            {"entered_pool_at", nullptr}}}};
 }
 
 const json::object& settings_template() {
@@ -108,9 +160,20 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
                            {"error", json::object{{"code", "bad_request"}, {"message", "not a request"}}}};
     } else {
       const json::object& o = frame.get_object();
+      const std::int64_t seq = next_seq.fetch_add(1, std::memory_order_relaxed) + 1;
+      const json::value* op = o.if_contains("op");
+      const json::value* args_value = o.if_contains("args");
+      static const json::object no_args;
+      const json::object& args = args_value && args_value->is_object() ? args_value->get_object() : no_args;
       reply = json::object{{"id", o.contains("id") ? o.at("id") : json::value(nullptr)}, {"ok", true}};
-      reply["result"] = json::object{{"settings", settings_template()}};
-      reply["seq"] = next_seq.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (op && op->is_string() && op->get_string() == "pool.claim") {
+        reply["result"] = lead_result(args);
+      } else if (op && op->is_string() && op->get_string() == "orders.create") {
+        reply["result"] = order_result(seq, args);
+      } else {
+        reply["result"] = json::object{{"settings", settings_template()}};
+      }
+      reply["seq"] = seq;
     }
     queue(std::make_shared<const std::string>(json::serialize(reply)));
   }

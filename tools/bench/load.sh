@@ -8,7 +8,9 @@
 #                       [--op settings|orders]
 #
 # --op orders sends orders.create (one product line, 5,000 phones in turn) to a server started
-# with --demo (its catalog has the product); the echo server gets the same frames.
+# with --demo (its catalog has the product); the echo server gets the same frames and answers
+# them with a reply of the real one's shape and size. pool.claim has its own script, claims.sh
+# (it needs leads in the pool and logged-in sales first).
 #
 # Each repetition starts `salesdesk serve --db TMP --listen 127.0.0.1:0 --io-threads N` on a
 # fresh journal with SALESDESK_ADMIN_PASSWORD set, reads the port from its ready line, and runs
@@ -41,10 +43,15 @@ while [[ $# -gt 0 ]]; do
     --io-threads) io_threads="$2"; shift 2 ;;
     --client-threads) client_threads="$2"; shift 2 ;;
     --op) op="$2"; shift 2 ;;
-    -h|--help) sed -n "2,15p" "$0"; exit 0 ;;
+    -h|--help) sed -n "2,21p" "$0"; exit 0 ;;
     *) echo "load.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+
+if [[ "$op" != settings && "$op" != orders ]]; then
+  echo "load.sh: --op is settings or orders (pool.claim: tools/bench/claims.sh)" >&2
+  exit 2
+fi
 
 salesdesk="$build/app/salesdesk"
 bench_load="$build/tools/bench/bench_load"
