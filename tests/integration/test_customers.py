@@ -4,49 +4,15 @@ by phone prefix, by name words (accent- and case-insensitive, Cyrillic too) and 
 customers.get shows the card with its orders; notes; what a sale may change; phone.country UA."""
 
 import asyncio
-import json
 import re
 import unittest
 
-from harness import ServerTestCase
+from harness import CommerceCase
 
 SALE1_PW = "sale-one-password"
 SALE2_PW = "sale-two-password"
 MANAGER_PW = "manager-one-password"
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-
-
-class CommerceCase(ServerTestCase):
-    """A fresh server per test, and the check every rejected command must pass: the error code,
-    the words its message must name, and a journal head that did not move."""
-
-    per_test = True
-
-    async def admin(self):
-        return (await self.login_ws("admin", label="admin"))[1]
-
-    async def rejected(self, ws, op, args, code, *needles):
-        before = await self.seq()
-        err = await ws.error(op, args)
-        self.assertEqual(err.get("code"), code, f"{op} {args!r} answered {err!r}")
-        message = err.get("message", "")
-        self.assertIsInstance(message, str)
-        for needle in needles:
-            self.assertIn(needle, message,
-                          f"{op} {args!r}: the error message does not name {needle!r}: {err!r}")
-        await self.assert_nothing_appended(before, f"the rejected {op} {args!r}")
-        return err
-
-    async def assert_nothing_appended(self, before, what):
-        after = await self.seq()
-        if after == before:
-            return
-        # Only events of the server's own timers (actor 0, e.g. a presence grace period) may
-        # have landed meanwhile; anything done on behalf of a user is a change.
-        out = await asyncio.to_thread(self.server.journal, "dump", "--from", str(before + 1))
-        events = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
-        by_users = [e for e in events if e.get("actor") != 0]
-        self.assertEqual(by_users, [], f"{what} appended events (head {before} -> {after})")
 
 
 def ids(items):
