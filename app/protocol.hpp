@@ -81,6 +81,8 @@ std::string push_frame(std::string_view topic, std::string_view type, json::valu
 const std::vector<Op>& session_ops();
 const std::vector<Op>& commerce_ops();
 const std::vector<Op>& pool_ops();
+// One pool.query row as `viewer` may see it (also measured by tools/bench/bench_pool).
+json::object pool_row(const core::State& s, core::UserId viewer, const core::Lead& l);
 void pool_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out);
 // A batch that floats many leads at once is told as one `refill` push, not a frame per lead:
 // thousands of frames would overflow every pool screen's write queue.

@@ -429,7 +429,7 @@ Prepared phone_orders(const json::object& args, const Caller& caller) {
       if (l == nullptr || !(l->in_pool || core::may_work(s, viewer, *l))) {
         return core::reject(core::Code::not_found, "no lead " + std::to_string(*lead));
       }
-      number = l->phone;
+      number = core::phone_of(*l);
     } else {
       auto normalized = core::normalize_phone(*phone, s.settings.text("phone.country"));
       if (!normalized) return normalized.error();

@@ -29,11 +29,11 @@ json::value time_or_null(core::Time t) { return t == 0 ? json::value(nullptr) : 
 
 json::object lead_json(const core::State& s, core::UserId viewer, const core::Lead& l) {
   return {{"id", l.id},
-          {"phone", core::visible_phone(s, viewer, l.phone)},
+          {"phone", core::visible_phone(s, viewer, core::phone_of(l))},
           {"name", l.name},
-          {"source", l.source},
-          {"product", l.product},
-          {"status", l.status},
+          {"source", s.leads.text(l.source)},
+          {"product", s.leads.text(l.product)},
+          {"status", s.leads.text(l.status)},
           {"owner_id", l.owner_id == 0 ? json::value(nullptr) : json::value(l.owner_id)},
           {"last_action_at", core::format_time(l.last_action_at)},
           {"in_pool", l.in_pool},
@@ -57,8 +57,9 @@ json::array notes_json(const core::State& s, core::UserId viewer, const std::vec
 }
 
 json::object lead_detail(const core::State& s, core::UserId viewer, const core::Lead& l) {
+  const core::LeadHistory& history = s.leads.history(l);
   json::array calls;
-  for (const core::Call& c : l.calls) {
+  for (const core::Call& c : history.calls) {
     calls.push_back(json::object{{"by", c.by},
                                  {"at", core::format_time(c.at)},
                                  {"call_id", c.call_id},
@@ -67,27 +68,32 @@ json::object lead_detail(const core::State& s, core::UserId viewer, const core::
                                  {"duration_s", c.duration_s},
                                  {"recording_url", c.recording_url}});
   }
-  return {{"lead", lead_json(s, viewer, l)}, {"notes", notes_json(s, viewer, l.notes)}, {"calls", std::move(calls)}};
+  return {{"lead", lead_json(s, viewer, l)}, {"notes", notes_json(s, viewer, history.notes)}, {"calls", std::move(calls)}};
 }
 
+}  // namespace
+
 json::object pool_row(const core::State& s, core::UserId viewer, const core::Lead& l) {
-  const std::string phone = core::visible_phone(s, viewer, l.phone);
-  const auto all_orders = core::orders_by_phone(s, l.phone, false);
+  const std::string full = core::phone_of(l);
+  const std::string phone = core::visible_phone(s, viewer, full);
+  const auto all_orders = core::orders_by_phone(s, full, false);
+  const auto& notes = s.leads.history(l).notes;
   const auto closed = std::count_if(all_orders.begin(), all_orders.end(),
                                     [](const core::Order* o) { return core::is_closed(o->status); });
   return {{"lead_id", l.id},
           {"phone", phone},
-          {"masked", phone != l.phone},
+          {"masked", phone != full},
           {"name", l.name},
-          {"source", l.source},
-          {"product", l.product},
-          {"status", l.status},
+          {"source", s.leads.text(l.source)},
+          {"product", s.leads.text(l.product)},
+          {"status", s.leads.text(l.status)},
           {"entered_pool_at", core::format_time(l.entered_pool_at)},
           {"orders", closed},
           {"duplicates", all_orders.size()},
-          {"last_note", l.notes.empty() ? json::value(nullptr)
-                                        : json::value(core::visible_text(s, viewer, l.notes.back().text))}};
+          {"last_note", notes.empty() ? json::value(nullptr) : json::value(core::visible_text(s, viewer, notes.back().text))}};
 }
+
+namespace {
 
 Render lead_result(core::LeadId id, core::UserId viewer) {
   return [id, viewer](const core::State& s, const core::Events&) {
@@ -244,7 +250,7 @@ Prepared op_leads_list(const json::object& args, const Caller& caller) {
     core::LeadId last = 0;
     for (auto it = s.leads.by_id.begin() + std::min<std::int64_t>(after, static_cast<std::int64_t>(s.leads.by_id.size()));
          it != s.leads.by_id.end() && static_cast<std::int64_t>(list.size()) < limit; ++it) {
-      if ((owner && it->owner_id != *owner) || (status && it->status != *status) || (in_pool && it->in_pool != *in_pool)) continue;
+      if ((owner && it->owner_id != *owner) || (status && s.leads.text(it->status) != *status) || (in_pool && it->in_pool != *in_pool)) continue;
       list.push_back(lead_json(s, viewer, *it));
       last = it->id;
     }
@@ -307,8 +313,8 @@ Prepared op_pool_reveal(const json::object& args, const Caller& caller) {
   return command(caller, core::RevealPhone{id}, [id, viewer = caller.user_id](const core::State& s, const core::Events&) {
     const core::Lead& l = *s.leads.find(id);
     const core::OpenView* v = s.leads.view_of(id);
-    return json::value{{"phone", l.phone},
-                       {"notes", notes_json(s, viewer, l.notes)},
+    return json::value{{"phone", core::phone_of(l)},
+                       {"notes", notes_json(s, viewer, s.leads.history(l).notes)},
                        {"expires_at", v != nullptr ? json::value(core::format_time(v->expires_at)) : json::value(nullptr)}};
   });
 }
@@ -326,7 +332,7 @@ Prepared op_pool_views(const json::object& args, const Caller& caller) {
     const core::Lead* l = s.leads.find(id);
     if (l == nullptr) return core::reject(core::Code::not_found, "no lead " + std::to_string(id));
     json::array views;
-    for (const core::View& v : l->views) {
+    for (const core::View& v : s.leads.history(*l).views) {
       views.push_back(json::object{{"user_id", v.by}, {"user_name", user_name(s, v.by)}, {"at", core::format_time(v.at)}});
     }
     return json::value{{"views", std::move(views)}};

@@ -22,6 +22,52 @@ const OpenView* Leads::view_of(LeadId id) const {
   return it == views_by_lead.end() ? nullptr : &it->second;
 }
 
+const LeadHistory& Leads::history(const Lead& l) const {
+  static const LeadHistory none;
+  return l.history == 0 ? none : histories[l.history - 1];
+}
+
+LeadHistory& Leads::history_for(Lead& l) {
+  if (l.history == 0) {
+    histories.push_back({});
+    l.history = static_cast<std::uint32_t>(histories.size());
+  }
+  return histories[l.history - 1];
+}
+
+TextId TextTable::intern(const std::string& text) {
+  auto [it, added] = ids_.try_emplace(text, TextId{static_cast<std::uint32_t>(texts_.size())});
+  if (added) texts_.push_back(text);
+  return it->second;
+}
+
+std::optional<TextId> TextTable::find(const std::string& text) const {
+  auto it = ids_.find(text);
+  if (it == ids_.end()) return std::nullopt;
+  return it->second;
+}
+
+LeadId PhoneIndex::newest(PhoneKey phone) const {
+  const auto& shard = shards_[static_cast<std::uint64_t>(phone) % shards];
+  auto it = shard.find(phone);
+  return it == shard.end() ? 0 : it->second;
+}
+
+LeadId PhoneIndex::link(PhoneKey phone, LeadId id) {
+  LeadId& newest = shards_[static_cast<std::uint64_t>(phone) % shards][phone];
+  return std::exchange(newest, id);
+}
+
+std::size_t PhoneIndex::size() const {
+  std::size_t n = 0;
+  for (const auto& shard : shards_) n += shard.size();
+  return n;
+}
+
+void PhoneIndex::clear() {
+  for (auto& shard : shards_) shard.clear();
+}
+
 namespace {
 
 bool status_floats(const State& s, const std::string& status) {
@@ -30,7 +76,7 @@ bool status_floats(const State& s, const std::string& status) {
 }
 
 bool is_candidate(const State& s, const Lead& l) {
-  return !l.in_pool && !l.claimed_idle && status_floats(s, l.status);
+  return !l.in_pool && !l.claimed_idle && status_floats(s, s.leads.text(l.status));
 }
 
 // Every index entry of a lead comes out before it changes and goes back after.
@@ -52,6 +98,10 @@ void enter_indexes(State& s, const Lead& l) {
   if (l.owner_id != 0) s.leads.by_owner[l.owner_id].insert(l.id);
 }
 
+void link_phone(Leads& leads, Lead& l) {
+  l.next_same_phone = static_cast<std::uint32_t>(leads.by_phone.link(l.phone, l.id));
+}
+
 void drop_view(Leads& leads, LeadId id) {
   auto it = leads.views_by_lead.find(id);
   if (it == leads.views_by_lead.end()) return;
@@ -61,15 +111,25 @@ void drop_view(Leads& leads, LeadId id) {
   leads.views_by_lead.erase(it);
 }
 
+Lead& lead_at(State& s, LeadId id) {
+  Lead* l = s.leads.find(id);
+  if (l == nullptr) throw std::out_of_range("no lead " + std::to_string(id));
+  return *l;
+}
+
 // Changes one lead with its indexes kept right; a lead that leaves the pool loses its view.
+// The pool index is touched only when what it knows of the lead changed.
 template <class F>
 void change(State& s, LeadId id, F&& f) {
-  Lead& l = s.leads.by_id.at(static_cast<std::size_t>(id - 1));
-  const bool was_in_pool = l.in_pool;
+  Lead& l = lead_at(s, id);
+  const PoolSlot was = PoolSlot::of(l);
   leave_indexes(s.leads, l);
   f(l);
   enter_indexes(s, l);
-  if (was_in_pool && !l.in_pool) drop_view(s.leads, id);
+  if (PoolSlot::of(l) == was) return;
+  if (was.in_pool) pool_index_leave(s.leads, l, was);
+  if (l.in_pool) pool_index_enter(s.leads, l);
+  if (was.in_pool && !l.in_pool) drop_view(s.leads, id);
 }
 
 }  // namespace
@@ -79,29 +139,29 @@ void evolve_leads(State& s, const LeadImported& e, Time at) {
   assert(e.lead_id == s.leads.next_id());
   Lead l;
   l.id = e.lead_id;
-  l.phone = e.phone;
+  l.phone = phone_key(e.phone);
   l.name = e.lead_name;
-  l.source = e.source;
-  l.product = e.product;
-  l.status = e.status;
+  l.source = s.leads.texts.intern(e.source);
+  l.product = s.leads.texts.intern(e.product);
+  l.status = s.leads.texts.intern(e.status);
   l.owner_id = e.owner_id;
   l.last_action_at = at;
   l.created_at = at;
-  s.leads.by_phone[l.phone].push_back(l.id);
+  link_phone(s.leads, l);
   s.leads.by_id.push_back(std::move(l));
   enter_indexes(s, s.leads.by_id.back());
 }
 
 void evolve_leads(State& s, const LeadActed& e, Time at) {
+  if (!e.note.empty()) s.leads.history_for(lead_at(s, e.lead_id)).notes.push_back(Note{e.by, at, e.note});
   change(s, e.lead_id, [&](Lead& l) {
-    if (!e.status.empty()) l.status = e.status;
-    if (!e.note.empty()) l.notes.push_back(Note{e.by, at, e.note});
+    if (!e.status.empty()) l.status = s.leads.texts.intern(e.status);
     if (e.by_owner) {
       l.last_action_at = at;
       l.claimed_idle = false;
       l.in_pool = false;
     }
-    if (l.in_pool && !status_floats(s, l.status)) l.in_pool = false;
+    if (l.in_pool && !status_floats(s, s.leads.text(l.status))) l.in_pool = false;
   });
 }
 
@@ -122,9 +182,11 @@ void evolve_leads(State& s, const LeadFloated& e, Time at) {
 }
 
 void evolve_leads(State& s, const PoolDrained& e, Time) {
+  const std::optional<TextId> status = e.status.empty() ? std::nullopt : s.leads.texts.find(e.status);
+  if (!e.status.empty() && !status) return;  // no lead ever had that status
   std::vector<LeadId> leaving;
   for (const auto& [entered, id] : s.leads.pool) {
-    if (e.status.empty() || s.leads.find(id)->status == e.status) leaving.push_back(id);
+    if (!status || s.leads.find(id)->status == *status) leaving.push_back(id);
   }
   for (LeadId id : leaving) change(s, id, [](Lead& l) { l.in_pool = false; });
 }
@@ -151,7 +213,7 @@ void evolve_leads(State& s, const PhoneRevealed& e, Time at) {
   leads.view_by_user[e.by] = e.lead_id;
   leads.view_expiry.insert({e.expires_at, e.lead_id});
   leads.last_reveal_at[e.by] = at;
-  leads.by_id.at(static_cast<std::size_t>(e.lead_id - 1)).views.push_back(View{e.by, at});
+  leads.history_for(lead_at(s, e.lead_id)).views.push_back(View{e.by, at});
 }
 
 void evolve_leads(State& s, const RevealEnded& e, Time) {
@@ -160,7 +222,7 @@ void evolve_leads(State& s, const RevealEnded& e, Time) {
 }
 
 void evolve_leads(State& s, const LeadCalled& e, Time at) {
-  s.leads.by_id.at(static_cast<std::size_t>(e.lead_id - 1))
+  s.leads.history_for(lead_at(s, e.lead_id))
       .calls.push_back(Call{e.by, at, e.call_id, e.direction, e.state, e.duration_s, e.recording_url});
 }
 
@@ -178,9 +240,12 @@ void rebuild_lead_indexes(State& s) {
   leads.pool.clear();
   leads.candidates.clear();
   leads.view_expiry.clear();
-  for (const Lead& l : leads.by_id) {
-    leads.by_phone[l.phone].push_back(l.id);
+  leads.pool_index = {};
+  for (std::size_t i = 0; i < leads.by_id.size(); ++i) {
+    Lead& l = leads.by_id[i];
+    link_phone(leads, l);
     enter_indexes(s, l);
+    if (l.in_pool) pool_index_enter(leads, l);
   }
   for (const auto& [id, view] : leads.views_by_lead) leads.view_expiry.insert({view.expires_at, id});
 }
@@ -204,17 +269,15 @@ bool phone_hidden_from(const State& s, UserId viewer, const std::string& phone) 
     const User* u = s.users.find(viewer);
     if (u == nullptr || is_manager_or_admin(*u)) return false;
   }
-  auto it = s.leads.by_phone.find(phone);
-  if (it == s.leads.by_phone.end()) return false;
   bool pooled = false;
-  for (LeadId id : it->second) {
-    const Lead& l = *s.leads.find(id);
-    if (l.owner_id == viewer) return false;  // they own a lead with this phone: they know it
-    const OpenView* v = s.leads.view_of(id);
-    if (v != nullptr && v->by == viewer) return false;
+  bool known = false;
+  s.leads.each_with_phone(phone_key(phone), [&](const Lead& l) {
+    const OpenView* v = s.leads.view_of(l.id);
+    known = l.owner_id == viewer || (v != nullptr && v->by == viewer);  // they own it or view it: they know it
     pooled = pooled || l.in_pool;
-  }
-  return pooled;
+    return !known;
+  });
+  return pooled && !known;
 }
 
 std::string visible_phone(const State& s, UserId viewer, const std::string& phone) {
@@ -499,7 +562,7 @@ namespace {
 Events drain(const State& s, const std::string& status) {
   Events out;
   for (const auto& [lead_id, view] : s.leads.views_by_lead) {
-    if (status.empty() || s.leads.find(lead_id)->status == status) {
+    if (status.empty() || s.leads.text(s.leads.find(lead_id)->status) == status) {
       out.emplace_back(RevealEnded{lead_id, view.by, "left_pool"});
     }
   }
@@ -517,37 +580,6 @@ Events drain_for_settings(const State& s, bool pool_enabled_after) {
 Events drain_for_status(const State& s, const std::string& status, bool floats_after) {
   if (floats_after || s.leads.pool.empty()) return {};
   return drain(s, status);
-}
-
-// ---- queries ----
-namespace {
-
-bool matches(const Lead& l, const PoolFilter& f, const std::vector<std::string>& query_words) {
-  if (f.source && l.source != *f.source) return false;
-  if (f.product && l.product != *f.product) return false;
-  if (f.status && l.status != *f.status) return false;
-  if (f.entered_from && l.entered_pool_at < *f.entered_from) return false;
-  if (f.entered_to && l.entered_pool_at > *f.entered_to) return false;
-  if (query_words.empty()) return true;
-  const auto name_words = words(l.name);
-  return std::all_of(query_words.begin(), query_words.end(), [&](const std::string& q) {
-    return std::any_of(name_words.begin(), name_words.end(), [&](const std::string& w) { return w.rfind(q, 0) == 0; });
-  });
-}
-
-}  // namespace
-
-std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f, std::size_t limit) {
-  std::vector<LeadId> out;
-  const auto query_words = f.q ? words(*f.q) : std::vector<std::string>{};
-  auto it = f.entered_from ? s.leads.pool.lower_bound({*f.entered_from, 0}) : s.leads.pool.begin();
-  for (; it != s.leads.pool.end() && out.size() < limit; ++it) {
-    if (f.entered_to && it->first > *f.entered_to) break;
-    const Lead& l = *s.leads.find(it->second);
-    if (l.owner_id == viewer) continue;
-    if (matches(l, f, query_words)) out.push_back(l.id);
-  }
-  return out;
 }
 
 }  // namespace salesdesk::core

@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cereal/cereal.hpp>
+#include <cereal/types/common.hpp>
+#include <array>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,7 +20,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/chunked.hpp"
 #include "core/customer.hpp"
+#include "core/phone.hpp"
 #include "core/types.hpp"
 
 namespace salesdesk::core {
@@ -176,28 +180,58 @@ struct Call {
   void serialize(A& ar) { ar(by, at, call_id, direction, state, duration_s, recording_url); }
 };
 
-struct Lead {
-  LeadId id = 0;
-  std::string phone;
-  std::string name;
-  std::string source;
-  std::string product;
-  std::string status;
-  UserId owner_id = 0;
-  Time last_action_at = 0;
-  bool in_pool = false;
-  Time entered_pool_at = 0;
-  bool claimed_idle = false;  // claimed and not yet acted on by the new owner: does not float
-  UserId previous_owner = 0;  // who lost it to the last claim, and when (reclaim cooldown)
-  Time lost_at = 0;
+// What was written on a lead: kept apart from Lead, since most leads have none of it.
+struct LeadHistory {
   std::vector<Note> notes;
   std::vector<View> views;
   std::vector<Call> calls;
+  template <class A>
+  void serialize(A& ar) { ar(notes, views, calls); }
+};
+
+// Statuses, sources and products of leads, each text stored once; a lead holds their numbers.
+enum class TextId : std::uint32_t {};
+
+class TextTable {
+ public:
+  TextTable() { intern(""); }
+  TextId intern(const std::string& text);
+  std::optional<TextId> find(const std::string& text) const;
+  const std::string& text(TextId id) const { return texts_.at(static_cast<std::size_t>(id)); }
+  template <class A>
+  void save(A& ar) const { ar(texts_); }
+  template <class A>
+  void load(A& ar);
+
+ private:
+  std::vector<std::string> texts_;
+  std::unordered_map<std::string, TextId> ids_;
+};
+
+// One lead in 120 bytes (plus its name's letters past 15): a million leads are a unit's
+// working set, so texts are numbers in a TextTable, the phone is a PhoneKey and the history
+// lives in Leads::histories.
+struct Lead {
+  LeadId id = 0;
+  PhoneKey phone = PhoneKey::none;  // phone_text(phone) is the normalised phone
+  std::string name;
+  UserId owner_id = 0;
+  UserId previous_owner = 0;  // who lost it to the last claim, and when (reclaim cooldown)
+  Time last_action_at = 0;
+  Time entered_pool_at = 0;
+  Time lost_at = 0;
   Time created_at = 0;
+  TextId source{};
+  TextId product{};
+  TextId status{};
+  std::uint32_t history = 0;          // 1 + its index in Leads::histories; 0: nothing written yet
+  std::uint32_t next_same_phone = 0;  // the next older lead with this phone (an index, not saved)
+  bool in_pool = false;
+  bool claimed_idle = false;  // claimed and not yet acted on by the new owner: does not float
   template <class A>
   void serialize(A& ar) {
-    ar(id, phone, name, source, product, status, owner_id, last_action_at, in_pool, entered_pool_at,
-       claimed_idle, previous_owner, lost_at, notes, views, calls, created_at);
+    ar(id, phone, name, owner_id, previous_owner, last_action_at, entered_pool_at, lost_at, created_at, source,
+       product, status, history, in_pool, claimed_idle);
   }
 };
 
@@ -217,14 +251,66 @@ struct ClaimCount {
   void serialize(A& ar) { ar(day, count); }
 };
 
+// Leads by phone: the newest lead with each phone; older ones are chained through
+// Lead::next_same_phone. The map is split in 256 by the phone's low bits, so growing it rehashes
+// a 256th of the phones at a time (one map of a million phones stalled the engine 190-270 ms).
+class PhoneIndex {
+ public:
+  LeadId newest(PhoneKey phone) const;
+  // Makes `id` the newest lead with `phone`; returns the one it follows (0: none).
+  LeadId link(PhoneKey phone, LeadId id);
+  std::size_t size() const;
+  void clear();
+
+ private:
+  static constexpr std::size_t shards = 256;
+  std::array<std::unordered_map<PhoneKey, LeadId>, shards> shards_;
+};
+
+// pool.query's filters, indexed over the leads in the pool: the folded words of their names
+// (q matches words by prefix) and their source, product and status. Each key lists the pooled
+// leads by entry into the pool, oldest first. A lead that leaves is not erased at once (that would
+// move a long vector per claim): its entry goes stale, draws skip it, and a posting is compacted
+// when half of it is stale.
+using PoolKey = std::pair<Time, LeadId>;
+
+struct Posting {
+  std::vector<PoolKey> keys;  // sorted
+  std::size_t stale = 0;
+};
+
+struct PoolIndex {
+  std::map<std::string, Posting, std::less<>> postings;
+};
+
+// What the pool index knows of a lead.
+struct PoolSlot {
+  bool in_pool = false;
+  Time entered_pool_at = 0;
+  TextId source{};
+  TextId product{};
+  TextId status{};
+  static PoolSlot of(const Lead& l) { return {l.in_pool, l.entered_pool_at, l.source, l.product, l.status}; }
+  bool operator==(const PoolSlot&) const = default;
+};
+
+struct Leads;
+// Keep Leads::pool_index right (pool_draw.cpp): a lead as it is now enters; a lead leaves as it
+// `was` (its name never changes).
+void pool_index_enter(Leads& leads, const Lead& l);
+void pool_index_leave(Leads& leads, const Lead& l, const PoolSlot& was);
+
 struct Leads {
-  std::vector<Lead> by_id;                                    // index = id - 1
+  ChunkedVector<Lead> by_id;  // index = id - 1
+  TextTable texts;
+  ChunkedVector<LeadHistory> histories;
   // Indexes, rebuilt from by_id and the maps below on load.
-  std::unordered_map<std::string, std::vector<LeadId>> by_phone;
+  PhoneIndex by_phone;
   std::map<UserId, std::set<LeadId>> by_owner;
-  std::set<std::pair<Time, LeadId>> pool;                     // by entered_pool_at, oldest first
-  std::set<std::pair<Time, LeadId>> candidates;               // may float: by last_action_at
-  std::set<std::pair<Time, LeadId>> view_expiry;              // open views by expires_at
+  std::set<PoolKey> pool;                         // by entered_pool_at, oldest first
+  std::set<std::pair<Time, LeadId>> candidates;   // may float: by last_action_at
+  std::set<std::pair<Time, LeadId>> view_expiry;  // open views by expires_at
+  PoolIndex pool_index;
   // Kept in snapshots.
   std::map<LeadId, OpenView> views_by_lead;
   std::map<UserId, LeadId> view_by_user;
@@ -235,13 +321,34 @@ struct Leads {
   Lead* find(LeadId id);
   LeadId next_id() const { return static_cast<LeadId>(by_id.size()) + 1; }
   const OpenView* view_of(LeadId id) const;
+  const std::string& text(TextId id) const { return texts.text(id); }
+  // What was written on a lead (empty if nothing).
+  const LeadHistory& history(const Lead& l) const;
+  LeadHistory& history_for(Lead& l);
+  // Calls f(lead) for every lead with this phone, newest first, while f returns true.
+  template <class F>
+  void each_with_phone(PhoneKey phone, F&& f) const {
+    for (LeadId id = by_phone.newest(phone); id != 0; id = find(id)->next_same_phone) {
+      if (!f(*find(id))) return;
+    }
+  }
 
   // Snapshots keep the leads and the views; the indexes are rebuilt (rebuild_lead_indexes).
   template <class A>
-  void save(A& ar) const { ar(by_id, views_by_lead, view_by_user, last_reveal_at, claims); }
+  void save(A& ar) const { ar(by_id, texts, histories, views_by_lead, view_by_user, last_reveal_at, claims); }
   template <class A>
-  void load(A& ar) { ar(by_id, views_by_lead, view_by_user, last_reveal_at, claims); }
+  void load(A& ar) { ar(by_id, texts, histories, views_by_lead, view_by_user, last_reveal_at, claims); }
 };
+
+template <class A>
+void TextTable::load(A& ar) {
+  ar(texts_);
+  ids_.clear();
+  for (std::size_t i = 0; i < texts_.size(); ++i) ids_.emplace(texts_[i], TextId{static_cast<std::uint32_t>(i)});
+}
+
+// The normalised phone of a lead.
+inline std::string phone_of(const Lead& l) { return phone_text(l.phone); }
 
 // ---- evolve ----
 // Leads evolve against the whole state (whether a lead may float depends on its status's tick),

@@ -146,6 +146,37 @@ Result<std::string> normalize_phone(std::string_view raw, std::string_view count
   return "+" + digits;
 }
 
+namespace {
+
+constexpr int key_length_shift = 54;
+constexpr std::uint64_t key_international = std::uint64_t{1} << 59;
+constexpr std::uint64_t key_value_mask = (std::uint64_t{1} << key_length_shift) - 1;
+constexpr std::size_t key_digits_max = 16;
+
+}  // namespace
+
+PhoneKey phone_key(std::string_view normalised) {
+  const bool international = !normalised.empty() && normalised[0] == '+';
+  const std::string_view digits = normalised.substr(international ? 1 : 0);
+  if (digits.empty() || digits.size() > key_digits_max) return PhoneKey::none;
+  std::uint64_t value = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return PhoneKey::none;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return PhoneKey{value | (std::uint64_t{digits.size()} << key_length_shift) | (international ? key_international : 0)};
+}
+
+std::string phone_text(PhoneKey phone) {
+  const auto key = static_cast<std::uint64_t>(phone);
+  const auto length = static_cast<std::size_t>((key >> key_length_shift) & 31);
+  if (length == 0) return {};
+  std::string out(length, '0');
+  std::uint64_t value = key & key_value_mask;
+  for (std::size_t i = length; i-- > 0 && value > 0; value /= 10) out[i] = static_cast<char>('0' + value % 10);
+  return (key & key_international) != 0 ? "+" + out : out;
+}
+
 std::string mask_phone(std::string_view phone) {
   std::string out(phone);
   std::size_t seen = 0;

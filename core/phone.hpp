@@ -6,6 +6,7 @@
 // 11-digit Vietnamese mobiles are renumbered (the 2018 change). Masking keeps 3 and 3 digits.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,13 @@ std::string renumber_vn(std::string_view national);
 
 // "0912345678" -> "091****678": the first 3 and last 3 digits stay, the rest become '*'.
 std::string mask_phone(std::string_view phone);
+
+// A normalised phone in 8 bytes, for the indexes that hold one per lead: the digits as a number,
+// their count (national forms start with a 0) and whether it is international. phone_key takes
+// what normalize_phone returned and phone_text gives it back; anything else is PhoneKey::none.
+enum class PhoneKey : std::uint64_t { none = 0 };
+PhoneKey phone_key(std::string_view normalised);
+std::string phone_text(PhoneKey key);
 
 // The digits of a search prefix as a stored phone would begin ("+84 91" -> "091" in VN).
 std::string phone_prefix(std::string_view raw, std::string_view country);

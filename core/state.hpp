@@ -1,6 +1,8 @@
 // The whole in-memory state of one unit: every aggregate's projection. Only evolve() changes it.
 #pragma once
 
+#include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "core/catalog.hpp"
@@ -15,6 +17,14 @@
 
 namespace salesdesk::core {
 
+// Snapshots begin with this mark; a snapshot of another layout of the state is not loaded (the
+// journal is replayed instead). Change the number whenever what State saves changes.
+constexpr std::uint64_t state_format = 0x5344'5354'4154'0002;  // "SDSTAT" and the layout number
+
+struct StaleStateFormat : std::runtime_error {
+  StaleStateFormat() : std::runtime_error("the snapshot has another layout of the state") {}
+};
+
 struct State {
   Seq seq = 0;  // the last event folded in
   Users users;
@@ -27,9 +37,12 @@ struct State {
   Leads leads;
 
   template <class A>
-  void save(A& ar) const { ar(seq, users, teams, settings, catalog, customers, orders, system_messages, leads); }
+  void save(A& ar) const { ar(state_format, seq, users, teams, settings, catalog, customers, orders, system_messages, leads); }
   template <class A>
   void load(A& ar) {
+    std::uint64_t format = 0;
+    ar(format);
+    if (format != state_format) throw StaleStateFormat();
     ar(seq, users, teams, settings, catalog, customers, orders, system_messages, leads);
     rebuild_lead_indexes(*this);
   }

@@ -356,7 +356,12 @@ std::optional<Snapshot> Journal::load_snapshot(core::Seq max_seq) const {
     throw JournalError("journal: snapshot at seq " + std::to_string(s.column_int(0)) +
                        " does not match its hash");
   }
-  Snapshot snap{s.column_int(0), core::decode_state(bytes)};
+  Snapshot snap{s.column_int(0), {}};
+  try {
+    snap.state = core::decode_state(bytes);
+  } catch (const core::StaleStateFormat&) {
+    return std::nullopt;  // written by another version: the journal is replayed from the start
+  }
   if (snap.state.seq != snap.seq) throw JournalError("journal: snapshot seq mismatch");
   return snap;
 }

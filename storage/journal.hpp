@@ -116,7 +116,8 @@ class Journal {
   VerifyReport verify() const;
 
   void save_snapshot(const core::State& state);
-  // The newest snapshot at or below `max_seq`; its state hash is checked.
+  // The newest snapshot at or below `max_seq`; its state hash is checked. A snapshot of another
+  // layout of the state (core::state_format) is not loaded: nullopt, and the caller replays.
   std::optional<Snapshot> load_snapshot(core::Seq max_seq) const;
   core::Seq latest_snapshot_seq() const;
 

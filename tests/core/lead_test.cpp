@@ -28,6 +28,16 @@ struct Floor : Given {
     return must(system_actor, FloatDueLeads{});
   }
   const Lead& lead(LeadId id) const { return *state.leads.find(id); }
+  const std::string& status(LeadId id) const { return state.leads.text(lead(id).status); }
+  const LeadHistory& history(LeadId id) const { return state.leads.history(lead(id)); }
+  std::vector<LeadId> with_phone(const std::string& phone) const {
+    std::vector<LeadId> out;
+    state.leads.each_with_phone(phone_key(phone), [&](const Lead& l) {
+      out.push_back(l.id);
+      return true;
+    });
+    return out;
+  }
 };
 
 }  // namespace
@@ -40,11 +50,13 @@ SCENARIO("importing leads") {
                                             {"0912345678", "C", "", "", "", 0}}});
     THEN("ids follow the input, phones are normalised, status defaults to new, duplicates are allowed") {
       REQUIRE(events.size() == 3);
-      CHECK(f.lead(1).phone == "0912345678");
-      CHECK(f.lead(1).status == "new");
+      CHECK(phone_of(f.lead(1)) == "0912345678");
+      CHECK(f.status(1) == "new");
       CHECK(f.lead(1).owner_id == f.lan);
-      CHECK(f.lead(2).status == "busy");
-      CHECK(f.state.leads.by_phone.at("0912345678").size() == 2);
+      CHECK(f.status(2) == "busy");
+      CHECK(f.with_phone("0912345678") == std::vector<LeadId>{3, 1});
+      CHECK(f.with_phone("0987654321") == std::vector<LeadId>{2});
+      CHECK(f.with_phone("0911111111").empty());
       CHECK(f.state.leads.by_owner.at(f.lan).contains(1));
     }
   }
@@ -238,7 +250,7 @@ SCENARIO("the eye") {
     auto events = f.must(f.minh, RevealPhone{a});
     THEN("the view is journaled with its expiry, and nobody else may view it") {
       CHECK(only<PhoneRevealed>(events).expires_at == f.now + 60'000);
-      CHECK(f.lead(a).views.size() == 1);
+      CHECK(f.history(a).views.size() == 1);
       auto other = f.when(f.hoa, RevealPhone{a});
       CHECK(code_of(other) == Code::being_viewed);
       CHECK(other.error().message == "Another sale is viewing this number, please choose another");
@@ -370,6 +382,71 @@ SCENARIO("drawing from the pool") {
   }
 }
 
+SCENARIO("the pool index follows leads in and out of the pool") {
+  Floor f;
+  std::vector<LeadRow> rows;
+  for (int i = 0; i < 600; ++i) {
+    rows.push_back({"09" + std::to_string(11000000 + i), i % 2 ? "Phạm Hoa" : "Ngô Lan", i % 3 ? "fb" : "zalo", "tea", "", f.lan});
+  }
+  f.must(f.mai, ImportLeads{rows});
+  f.tick(10 * minute);
+  REQUIRE(f.state.leads.pool.size() == 600);
+  const auto entries = [&] {
+    std::size_t n = 0;
+    for (const auto& [key, posting] : f.state.leads.pool_index.postings) n += posting.keys.size();
+    return n;
+  };
+  PoolFilter hoa;
+  hoa.q = "hoa";
+  WHEN("the owner works 590 of them again") {
+    for (LeadId id = 1; id <= 590; ++id) f.must(f.lan, NoteLead{id, "called back"});
+    THEN("the draw shows only the ten left, and the index has let go of most of the others") {
+      CHECK(draw_pool(f.state, f.minh, hoa, 50) == std::vector<LeadId>{592, 594, 596, 598, 600});
+      CHECK(f.state.leads.pool.size() == 10);
+      // 10 leads x 5 keys (two words, source, product, status) stand; stale entries stay under
+      // half a posting plus 64 each, and there are five postings.
+      CHECK(entries() <= 2 * 10 * 5 + 5 * 64);
+    }
+  }
+  WHEN("a manager moves a pooled lead to another floating status") {
+    f.must(admin_id, UpsertStatus{"busy", "Busy", true});
+    f.must(f.mai, UpdateLead{2, "busy", ""});
+    THEN("it stays in the pool and is found by its new status only") {
+      PoolFilter busy;
+      busy.status = "busy";
+      PoolFilter fresh;
+      fresh.status = "new";
+      CHECK(draw_pool(f.state, f.minh, busy, 50) == std::vector<LeadId>{2});
+      CHECK(draw_pool(f.state, f.minh, fresh, 3) == std::vector<LeadId>{1, 3, 4});
+    }
+  }
+  THEN("a name nobody has, or a source nobody has, draws nothing") {
+    PoolFilter nobody;
+    nobody.q = "hoang";
+    CHECK(draw_pool(f.state, f.minh, nobody, 50).empty());
+    nobody.q.reset();
+    nobody.source = "tiktok";
+    CHECK(draw_pool(f.state, f.minh, nobody, 50).empty());
+  }
+}
+
+TEST_CASE("a chunked vector keeps its elements in place as it grows") {
+  ChunkedVector<int, 4> v;
+  v.push_back(0);
+  const int* first = &v[0];
+  for (int i = 1; i < 11; ++i) v.push_back(i);
+  CHECK(&v[0] == first);
+  CHECK(v.size() == 11);
+  CHECK(v.capacity() == 12);
+  CHECK(v.back() == 10);
+  CHECK(std::vector<int>(v.begin(), v.end()) == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+  const ChunkedVector<int, 4> copy = v;
+  v[3] = 33;
+  CHECK(copy[3] == 3);
+  v.clear();
+  CHECK(v.empty());
+}
+
 SCENARIO("reassigning and calls") {
   Floor f;
   const LeadId id = f.import("0912345678", f.lan);
@@ -389,8 +466,8 @@ SCENARIO("reassigning and calls") {
   }
   THEN("calls are logged on the lead") {
     f.must(system_actor, LogCall{id, "c-1", "out", "answered", 42, "https://pbx/r/1.mp3", 0});
-    REQUIRE(f.lead(id).calls.size() == 1);
-    CHECK(f.lead(id).calls[0].by == f.lan);
+    REQUIRE(f.history(id).calls.size() == 1);
+    CHECK(f.history(id).calls[0].by == f.lan);
     CHECK(code_of(f.when(f.lan, LogCall{id, "", "out", "answered", 0, "", 0})) == Code::bad_request);
     CHECK(code_of(f.when(f.lan, LogCall{id, "c-2", "sideways", "answered", 0, "", 0})) == Code::bad_request);
   }

@@ -96,3 +96,17 @@ TEST_CASE("search prefixes are spelled as stored phones begin") {
   CHECK(phone_prefix("912", "VN") == "0912");
   CHECK(phone_prefix("lan", "VN").empty());
 }
+
+TEST_CASE("a normalised phone packs into 8 bytes and back, national zeros and '+' kept") {
+  for (const char* phone : {"0912345678", "0323456789", "+380671234567", "0671234567", "+84912345678", "00912"}) {
+    CAPTURE(phone);
+    CHECK(phone_key(phone) != PhoneKey::none);
+    CHECK(phone_text(phone_key(phone)) == phone);
+  }
+  CHECK(phone_key("0912345678") != phone_key("912345678"));
+  CHECK(phone_key("0912345678") != phone_key("+0912345678"));
+  CHECK(phone_key("") == PhoneKey::none);
+  CHECK(phone_key("09123x") == PhoneKey::none);
+  CHECK(phone_key("01234567890123456") == PhoneKey::none);  // 17 digits: no normalised phone is that long
+  CHECK(phone_text(PhoneKey::none).empty());
+}

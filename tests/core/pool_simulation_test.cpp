@@ -2,10 +2,13 @@
 // actions, floats, reveals, hides, claims, disconnects, setting flips and clock advances across
 // 50 sales, with the invariants of the pool checked after every step, and the journal replayed
 // into a fresh state (and through a snapshot) to prove replay equals the live state.
+#include <algorithm>
+#include <array>
 #include <random>
 #include <set>
 
 #include "core/event_codec.hpp"
+#include "core/text.hpp"
 #include "tests/core/given.hpp"
 
 using namespace salesdesk::test;
@@ -23,6 +26,7 @@ struct Simulation {
   UserId manager = 0;
   int claims_won = 0;
   int claim_races = 0;
+  int filtered_draws = 0;  // draws with a filter that found something
 
   explicit Simulation(std::uint64_t seed) : rng(seed) {
     REQUIRE(apply(system_actor, Bootstrap{Secret{"h"}}).ok());
@@ -64,13 +68,23 @@ struct Simulation {
     return statuses[pick(statuses.size())];
   }
 
+  template <std::size_t N>
+  std::string any_of(const std::array<const char*, N>& texts) { return texts[pick(N)]; }
+  std::string any_name() {
+    static const std::array<const char*, 6> family = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Ngô"};
+    static const std::array<const char*, 4> middle = {"Thị", "Văn", "Hữu", "Ngọc"};
+    static const std::array<const char*, 8> given = {"Lan", "Lành", "Hoa", "Hoài", "Minh", "Nguyệt", "Anh", "Ân"};
+    return any_of(family) + " " + (pick(3) ? any_of(middle) + " " : "") + any_of(given);
+  }
+  std::string any_source() { return any_of(std::array{"fb", "zalo", "tiktok"}); }
+
   void import() {
     std::vector<LeadRow> rows;
     const std::size_t n = 1 + pick(5);
     for (std::size_t i = 0; i < n; ++i) {
       const int number = static_cast<int>(pick(400));  // few numbers: duplicates happen
       UserId owner = pick(4) == 0 ? 0 : any_sale();
-      rows.push_back(LeadRow{"09" + std::to_string(10000000 + number), "Lead " + std::to_string(number), "fb",
+      rows.push_back(LeadRow{"09" + std::to_string(10000000 + number), any_name(), any_source(),
                              pick(2) ? "tea" : "coffee", any_status(), owner});
     }
     REQUIRE(apply(manager, ImportLeads{rows}).ok());
@@ -80,8 +94,8 @@ struct Simulation {
     if (state.leads.by_id.empty()) return;
     const LeadId id = any_lead();
     const UserId owner = state.leads.find(id)->owner_id;
-    const UserId actor = owner != 0 && pick(4) != 0 ? owner : any_sale();
-    const bool allowed = owner == actor;
+    const UserId actor = pick(8) == 0 ? manager : owner != 0 && pick(4) != 0 ? owner : any_sale();
+    const bool allowed = owner == actor || actor == manager;
     auto r = pick(2) ? apply(actor, UpdateLead{id, any_status(), ""}) : apply(actor, NoteLead{id, "note"});
     CHECK(r.ok() == allowed);
   }
@@ -173,7 +187,7 @@ struct Simulation {
     for (const Lead& lead : l.by_id) {
       if (lead.in_pool) pool.insert({lead.entered_pool_at, lead.id});
       if (lead.owner_id != 0) owners[lead.owner_id].insert(lead.id);
-      if (lead.in_pool) CHECK(state.catalog.statuses.at(lead.status).floats);
+      if (lead.in_pool) CHECK(state.catalog.statuses.at(l.text(lead.status)).floats);
       if (lead.in_pool) CHECK(state.settings.flag("pool.enabled"));
     }
     CHECK(pool == l.pool);
@@ -200,6 +214,60 @@ struct Simulation {
     }
   }
 
+  // The draw, through the pool index, against a plain walk of the pool with every filter.
+  std::vector<LeadId> walk_pool(UserId viewer, const PoolFilter& f, std::size_t limit) const {
+    const Leads& l = state.leads;
+    const auto query = f.q ? words(*f.q) : std::vector<std::string>{};
+    std::vector<LeadId> out;
+    for (const auto& [entered, id] : l.pool) {
+      const Lead& lead = *l.find(id);
+      const auto name = words(lead.name);
+      const bool named = std::all_of(query.begin(), query.end(), [&](const std::string& q) {
+        return std::any_of(name.begin(), name.end(), [&](const std::string& w) { return w.starts_with(q); });
+      });
+      if (lead.owner_id == viewer || !named || (f.source && l.text(lead.source) != *f.source) ||
+          (f.product && l.text(lead.product) != *f.product) || (f.status && l.text(lead.status) != *f.status) ||
+          (f.entered_from && entered < *f.entered_from) || (f.entered_to && entered > *f.entered_to)) {
+        continue;
+      }
+      out.push_back(id);
+      if (out.size() == limit) break;
+    }
+    return out;
+  }
+
+  PoolFilter any_filter() {
+    PoolFilter f;
+    if (pick(4) == 0) f.source = pick(6) ? any_source() : "nowhere";
+    if (pick(5) == 0) f.product = pick(2) ? "tea" : "coffee";
+    if (pick(5) == 0) f.status = any_status();
+    if (pick(2) == 0) {
+      const auto some = words(any_name());
+      const std::string& word = some[pick(some.size())];
+      f.q = word.substr(0, 1 + pick(word.size()));
+      if (pick(3) == 0) f.q = *f.q + " " + words(any_name()).back();
+      if (pick(10) == 0) f.q = "xyz";
+    }
+    if (pick(5) == 0 && !state.leads.pool.empty()) {
+      auto it = state.leads.pool.begin();
+      std::advance(it, static_cast<std::ptrdiff_t>(pick(state.leads.pool.size())));
+      (pick(2) ? f.entered_from : f.entered_to) = it->first;
+    }
+    return f;
+  }
+
+  void check_draws() {
+    for (int i = 0; i < 5; ++i) {
+      const UserId sale = any_sale();
+      const PoolFilter f = any_filter();
+      const std::size_t limit = 1 + pick(30);
+      CAPTURE(f.q.value_or("-"));
+      const auto drawn = draw_pool(state, sale, f, limit);
+      CHECK(drawn == walk_pool(sale, f, limit));
+      filtered_draws += (f.q || f.source || f.product || f.status) && !drawn.empty() ? 1 : 0;
+    }
+  }
+
   void check_replay() const {
     State replayed;
     for (const auto& [e, at] : journal) evolve(replayed, e, at);
@@ -223,15 +291,18 @@ void run(std::uint64_t seed, int steps) {
     sim.check_indexes();
     sim.check_views();
     if (i % 10 == 0) sim.check_own_leads_hidden();
+    if (i % 10 == 5) sim.check_draws();
     if (i % 500 == 0) sim.check_replay();
   }
   sim.check_replay();
   // The run must have exercised the pool, or it proves nothing.
   CHECK(sim.claims_won > 20);
   CHECK(sim.claim_races > 100);
+  CHECK(sim.filtered_draws > 100);
   CHECK(sim.state.leads.by_id.size() > 200);
   MESSAGE("seed " << seed << ": " << sim.journal.size() << " events, " << sim.state.leads.by_id.size() << " leads, "
-                  << sim.claims_won << " claims won in " << sim.claim_races << " races");
+                  << sim.claims_won << " claims won in " << sim.claim_races << " races, "
+                  << sim.filtered_draws << " filtered draws found leads");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "storage/journal.hpp"
 
 #include <doctest/doctest.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "core/event_codec.hpp"
+#include "core/state.hpp"
 
 using namespace salesdesk;
 using storage::Journal;
@@ -199,6 +201,24 @@ TEST_CASE("migrations set the schema version once") {
   sqlite3_close(db);
 }
 
+namespace {
+
+std::string hex(const std::string& bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) out += {digits[c >> 4], digits[c & 0xf]};
+  return out;
+}
+
+std::string sha256(const std::string& bytes) {
+  std::string out(32, '\0');
+  unsigned size = 0;
+  REQUIRE(EVP_Digest(bytes.data(), bytes.size(), reinterpret_cast<unsigned char*>(out.data()), &size, EVP_sha256(), nullptr) == 1);
+  return out;
+}
+
+}  // namespace
+
 SCENARIO("snapshots") {
   TempJournal t;
   auto j = t.open();
@@ -221,6 +241,15 @@ SCENARIO("snapshots") {
     THEN("a corrupted snapshot is refused") {
       t.tamper("UPDATE snapshots SET state = state || x'00'");
       CHECK_THROWS_AS(storage::replay(*j, 0, true), storage::JournalError);
+    }
+    THEN("a snapshot of another layout of the state (an older version's) is passed over: the journal is replayed") {
+      std::string bytes = core::encode_state(storage::replay(*j, 6, false));
+      bytes[7] = static_cast<char>(bytes[7] ^ 0x7f);  // the layout number, the mark's last byte
+      t.tamper("UPDATE snapshots SET state = x'" + hex(bytes) + "', state_hash = x'" + hex(sha256(bytes)) + "'");
+      CHECK_FALSE(j->load_snapshot(14).has_value());
+      const auto state = storage::replay(*j, 0, true);
+      CHECK(state.seq == 14);
+      CHECK(storage::state_digest(state) == storage::state_digest(storage::replay(*j, 0, false)));
     }
   }
 }

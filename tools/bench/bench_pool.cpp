@@ -12,22 +12,19 @@
 //     core::draw_pool(state, sale, filters, batch_size) and the rows rendered exactly as
 //     app/protocol_pool.cpp's pool_row renders them (visible_phone, orders_by_phone,
 //     visible_text, format_time), into {"items":[...],"window_ends_at":...} serialised to text.
-//     Cases: no filter, a source filter, a name filter `q` (one word, two words), rotating
-//     through the sales as viewers. Baselines in the same run: the first batch_size entries of
-//     the pool index with no checks (ids only), and the same walk rendering plain rows (no
-//     masking, no order lookup) and serialising them. Repetitions rotate the order of the cases.
-//     A `q` that matches nothing (the whole pool is scanned) is timed separately, fewer times.
-//     Wall-clock p50/p99 per query, and the p99 of the thread's CPU time per query, which a busy
-//     shared machine does not inflate by preempting the benchmark.
-//     A prototype of a fix is timed beside it: the same draw with every pooled name's words
-//     folded once beforehand (core::words at import, not per query).
+//     Cases: no filter, a source filter, a name filter `q` (one word, two words, one letter, a
+//     name nobody has), a rare source with a name, rotating through the sales as viewers.
+//     Baselines in the same run: the first batch_size entries of the pool index with no checks
+//     (ids only), and the same walk rendering plain rows (no masking, no order lookup) and
+//     serialising them. Repetitions rotate the order of the cases. Wall-clock p50/p99 per query,
+//     and the p99 of the thread's CPU time per query, which a busy shared machine does not
+//     inflate by preempting the benchmark.
 // (b) memory per lead: heap in use (mallinfo2, exact) and RSS (/proc/self/statm, after
 //     malloc_trim) before and after the import and the floating; the heap the lead strings own
 //     (malloc_usable_size of every non-SSO string); each index's heap, measured on a copy; and,
 //     to compare, the journal's bytes per LeadImported (payload alone, and a real journal file
 //     with --journal-leads events written through storage::Journal::append). Also the slowest
-//     single LeadImported evolve of the import: when by_id grew, when by_phone rehashed, and
-//     otherwise (a stall of the engine thread in the server).
+//     single LeadImported evolve of the import (a stall of the engine thread in the server).
 #include <malloc.h>
 #include <time.h>
 
@@ -42,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "app/protocol.hpp"
 #include "core/commands.hpp"
 #include "core/event_codec.hpp"
 #include "core/lead.hpp"
@@ -60,7 +58,7 @@ namespace json = boost::json;
 
 constexpr const char* usage =
     "usage: bench_pool [--leads 1000000] [--pooled 200000] [--sales 50] [--queries 10000] [--reps 5]\n"
-    "                  [--batch 50] [--miss-queries 20] [--journal-leads 100000] [--case-budget-s 1.5]\n"
+    "                  [--batch 50] [--journal-leads 100000] [--case-budget-s 1.5]\n"
     "Builds a state of N leads with P in the pool and times pool.query's work (draw + rows) per\n"
     "query, and measures memory per lead. --journal-leads 0 skips the journal file. Each case's\n"
     "repetition stops after --case-budget-s seconds if its queries are not done by then.";
@@ -144,12 +142,9 @@ struct Built {
   std::unique_ptr<core::State> state;
   std::vector<core::UserId> sales;
   double import_s = 0, decide_s = 0, float_s = 0;
-  // The slowest single LeadImported evolve: when by_id (a std::vector<Lead>) grew, when by_phone
-  // rehashed, and otherwise. Any of them is a stall of the engine thread in the server.
-  struct Slowest {
-    double us = 0;
-    core::LeadId at = 0;
-  } regrow, rehash, other;
+  // The slowest single LeadImported evolve: a stall of the engine thread in the server.
+  double slowest_us = 0;
+  core::LeadId slowest_at = 0;
   std::int64_t heap_before = 0, heap_after_import = 0, heap_after = 0;
   std::int64_t rss_before = 0, rss_after = 0;
 };
@@ -200,14 +195,13 @@ Built build(std::int64_t leads, std::int64_t pooled, int sales) {
     b.decide_s += bench::seconds_since(decide_started);
     if (!events) throw std::runtime_error("import: " + events.error().message);
     for (const core::Event& e : events.value()) {
-      const std::size_t capacity = s.leads.by_id.capacity(), buckets = s.leads.by_phone.bucket_count();
       const auto started = bench::Clock::now();
       core::evolve(s, e, t);
       const double us = std::chrono::duration<double, std::micro>(bench::Clock::now() - started).count();
-      Built::Slowest& slot = s.leads.by_id.capacity() != capacity       ? b.regrow
-                             : s.leads.by_phone.bucket_count() != buckets ? b.rehash
-                                                                           : b.other;
-      if (us > slot.us) slot = {us, static_cast<core::LeadId>(s.leads.by_id.size())};
+      if (us > b.slowest_us) {
+        b.slowest_us = us;
+        b.slowest_at = static_cast<core::LeadId>(s.leads.by_id.size());
+      }
       ++s.seq;
     }
     t += ms_per_min;
@@ -237,9 +231,9 @@ void add_texture(core::State& s) {
   for (const auto& [at, id] : s.leads.pool) pooled.push_back(id);
   core::Time t = base_time + 24 * 60 * ms_per_min;
   for (std::size_t k = 0; k < pooled.size(); k += 10) {
-    const core::Lead& other = *s.leads.find(pooled[(k * 7 + 3) % pooled.size()]);
-    const std::string note = "Khách hẹn gọi lại sau 18h, số vợ " + other.phone.substr(0, 4) + " " +
-                             other.phone.substr(4, 3) + " " + other.phone.substr(7);
+    const std::string other = core::phone_of(*s.leads.find(pooled[(k * 7 + 3) % pooled.size()]));
+    const std::string note =
+        "Khách hẹn gọi lại sau 18h, số vợ " + other.substr(0, 4) + " " + other.substr(4, 3) + " " + other.substr(7);
     core::evolve(s, core::Event{core::LeadActed{pooled[k], 1, "", note, false}}, t++);
   }
   const std::size_t leads = s.leads.by_id.size();
@@ -248,34 +242,14 @@ void add_texture(core::State& s) {
     core::OrderCreated o;
     o.order_id = s.orders.next_id();
     o.status = k % 40 == 0 ? core::OrderStatus::delivered : core::OrderStatus::fresh;
-    o.phone = l.phone;
+    o.phone = core::phone_of(l);
     o.customer_name = l.name;
     o.lines = {core::OrderLine{"product", "TRA-XANH", "Trà xanh", 1, 120'000, 0, 0, 120'000}};
     o.total = 120'000;
-    o.source = l.source;
+    o.source = s.leads.text(l.source);
     o.created_by = 1;
     core::evolve(s, core::Event{std::move(o)}, t++);
   }
-}
-
-// ---- the rows, as app/protocol_pool.cpp renders them (keep in step with pool_row) ----
-json::object pool_row(const core::State& s, core::UserId viewer, const core::Lead& l) {
-  const std::string phone = core::visible_phone(s, viewer, l.phone);
-  const auto all_orders = core::orders_by_phone(s, l.phone, false);
-  const auto closed = std::count_if(all_orders.begin(), all_orders.end(),
-                                    [](const core::Order* o) { return core::is_closed(o->status); });
-  return {{"lead_id", l.id},
-          {"phone", phone},
-          {"masked", phone != l.phone},
-          {"name", l.name},
-          {"source", l.source},
-          {"product", l.product},
-          {"status", l.status},
-          {"entered_pool_at", core::format_time(l.entered_pool_at)},
-          {"orders", closed},
-          {"duplicates", all_orders.size()},
-          {"last_note", l.notes.empty() ? json::value(nullptr)
-                                        : json::value(core::visible_text(s, viewer, l.notes.back().text))}};
 }
 
 // The result of op_pool_query for a fresh draw, serialised (what goes into the reply frame).
@@ -287,7 +261,7 @@ std::string pool_query(const core::State& s, core::UserId viewer, const core::Po
   json::array list;
   for (core::LeadId id : ids) {
     const core::Lead& l = *s.leads.find(id);
-    if (l.in_pool && l.owner_id != viewer) list.push_back(pool_row(s, viewer, l));
+    if (l.in_pool && l.owner_id != viewer) list.push_back(app::pool_row(s, viewer, l));
   }
   return json::serialize(json::object{{"items", std::move(list)}, {"window_ends_at", core::format_time(now + 60'000)}});
 }
@@ -306,35 +280,18 @@ std::string walk_plain(const core::State& s, std::size_t batch, core::Time now) 
   for (auto it = s.leads.pool.begin(); it != s.leads.pool.end() && list.size() < batch; ++it) {
     const core::Lead& l = *s.leads.find(it->second);
     list.push_back(json::object{{"lead_id", l.id},
-                                {"phone", l.phone},
+                                {"phone", core::phone_of(l)},
                                 {"masked", false},
                                 {"name", l.name},
-                                {"source", l.source},
-                                {"product", l.product},
-                                {"status", l.status},
+                                {"source", s.leads.text(l.source)},
+                                {"product", s.leads.text(l.product)},
+                                {"status", s.leads.text(l.status)},
                                 {"entered_pool_at", core::format_time(l.entered_pool_at)},
                                 {"orders", 0},
                                 {"duplicates", 0},
                                 {"last_note", nullptr}});
   }
   return json::serialize(json::object{{"items", std::move(list)}, {"window_ends_at", core::format_time(now + 60'000)}});
-}
-
-// The prototype: draw_pool's loop with the name's folded words looked up, not recomputed.
-std::vector<core::LeadId> draw_prefolded(const core::State& s, const std::vector<std::vector<std::string>>& folded,
-                                         core::UserId viewer, const std::string& q, std::size_t limit) {
-  std::vector<core::LeadId> out;
-  const auto query_words = core::words(q);
-  for (auto it = s.leads.pool.begin(); it != s.leads.pool.end() && out.size() < limit; ++it) {
-    const core::Lead& l = *s.leads.find(it->second);
-    if (l.owner_id == viewer) continue;
-    const auto& name_words = folded[static_cast<std::size_t>(l.id - 1)];
-    const bool all = std::all_of(query_words.begin(), query_words.end(), [&](const std::string& w) {
-      return std::any_of(name_words.begin(), name_words.end(), [&](const std::string& n) { return n.rfind(w, 0) == 0; });
-    });
-    if (all) out.push_back(l.id);
-  }
-  return out;
 }
 
 struct Case {
@@ -377,6 +334,11 @@ std::int64_t heap_of_copy(const T& index) {
   return used;
 }
 
+core::LeadImported imported(const core::State& s, const core::Lead& l) {
+  return {l.id,         core::phone_of(l),         l.name, s.leads.text(l.source), s.leads.text(l.product),
+          s.leads.text(l.status), l.owner_id};
+}
+
 double journal_bytes_per_event(const core::State& s, std::int64_t n, double* append_s) {
   bench::ScratchDir dir("bench-pool");
   const std::string path = dir.file("leads.db");
@@ -386,8 +348,7 @@ double journal_bytes_per_event(const core::State& s, std::int64_t n, double* app
     const auto started = bench::Clock::now();
     for (std::int64_t i = 0; i < n; ++i) {
       const core::Lead& l = s.leads.by_id[static_cast<std::size_t>(i)];
-      batch.push_back({base_time, 1, core::Event{core::LeadImported{l.id, l.phone, l.name, l.source, l.product, l.status,
-                                                                    l.owner_id}}});
+      batch.push_back({base_time, 1, core::Event{imported(s, l)}});
       if (batch.size() == 10'000 || i + 1 == n) {
         journal->append(batch, {});
         batch.clear();
@@ -410,12 +371,11 @@ int main(int argc, char** argv) {
   const std::int64_t queries = flags.integer("queries", 10'000);
   const int reps = static_cast<int>(flags.integer("reps", 5));
   const auto batch = static_cast<std::size_t>(flags.integer("batch", 50));
-  const std::int64_t miss_queries = flags.integer("miss-queries", 20);
   const std::int64_t journal_leads = flags.integer("journal-leads", 100'000);
   const double case_budget_s = flags.number("case-budget-s", 1.5);
   flags.done();
   if (leads < 1 || pooled < 1 || pooled > leads || sales < 1 || queries < reps || reps < 1 || batch < 1 ||
-      batch > 1000 || miss_queries < 0 || journal_leads < 0 || journal_leads > leads) {
+      batch > 1000 || journal_leads < 0 || journal_leads > leads) {
     flags.fail("bad sizes");
   }
 
@@ -431,27 +391,19 @@ int main(int argc, char** argv) {
             << std::setprecision(2) << b.decide_s << " s, evolve " << b.import_s - b.decide_s << " s), floating "
             << b.float_s << " s (" << std::setprecision(0) << static_cast<double>(pooled) / b.float_s
             << " LeadFloated/s)\n"
-            << std::setprecision(1) << "slowest single LeadImported evolve: " << b.regrow.us / 1000
-            << " ms when by_id (std::vector<Lead>) grew, at lead " << b.regrow.at << "; " << b.rehash.us / 1000
-            << " ms when by_phone rehashed, at lead " << b.rehash.at << "; otherwise " << b.other.us / 1000
-            << " ms, at lead " << b.other.at << "\n";
+            << std::setprecision(1) << "slowest single LeadImported evolve: " << b.slowest_us / 1000
+            << " ms, at lead " << b.slowest_at << "\n";
 
   // ---- (b) memory ----
   std::size_t strings = 0;
-  for (const core::Lead& l : s.leads.by_id) {
-    strings += string_heap(l.phone) + string_heap(l.name) + string_heap(l.source) + string_heap(l.product) +
-               string_heap(l.status);
-  }
-  for (const auto& [phone, ids] : s.leads.by_phone) strings += string_heap(phone);
+  for (const core::Lead& l : s.leads.by_id) strings += string_heap(l.name);
   const double heap_per_lead = static_cast<double>(b.heap_after - b.heap_before) / n;
   const double rss_per_lead = static_cast<double>(b.rss_after - b.rss_before) / n;
   const double strings_per_lead = static_cast<double>(strings) / n;
   double payload = 0;
   for (std::size_t i = 0; i < 1000; ++i) {
     const core::Lead& l = s.leads.by_id[i * s.leads.by_id.size() / 1000];
-    payload += static_cast<double>(
-        core::encode_payload(core::Event{core::LeadImported{l.id, l.phone, l.name, l.source, l.product, l.status, l.owner_id}})
-            .size());
+    payload += static_cast<double>(core::encode_payload(core::Event{imported(s, l)}).size());
   }
   payload /= 1000;
   std::cout << "\n(b) memory per lead (one build; the figures are deterministic)\n"
@@ -462,21 +414,19 @@ int main(int argc, char** argv) {
             << static_cast<double>(b.heap_after_import - b.heap_before) / n << " B/lead)\n"
             << "RSS: +" << static_cast<double>(b.rss_after - b.rss_before) / (1 << 20) << " MiB = " << rss_per_lead
             << " B/lead\n"
-            << "of the heap, the lead strings' own buffers (names > 15 bytes; phones, codes fit in the string): "
-            << strings_per_lead << " B/lead\n"
+            << "of the heap, the names' own buffers (names > 15 bytes): " << strings_per_lead << " B/lead\n"
             << "heap per lead excluding the strings' own bytes: " << heap_per_lead - strings_per_lead
             << " B/lead, target <= 300: " << (heap_per_lead - strings_per_lead <= 300 ? "met" : "NOT met") << "\n";
-  std::cout << "index heap, measured on a copy of each (B/lead):\n";
+  std::cout << "index heap, measured on a copy of each (B/lead; by_id and its names' buffers not copied):\n";
   const double by_id_b = static_cast<double>(s.leads.by_id.capacity() * sizeof(core::Lead)) / n;
-  std::cout << "  by_id vector slots (sizeof(Lead) x capacity)  " << by_id_b << "\n"
-            << "  by_phone (unordered_map<string, vector>)      " << static_cast<double>(heap_of_copy(s.leads.by_phone)) / n
-            << "\n"
-            << "  candidates (set<pair<Time, LeadId>>)          "
-            << static_cast<double>(heap_of_copy(s.leads.candidates)) / n << "\n"
-            << "  pool (set<pair<Time, LeadId>>)                " << static_cast<double>(heap_of_copy(s.leads.pool)) / n
-            << "\n"
-            << "  by_owner (map<UserId, set<LeadId>>)           "
-            << static_cast<double>(heap_of_copy(s.leads.by_owner)) / n << "\n";
+  const auto per_lead = [&](std::int64_t bytes) { return static_cast<double>(bytes) / n; };
+  std::cout << "  by_id chunks (sizeof(Lead) x capacity)             " << by_id_b << "\n"
+            << "  by_phone (256 x unordered_map<PhoneKey, LeadId>)  " << per_lead(heap_of_copy(s.leads.by_phone)) << "\n"
+            << "  candidates (set<pair<Time, LeadId>>)              " << per_lead(heap_of_copy(s.leads.candidates)) << "\n"
+            << "  pool (set<pair<Time, LeadId>>)                    " << per_lead(heap_of_copy(s.leads.pool)) << "\n"
+            << "  pool_index (words, source, product, status)       " << per_lead(heap_of_copy(s.leads.pool_index)) << "\n"
+            << "  by_owner (map<UserId, set<LeadId>>)               " << per_lead(heap_of_copy(s.leads.by_owner)) << "\n"
+            << "  texts (statuses, sources, products)               " << per_lead(heap_of_copy(s.leads.texts)) << "\n";
   std::cout << "journal: LeadImported payload " << payload << " B (cereal portable binary, mean of 1,000)";
   double journal_per_event = 0;
   if (journal_leads > 0) {
@@ -506,6 +456,16 @@ int main(int argc, char** argv) {
   core::PoolFilter by_two;
   by_two.q = "nguyen lan";
   cases.emplace_back("pool.query, q=\"nguyen lan\" (two words)", 2, by_two);
+  core::PoolFilter by_letter;
+  by_letter.q = "h";
+  cases.emplace_back("pool.query, q=\"h\" (one letter)", 2, by_letter);
+  core::PoolFilter rare;
+  rare.source = "event";
+  rare.q = "khoa";
+  cases.emplace_back("pool.query, source=event (3%), q=\"khoa\"", 2, rare);
+  core::PoolFilter miss;
+  miss.q = "zzyzx";
+  cases.emplace_back("pool.query, q matches no name", 2, miss);
 
   const std::int64_t per_rep = queries / reps;
   std::vector<core::LeadId> ids;
@@ -585,37 +545,6 @@ int main(int argc, char** argv) {
             << "; thread CPU time (preemption by other work excluded): " << (cpu_met ? "met" : "NOT met") << "\n"
             << "(the plain-rows baseline's wall p99 shows what preemption alone adds on this machine now)\n";
 
-  if (miss_queries > 0) {
-    core::PoolFilter miss;
-    miss.q = "zzyzx";
-    std::vector<double> us;
-    for (std::int64_t q = 0; q < miss_queries; ++q) {
-      const auto started = bench::Clock::now();
-      sink += pool_query(s, b.sales[static_cast<std::size_t>(q) % b.sales.size()], miss, batch, now, nullptr).size();
-      us.push_back(std::chrono::duration<double, std::micro>(bench::Clock::now() - started).count());
-    }
-    std::cout << "worst case, a q that matches no name (the whole pool of " << s.leads.pool.size()
-              << " is scanned): p50 " << std::setprecision(1) << pct(us, 50) / 1000 << " ms, max "
-              << pct(us, 100) / 1000 << " ms over " << miss_queries << " queries\n";
-  }
-
-  // The prototype of the fix: names folded once; the draw alone, for the q cases.
-  std::vector<std::vector<std::string>> folded(s.leads.by_id.size());
-  for (const auto& [at, id] : s.leads.pool) folded[static_cast<std::size_t>(id - 1)] = core::words(s.leads.find(id)->name);
-  std::cout << "prototype, pool names' words folded once (draw only; compare with \"draw p50\" above):\n";
-  for (const std::string q : {"hoa", "nguyen lan", "zzyzx"}) {
-    std::vector<double> us;
-    const std::int64_t n_q = q == "zzyzx" ? std::max<std::int64_t>(miss_queries, 1) : 1000;
-    std::size_t rows = 0;
-    for (std::int64_t k = 0; k < n_q; ++k) {
-      const auto started = bench::Clock::now();
-      rows = draw_prefolded(s, folded, b.sales[static_cast<std::size_t>(k) % b.sales.size()], q, batch).size();
-      us.push_back(std::chrono::duration<double, std::micro>(bench::Clock::now() - started).count());
-      sink += rows;
-    }
-    std::cout << "  q=\"" << q << "\": " << rows << " rows, draw p50 " << std::setprecision(1) << pct(us, 50) << " us, p99 "
-              << pct(us, 99) << " us over " << n_q << " draws\n";
-  }
   std::cout << "(checksum " << sink % 1000 << ")\n";
   return 0;
 }

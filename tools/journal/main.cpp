@@ -133,7 +133,7 @@ json::object pool_json(const core::State& s) {
     leads.push_back(json::object{{"lead_id", id},
                                  {"entered_pool_at", core::format_time(entered)},
                                  {"owner_id", l.owner_id},
-                                 {"status", l.status}});
+                                 {"status", s.leads.text(l.status)}});
   }
   return {{"count", s.leads.pool.size()}, {"leads", std::move(leads)}, {"truncated", s.leads.pool.size() > pool_ids_max}};
 }
