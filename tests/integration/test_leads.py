@@ -413,6 +413,7 @@ class JournalTest(LeadsCase):
         self.assertEqual(pool.get("count"), 1, then)
         self.assertEqual([l["lead_id"] for l in pool.get("leads", [])], [lead_id], then)
         self.assertEqual(pool["leads"][0].get("entered_pool_at"), floated_at, then)
+        self.assertEqual(pool["leads"][0].get("status"), "no_answer", then)
         self.assertEqual(then["leads"], 1)
         self.assertLessEqual(then["seq"], by_type["LeadClaimed"]["seq"])
         self.assertGreaterEqual(then["seq"], by_type["PhoneRevealed"]["seq"])
