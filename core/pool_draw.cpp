@@ -1,7 +1,7 @@
 // The pool index and the draw (pool.query): which pooled leads a sale is shown, oldest in the pool
-// first. With no filter the draw walks Leads::pool; with filters it walks the smallest of the
-// filters' postings and checks the others on each lead it meets, so a filter that matches nothing
-// costs nothing and one that matches little costs little.
+// first. With no filter the draw walks Leads::pool; with filters it joins the filters' postings,
+// each cursor leaping to the next entry the others have, so a filter that matches nothing costs
+// nothing and a rare combination costs about as many steps as it has matches.
 #include <algorithm>
 #include <limits>
 #include <queue>
@@ -78,53 +78,23 @@ void pool_index_leave(Leads& leads, const Lead& l, const PoolSlot& was) {
 
 namespace {
 
-// The postings one filter matches: one for an attribute, every word with the prefix for a q word.
-struct Stream {
-  std::vector<const Posting*> postings;
-  std::size_t size = 0;  // entries, stale ones included
-  bool is_word = false;
-};
-
-Stream attribute_stream(const PoolIndex& index, char kind, TextId id) {
-  Stream out;
-  auto it = index.postings.find(attribute_key(kind, id));
-  if (it != index.postings.end()) {
-    out.postings.push_back(&it->second);
-    out.size = it->second.keys.size();
-  }
-  return out;
-}
-
-Stream word_stream(const PoolIndex& index, const std::string& prefix) {
-  Stream out;
-  out.is_word = true;
-  for (auto it = index.postings.lower_bound(prefix); it != index.postings.end() && it->first.starts_with(prefix); ++it) {
-    out.postings.push_back(&it->second);
-    out.size += it->second.keys.size();
-  }
-  return out;
-}
-
-// Walks the entries of some postings in order from `from`, each distinct entry once.
-class Merge {
+// The entries of the postings one filter matches (one posting for an attribute, every word with
+// the prefix for a q word), walked in order: seek(k) gives the first entry at or after k.
+class Cursor {
  public:
-  Merge(const Stream& s, const PoolKey& from) {
-    for (const Posting* p : s.postings) {
-      auto it = std::lower_bound(p->keys.begin(), p->keys.end(), from);
-      if (it != p->keys.end()) heads_.push({it, p->keys.end()});
-    }
+  void add(const Posting& p) {
+    if (!p.keys.empty()) heads_.push({p.keys.begin(), p.keys.end()});
   }
-  std::optional<PoolKey> next() {
-    while (!heads_.empty()) {
+  bool empty() const { return heads_.empty(); }
+  std::optional<PoolKey> seek(const PoolKey& k) {
+    while (!heads_.empty() && *heads_.top().at < k) {
       Head h = heads_.top();
       heads_.pop();
-      const PoolKey k = *h.at;
-      if (++h.at != h.end) heads_.push(h);
-      if (last_ == k) continue;
-      last_ = k;
-      return k;
+      h.at = std::lower_bound(h.at, h.end, k);
+      if (h.at != h.end) heads_.push(h);
     }
-    return std::nullopt;
+    if (heads_.empty()) return std::nullopt;
+    return *heads_.top().at;
   }
 
  private:
@@ -134,21 +104,41 @@ class Merge {
     bool operator<(const Head& o) const { return *o.at < *at; }  // the smallest on top
   };
   std::priority_queue<Head> heads_;
-  PoolKey last_{std::numeric_limits<Time>::min(), 0};  // no lead has id 0
 };
+
+Cursor attribute_cursor(const PoolIndex& index, char kind, TextId id) {
+  Cursor out;
+  if (auto it = index.postings.find(attribute_key(kind, id)); it != index.postings.end()) out.add(it->second);
+  return out;
+}
+
+Cursor word_cursor(const PoolIndex& index, const std::string& prefix) {
+  Cursor out;
+  for (auto it = index.postings.lower_bound(prefix); it != index.postings.end() && it->first.starts_with(prefix); ++it) {
+    out.add(it->second);
+  }
+  return out;
+}
+
+// The next entry at or after `key` that every cursor has (a leapfrog join).
+std::optional<PoolKey> next_in_all(std::vector<Cursor>& cursors, PoolKey key) {
+  std::size_t agreeing = 0;
+  for (std::size_t i = 0; agreeing < cursors.size(); i = (i + 1) % cursors.size()) {
+    const auto k = cursors[i].seek(key);
+    if (!k) return std::nullopt;
+    if (*k == key) {
+      ++agreeing;
+    } else {
+      key = *k;
+      agreeing = 1;
+    }
+  }
+  return key;
+}
 
 struct Wanted {
   std::optional<TextId> source, product, status;
-  std::vector<std::string> words;
 };
-
-bool name_matches(const std::string& name, const std::vector<std::string>& query_words) {
-  if (query_words.empty()) return true;
-  const auto name_words = words(name);
-  return std::all_of(query_words.begin(), query_words.end(), [&](const std::string& q) {
-    return std::any_of(name_words.begin(), name_words.end(), [&](const std::string& w) { return w.starts_with(q); });
-  });
-}
 
 bool attributes_match(const Lead& l, const Wanted& w) {
   return (!w.source || l.source == *w.source) && (!w.product || l.product == *w.product) &&
@@ -166,39 +156,34 @@ std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f
     *slot = leads.texts.find(**text);
     if (!*slot) return out;  // no lead ever had it
   }
-  if (f.q) want.words = words(*f.q);
   const Time from = f.entered_from.value_or(std::numeric_limits<Time>::min());
   const Time to = f.entered_to.value_or(std::numeric_limits<Time>::max());
-  const auto take = [&](const Lead& l, bool check_words) {
-    if (l.owner_id == viewer || !attributes_match(l, want)) return;
-    if (check_words && !name_matches(l.name, want.words)) return;
-    out.push_back(l.id);
-  };
 
-  std::vector<Stream> streams;
-  if (want.source) streams.push_back(attribute_stream(leads.pool_index, 's', *want.source));
-  if (want.product) streams.push_back(attribute_stream(leads.pool_index, 'p', *want.product));
-  if (want.status) streams.push_back(attribute_stream(leads.pool_index, 't', *want.status));
-  for (const std::string& w : want.words) streams.push_back(word_stream(leads.pool_index, w));
+  std::vector<Cursor> cursors;
+  if (want.source) cursors.push_back(attribute_cursor(leads.pool_index, 's', *want.source));
+  if (want.product) cursors.push_back(attribute_cursor(leads.pool_index, 'p', *want.product));
+  if (want.status) cursors.push_back(attribute_cursor(leads.pool_index, 't', *want.status));
+  if (f.q) {
+    for (const std::string& w : words(*f.q)) cursors.push_back(word_cursor(leads.pool_index, w));
+  }
 
-  if (streams.empty()) {
+  if (cursors.empty()) {
     for (auto it = leads.pool.lower_bound({from, 0}); it != leads.pool.end() && out.size() < limit; ++it) {
       if (it->first > to) break;
-      take(*leads.find(it->second), false);
+      if (leads.find(it->second)->owner_id != viewer) out.push_back(it->second);
     }
     return out;
   }
-  const Stream& driver = *std::min_element(streams.begin(), streams.end(),
-                                           [](const Stream& a, const Stream& b) { return a.size < b.size; });
-  // The names need reading unless the only word is the one the driver walks.
-  const bool check_words = want.words.size() > (driver.is_word ? 1 : 0);
-  Merge merge(driver, {from, 0});
+  PoolKey key{from, 0};
   while (out.size() < limit) {
-    const auto k = merge.next();
-    if (!k || k->first > to) break;
-    const Lead& l = *leads.find(k->second);
-    if (!l.in_pool || l.entered_pool_at != k->first) continue;  // a stale entry
-    take(l, check_words);
+    const auto found = next_in_all(cursors, key);
+    if (!found || found->first > to) break;
+    const Lead& l = *leads.find(found->second);
+    // A stale entry (the lead left, or came back later) or an attribute changed since: skip it.
+    if (l.in_pool && l.entered_pool_at == found->first && l.owner_id != viewer && attributes_match(l, want)) {
+      out.push_back(l.id);
+    }
+    key = {found->first, found->second + 1};
   }
   return out;
 }
