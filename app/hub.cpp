@@ -81,6 +81,27 @@ void Hub::ending(const Committed& c, Targets& out) const {
   }
 }
 
+// The frames of a batch, gathered per connection so each gets one post for the whole batch
+// rather than one per push.
+class Hub::Outboxes {
+ public:
+  Outbox& of(const std::shared_ptr<Subscriber>& s) {
+    auto [it, added] = index_.try_emplace(s.get(), boxes_.size());
+    if (added) boxes_.push_back(Outbox{s, {}, false});
+    return boxes_[it->second];
+  }
+  void flush() {
+    for (Outbox& box : boxes_) {
+      if (!box.frames.empty()) box.to->send(std::move(box.frames));
+      if (box.end) box.to->end("session ended");
+    }
+  }
+
+ private:
+  std::vector<Outbox> boxes_;
+  std::unordered_map<Subscriber*, std::size_t> index_;
+};
+
 void Hub::publish(const core::State& state, const std::vector<Committed>& committed) {
   {
     std::lock_guard lock(mutex_);
@@ -90,8 +111,9 @@ void Hub::publish(const core::State& state, const std::vector<Committed>& commit
     std::lock_guard lock(mutex_);
     return anyone_listens(topic);
   };
+  Outboxes out;
   bool entered_replaced = false;
-  for (const Push& push : batch_pushes(state, committed, listened_to, entered_replaced)) deliver(push);
+  for (const Push& push : batch_pushes(state, committed, listened_to, entered_replaced)) deliver(push, out);
   for (const Committed& c : committed) {
     if (entered_replaced && std::holds_alternative<core::LeadFloated>(c.event.base())) continue;
     Targets to_end;
@@ -99,12 +121,13 @@ void Hub::publish(const core::State& state, const std::vector<Committed>& commit
       std::lock_guard lock(mutex_);
       ending(c, to_end);
     }
-    for (auto& s : to_end) s->end("session ended");
-    for (const Push& push : pushes_for(state, c, listened_to)) deliver(push);
+    for (auto& s : to_end) out.of(s).end = true;  // nothing after this event reaches it
+    for (const Push& push : pushes_for(state, c, listened_to)) deliver(push, out);
   }
+  out.flush();
 }
 
-void Hub::deliver(const Push& push) {
+void Hub::deliver(const Push& push, Outboxes& out) {
   Targets targets;
   {
     std::lock_guard lock(mutex_);
@@ -112,7 +135,10 @@ void Hub::deliver(const Push& push) {
   }
   if (targets.empty()) return;
   auto frame = std::make_shared<const std::string>(push.text);
-  for (auto& s : targets) s->send(frame);
+  for (auto& s : targets) {
+    Outbox& box = out.of(s);
+    if (!box.end) box.frames.push_back(frame);
+  }
 }
 
 void Hub::end_all(const std::string& reason) {

@@ -18,10 +18,14 @@ namespace salesdesk::app {
 
 struct Push;
 
+using Frame = std::shared_ptr<const std::string>;
+using Frames = std::vector<Frame>;
+
 class Subscriber {
  public:
   virtual ~Subscriber() = default;
-  virtual void send(std::shared_ptr<const std::string> frame) = 0;
+  // The frames of one committed batch for this connection, in order.
+  virtual void send(Frames frames) = 0;
   virtual void end(std::string reason) = 0;
 };
 
@@ -45,8 +49,15 @@ class Hub {
     std::set<std::string, std::less<>> topics;
   };
   using Targets = std::vector<std::shared_ptr<Subscriber>>;
+  // What one batch sends each connection: its frames, then, if its session ended, the end.
+  struct Outbox {
+    std::shared_ptr<Subscriber> to;
+    Frames frames;
+    bool end = false;
+  };
+  class Outboxes;
   void route(const Push& push, Targets& out) const;
-  void deliver(const Push& push);
+  void deliver(const Push& push, Outboxes& out);
   void ending(const Committed& c, Targets& out) const;
 
   bool anyone_listens(const std::string& topic) const;

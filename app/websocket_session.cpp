@@ -3,11 +3,30 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 namespace salesdesk::app {
 namespace {
 
 json::value null_id() { return nullptr; }
+
+// Linux's TCP_CORK as an Asio socket option.
+class TcpCork {
+ public:
+  explicit TcpCork(bool on) : value_(on ? 1 : 0) {}
+  template <class Protocol>
+  int level(const Protocol&) const { return IPPROTO_TCP; }
+  template <class Protocol>
+  int name(const Protocol&) const { return TCP_CORK; }
+  template <class Protocol>
+  const int* data(const Protocol&) const { return &value_; }
+  template <class Protocol>
+  std::size_t size(const Protocol&) const { return sizeof(value_); }
+
+ private:
+  int value_;
+};
 
 }  // namespace
 
@@ -168,9 +187,9 @@ void WebSocketSession::reply_error(const json::value& id, core::Error error) {
   reply(id, failure(std::move(error)));
 }
 
-void WebSocketSession::send(std::shared_ptr<const std::string> frame) {
-  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    self->queue(std::move(frame));
+void WebSocketSession::send(Frames frames) {
+  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), frames = std::move(frames)]() mutable {
+    for (Frame& f : frames) self->queue(std::move(f));
   });
 }
 
@@ -200,7 +219,10 @@ void WebSocketSession::queue(std::shared_ptr<const std::string> frame) {
     return;
   }
   queue_.push_back(std::move(frame));
-  if (queue_.size() > 1) return;
+  if (queue_.size() > 1) {
+    cork(true);
+    return;
+  }
   ws_.text(true);
   ws_.async_write(boost::asio::buffer(*queue_.front()),
                   beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
@@ -210,11 +232,19 @@ void WebSocketSession::on_write(beast::error_code ec, std::size_t) {
   if (ec) return;
   queue_.pop_front();
   if (queue_.empty()) {
+    cork(false);
     if (closing_) do_close();
     return;
   }
   ws_.async_write(boost::asio::buffer(*queue_.front()),
                   beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
+}
+
+void WebSocketSession::cork(bool on) {
+  if (corked_ == on) return;
+  corked_ = on;
+  beast::error_code ec;  // a socket that cannot be corked is only slower
+  beast::get_lowest_layer(ws_).socket().set_option(TcpCork(on), ec);
 }
 
 }  // namespace salesdesk::app

@@ -1,7 +1,9 @@
 // One WebSocket connection (the CppCon 2018 chat server's shape): it keeps itself alive with
 // shared_from_this, joins the hub on accept and leaves in its destructor, reads one frame at a
 // time, and writes from a bounded queue with one write in flight. A client that cannot keep up
-// is disconnected rather than allowed to grow memory.
+// is disconnected rather than allowed to grow memory. While frames are waiting behind a write,
+// the socket is corked (TCP_CORK), so a burst of pushes goes out in full segments, not one
+// segment per frame; it is uncorked as soon as the queue is empty.
 #pragma once
 
 #include <boost/beast/core.hpp>
@@ -28,7 +30,7 @@ class WebSocketSession : public Subscriber, public std::enable_shared_from_this<
   ~WebSocketSession() override;
 
   void run(http::request<http::string_body> request);
-  void send(std::shared_ptr<const std::string> frame) override;
+  void send(Frames frames) override;
   void end(std::string reason) override;
 
  private:
@@ -42,6 +44,7 @@ class WebSocketSession : public Subscriber, public std::enable_shared_from_this<
   void reply_error(const json::value& id, core::Error error);
   void queue(std::shared_ptr<const std::string> frame);
   void on_write(beast::error_code ec, std::size_t bytes);
+  void cork(bool on);
   void do_close();
 
   websocket::stream<beast::tcp_stream> ws_;
@@ -52,6 +55,7 @@ class WebSocketSession : public Subscriber, public std::enable_shared_from_this<
   std::size_t in_flight_ = 0;
   bool joined_ = false;
   bool closing_ = false;
+  bool corked_ = false;
   std::string close_reason_;
 };
 
