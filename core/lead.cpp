@@ -146,7 +146,6 @@ void evolve_leads(State& s, const LeadImported& e, Time at) {
   l.status = s.leads.texts.intern(e.status);
   l.owner_id = e.owner_id;
   l.last_action_at = at;
-  l.created_at = at;
   link_phone(s.leads, l);
   s.leads.by_id.push_back(std::move(l));
   enter_indexes(s, s.leads.by_id.back());

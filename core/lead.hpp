@@ -208,7 +208,7 @@ class TextTable {
   std::unordered_map<std::string, TextId> ids_;
 };
 
-// One lead in 120 bytes (plus its name's letters past 15): a million leads are a unit's
+// One lead in 112 bytes (plus its name's letters past 15): a million leads are a unit's
 // working set, so texts are numbers in a TextTable, the phone is a PhoneKey and the history
 // lives in Leads::histories.
 struct Lead {
@@ -220,7 +220,6 @@ struct Lead {
   Time last_action_at = 0;
   Time entered_pool_at = 0;
   Time lost_at = 0;
-  Time created_at = 0;
   TextId source{};
   TextId product{};
   TextId status{};
@@ -230,7 +229,7 @@ struct Lead {
   bool claimed_idle = false;  // claimed and not yet acted on by the new owner: does not float
   template <class A>
   void serialize(A& ar) {
-    ar(id, phone, name, owner_id, previous_owner, last_action_at, entered_pool_at, lost_at, created_at, source,
+    ar(id, phone, name, owner_id, previous_owner, last_action_at, entered_pool_at, lost_at, source,
        product, status, history, in_pool, claimed_idle);
   }
 };
