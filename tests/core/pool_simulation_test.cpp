@@ -268,7 +268,7 @@ struct Simulation {
     }
   }
 
-  void check_replay() const {
+  void check_replay() {
     State replayed;
     for (const auto& [e, at] : journal) evolve(replayed, e, at);
     CHECK(encode_state(replayed) == encode_state(state));
@@ -279,6 +279,11 @@ struct Simulation {
     CHECK(restored.leads.candidates == state.leads.candidates);
     CHECK(restored.leads.by_owner == state.leads.by_owner);
     CHECK(restored.leads.view_expiry == state.leads.view_expiry);
+    for (int i = 0; i < 5; ++i) {
+      const PoolFilter f = any_filter();
+      const UserId sale = any_sale();
+      CHECK(draw_pool(restored, sale, f, 50) == draw_pool(state, sale, f, 50));
+    }
   }
 };
 
