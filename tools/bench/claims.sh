@@ -58,70 +58,24 @@ done
 salesdesk="$build/app/salesdesk"
 bench_load="$build/tools/bench/bench_load"
 echo_server="$build/tools/bench/bench_echo_server"
-for bin in "$salesdesk" "$bench_load" "$echo_server"; do
-  if [[ ! -x "$bin" ]]; then
-    echo "claims.sh: $bin is missing; build it first:" >&2
-    echo "  ninja -C $build salesdesk bench_load bench_echo_server" >&2
-    exit 2
-  fi
-done
+bench_name=claims.sh
+# shellcheck source=tools/bench/lib.sh
+source "$root/tools/bench/lib.sh"
+require_binaries "$salesdesk" "$bench_load" "$echo_server"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/bench-claims-XXXXXX")"
 real_pid=""
 echo_pid=""
-stop() {
-  local pid="$1"
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-}
 cleanup() {
-  stop "$real_pid"
-  stop "$echo_pid"
+  stop_server "$real_pid"
+  stop_server "$echo_pid"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 export SALESDESK_ADMIN_PASSWORD="bench-claims-$$-password"
 
-# Starts a server in the background; sets started_pid and port from its ready line.
-start_server() {
-  local log="$1" pattern="$2"
-  shift 2
-  "$@" >"$log" 2>&1 &
-  started_pid=$!
-  port=""
-  for _ in $(seq 1 300); do
-    port="$(sed -n "s#^${pattern} listening on http://127\\.0\\.0\\.1:\\([0-9][0-9]*\\)\$#\\1#p" "$log" | head -n1)"
-    [[ -n "$port" ]] && return 0
-    if ! kill -0 "$started_pid" 2>/dev/null; then
-      echo "claims.sh: server exited early:" >&2
-      cat "$log" >&2
-      exit 1
-    fi
-    sleep 0.1
-  done
-  echo "claims.sh: no ready line after 30 s:" >&2
-  cat "$log" >&2
-  exit 1
-}
-
-# CPU seconds a process has used so far (user + system, all threads).
-cpu_of() {
-  awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) / tck }' "/proc/$1/stat"
-}
-
-# Appends the server's CPU microseconds per answered claim (CPU used during the run) to a RESULT line.
-with_cpu() {
-  local line="$1" before="$2" after="$3" total
-  total="$(echo "$line" | tr ' ' '\n' | sed -n 's/^total=//p')"
-  awk -v l="$line" -v b="$before" -v a="$after" -v t="$total" \
-    'BEGIN { printf "%s server_cpu_s=%.3f server_cpu_us_per_cmd=%.1f\n", l, a - b, (t > 0) ? (a - b) * 1e6 / t : 0 }'
-}
-
-echo "machine: $(nproc) cpus, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1);" \
-     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+print_machine
 echo "claims: $connections connections (one per sale, $sales sales) x $inflight in flight, ${warmup}s warm-up +" \
      "${duration}s measured; $leads leads in $reps slices; server io threads: $io_threads;" \
      "client threads: $client_threads; $reps repetitions${subscribe[*]:+; every connection: ${subscribe[*]}}"
@@ -157,21 +111,7 @@ for rep in $(seq 1 "$reps"); do
   echo "$line" | tee -a "$results"
 done
 
-# field LABEL NAME: the values of NAME= on the RESULT lines of LABEL, one per line.
-field() { grep "label=$1 " "$results" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-real_rate="$(field real rate | median)"
-echo_rate="$(field echo rate | median)"
-echo
-printf '%-6s %14s %10s %10s %20s\n' side "claims/s" "p50 ms" "p99 ms" "server CPU us/claim"
-for side in real echo; do
-  printf '%-6s %14s %10s %10s %20s\n' "$side" "$(field "$side" rate | median)" "$(field "$side" p50_ms | median)" \
-    "$(field "$side" p99_ms | median)" "$(field "$side" server_cpu_us_per_cmd | median)"
-done
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-pair_ratios="$(paste <(field real rate) <(field echo rate) | awk '{ printf "%.3f\n", ($2 > 0) ? $1 / $2 : 0 }')"
-echo "per-repetition real/echo ratios: $(echo "$pair_ratios" | tr '\n' ' ')(median $(echo "$pair_ratios" | median))"
+summarize "$results" "claims/s" "server CPU us/claim"
 awk -v r="$real_rate" -v e="$echo_rate" 'BEGIN {
   ratio = (e > 0) ? r / e : 0
   printf "real/echo claims/s ratio (medians): %.3f (no target set; the settings.update load target is >= 0.50)\n", ratio
