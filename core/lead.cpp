@@ -127,8 +127,7 @@ void change(State& s, LeadId id, F&& f) {
   f(l);
   enter_indexes(s, l);
   if (PoolSlot::of(l) == was) return;
-  if (was.in_pool) pool_index_leave(s.leads, l, was);
-  if (l.in_pool) pool_index_enter(s.leads, l);
+  pool_index_change(s.leads, l, was);
   if (was.in_pool && !l.in_pool) drop_view(s.leads, id);
 }
 

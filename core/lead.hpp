@@ -294,10 +294,10 @@ struct PoolSlot {
 };
 
 struct Leads;
-// Keep Leads::pool_index right (pool_draw.cpp): a lead as it is now enters; a lead leaves as it
-// `was` (its name never changes).
+// Keep Leads::pool_index right (pool_draw.cpp): a pooled lead enters it (rebuilding the index);
+// a lead that `was` so (its name never changes) is now as it is.
 void pool_index_enter(Leads& leads, const Lead& l);
-void pool_index_leave(Leads& leads, const Lead& l, const PoolSlot& was);
+void pool_index_change(Leads& leads, const Lead& l, const PoolSlot& was);
 
 struct Leads {
   ChunkedVector<Lead> by_id;  // index = id - 1

@@ -3,6 +3,7 @@
 // each cursor leaping to the next entry the others have, so a filter that matches nothing costs
 // nothing and a rare combination costs about as many steps as it has matches.
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <queue>
 
@@ -48,9 +49,10 @@ bool current(const Leads& leads, const std::string& posting_key, const PoolKey& 
 
 }  // namespace
 
-void pool_index_enter(Leads& leads, const Lead& l) {
-  const PoolKey entry{l.entered_pool_at, l.id};
-  for (std::string& key : pool_keys(l.name, PoolSlot::of(l))) {
+namespace {
+
+void enter_keys(Leads& leads, const PoolKey& entry, std::vector<std::string> keys) {
+  for (std::string& key : keys) {
     Posting& p = leads.pool_index.postings[std::move(key)];
     if (p.keys.empty() || p.keys.back() < entry) {
       p.keys.push_back(entry);
@@ -62,9 +64,8 @@ void pool_index_enter(Leads& leads, const Lead& l) {
   }
 }
 
-void pool_index_leave(Leads& leads, const Lead& l, const PoolSlot& was) {
-  const PoolKey entry{was.entered_pool_at, l.id};
-  for (const std::string& key : pool_keys(l.name, was)) {
+void leave_keys(Leads& leads, const PoolKey& entry, const std::vector<std::string>& keys) {
+  for (const std::string& key : keys) {
     auto it = leads.pool_index.postings.find(key);
     if (it == leads.pool_index.postings.end()) continue;
     Posting& p = it->second;
@@ -74,6 +75,30 @@ void pool_index_leave(Leads& leads, const Lead& l, const PoolSlot& was) {
     p.stale = 0;
     if (p.keys.empty()) leads.pool_index.postings.erase(it);
   }
+}
+
+}  // namespace
+
+void pool_index_enter(Leads& leads, const Lead& l) {
+  enter_keys(leads, {l.entered_pool_at, l.id}, pool_keys(l.name, PoolSlot::of(l)));
+}
+
+void pool_index_change(Leads& leads, const Lead& l, const PoolSlot& was) {
+  const PoolSlot now = PoolSlot::of(l);
+  std::vector<std::string> leaving = was.in_pool ? pool_keys(l.name, was) : std::vector<std::string>{};
+  std::vector<std::string> entering = now.in_pool ? pool_keys(l.name, now) : std::vector<std::string>{};
+  if (was.in_pool && now.in_pool && was.entered_pool_at == now.entered_pool_at) {
+    // Still in the pool with the same entry: only the keys that changed (a status, say) move.
+    std::sort(leaving.begin(), leaving.end());
+    std::sort(entering.begin(), entering.end());
+    std::vector<std::string> gone, added;
+    std::set_difference(leaving.begin(), leaving.end(), entering.begin(), entering.end(), std::back_inserter(gone));
+    std::set_difference(entering.begin(), entering.end(), leaving.begin(), leaving.end(), std::back_inserter(added));
+    leaving = std::move(gone);
+    entering = std::move(added);
+  }
+  leave_keys(leads, {was.entered_pool_at, l.id}, leaving);
+  enter_keys(leads, {now.entered_pool_at, l.id}, std::move(entering));
 }
 
 namespace {

@@ -418,6 +418,9 @@ SCENARIO("the pool index follows leads in and out of the pool") {
       fresh.status = "new";
       CHECK(draw_pool(f.state, f.minh, busy, 50) == std::vector<LeadId>{2});
       CHECK(draw_pool(f.state, f.minh, fresh, 3) == std::vector<LeadId>{1, 3, 4});
+      // Its name's words did not move: one entry each, as before.
+      CHECK(f.state.leads.pool_index.postings.at("hoa").keys.size() == 300);
+      CHECK(f.state.leads.pool_index.postings.at("pham").keys.size() == 300);
     }
   }
   THEN("a name nobody has, or a source nobody has, draws nothing") {
