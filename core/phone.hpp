@@ -1,9 +1,11 @@
 // Phone numbers: one normaliser for the whole product (SPEC.md section 5 "Phones").
 // A number of the unit's country becomes its national form ("0912345678"); a number of another
-// country keeps its international form ("+380671234567"). Validity follows the numbering plans
-// of Google's libphonenumber (mobile and fixed line), whose VN and UA patterns are copied here
-// and cross-checked against python3-phonenumbers by tests/core/phone_corpus_test.py. Old
-// 11-digit Vietnamese mobiles are renumbered (the 2018 change). Masking keeps 3 and 3 digits.
+// country, dialled with "00" or "+", keeps its E.164 form ("+380671234567"). Validity follows
+// the numbering plans of Google's libphonenumber (mobile and fixed line only): the VN and UA
+// patterns and those of the countries met most are copied here, every other calling code is
+// checked by the lengths and first digits of its numbers, and tests/core/phone_corpus_test.py
+// cross-checks all of it against python3-phonenumbers. Old 11-digit Vietnamese mobiles are
+// renumbered (the 2018 change). Masking keeps 3 and 3 digits.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +18,8 @@
 namespace salesdesk::core {
 
 // The unit's country as in the setting phone.country: "VN" or "UA".
-// Returns the normalised phone or bad_request naming `field`.
+// Returns the normalised phone or bad_request naming `field` (and, for a number dialled with
+// "00" or "+", why: an unknown calling code, a length or digits the country does not use).
 Result<std::string> normalize_phone(std::string_view raw, std::string_view country,
                                     std::string_view field = "phone");
 

@@ -18,6 +18,12 @@ std::string ua(std::string_view raw) {
   return r.ok() ? r.value() : "invalid";
 }
 
+// The message of a refusal in a UA unit, or "accepted".
+std::string why(std::string_view raw) {
+  auto r = normalize_phone(raw, "UA", "leads[3].phone");
+  return r.ok() ? "accepted" : r.error().message;
+}
+
 }  // namespace
 
 TEST_CASE("Vietnamese numbers in every common spelling become one national form") {
@@ -66,6 +72,68 @@ TEST_CASE("numbers of another country keep their international form") {
   CHECK(ua("+84 912 345 678") == "+84912345678");
   CHECK(vn("+1 415 555 2671") == "+14155552671");
   CHECK(vn("+380 60 123 4567") == "invalid");  // a known country's plan still applies
+}
+
+TEST_CASE("a foreign phone after 00 or + must be valid for its own country (issue 8)") {
+  // +1 numbers have 10 digits after the code; libphonenumber finds +1 251155919 invalid.
+  CHECK(ua("001251155919") == "invalid");
+  CHECK(vn("001251155919") == "invalid");
+  CHECK(ua("+1251155919") == "invalid");
+  auto r = normalize_phone("001251155919", "UA", "leads[3].phone");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == Code::bad_request);
+  CHECK(r.error().message ==
+        "leads[3].phone is not a valid phone number: a number of country code +1 has 10 digits "
+        "after it");
+}
+
+TEST_CASE("valid foreign phones are accepted with 00 and +, in E.164 form") {
+  const std::vector<std::pair<std::string, std::string>> table = {
+      {"+1 415 555 2671", "+14155552671"},     {"001 (415) 555-2671", "+14155552671"},
+      {"+1 1 415 555 2671", "+14155552671"},   {"+1 876 927 1234", "+18769271234"},  // Jamaica
+      {"+44 20 7946 0958", "+442079460958"},   {"0044 (0) 20 7946 0958", "+442079460958"},
+      {"+48 512 345 678", "+48512345678"},     {"0048 512-345-678", "+48512345678"},
+      {"+49 30 123456", "+4930123456"},        {"0049 (0) 1512 3456789", "+4915123456789"},
+      {"+7 912 345-67-89", "+79123456789"},    {"007 8 912 345 67 89", "+79123456789"},
+      {"+7 701 123 4567", "+77011234567"},     {"0036 06 20 123 4567", "+36201234567"},
+      {"+39 06 6982 1234", "+390669821234"},   {"+373 69 123 456", "+37369123456"},
+      {"0040 721 234 567", "+40721234567"},    {"+90 532 123 45 67", "+905321234567"},
+      {"+998 90 123 45 67", "+998901234567"},  {"+20 (0) 10 1234 5678", "+201012345678"},
+  };
+  for (const auto& [raw, e164] : table) {
+    CAPTURE(raw);
+    CHECK(ua(raw) == e164);
+  }
+  for (const auto& [raw, e164] : std::vector<std::pair<std::string, std::string>>{
+           {"+86 138 0013 8000", "+8613800138000"}, {"0086 138-0013-8000", "+8613800138000"},
+           {"+66 81 234 5678", "+66812345678"},     {"0082 10-1234-5678", "+821012345678"},
+           {"+81 90 1234 5678", "+819012345678"},   {"00855 12 345 678", "+85512345678"},
+           {"+65 9123 4567", "+6591234567"},        {"00 1 604 555 0123", "+16045550123"}}) {
+    CAPTURE(raw);
+    CHECK(vn(raw) == e164);
+  }
+}
+
+TEST_CASE("foreign phones are refused with the reason: code, length, digits, kind, E.164") {
+  const std::string bad = "leads[3].phone is not a valid phone number: ";
+  CHECK(why("+999 123 456 789") == bad + "no country has calling code +9, +99 or +999");
+  CHECK(why("+80 1234 5678") == bad + "no country has calling code +8, +80 or +801");
+  CHECK(why("+0 123 4567") == bad + "a country calling code never starts with 0");
+  CHECK(why("+44 20 7946 09581") ==
+        bad + "a number of country code +44 has 9 or 10 digits after it");
+  CHECK(why("+43 1") == bad + "a number of country code +43 has from 4 to 13 digits after it");
+  // NANP area codes never start with 0 or 1; Chinese numbers never with 0.
+  CHECK(why("+1 051 234 5678") == bad + "not a valid number for country code +1");
+  CHECK(why("+1 151 234 5678") == bad + "not a valid number for country code +1");
+  CHECK(why("+86 038 0013 8000") == bad + "not a valid number for country code +86");
+  CHECK(why("0048 012 345 678") == bad + "not a valid number for country code +48");
+  CHECK(why("+380 60 123 4567") == bad + "not a valid number for country code +380");
+  // Toll-free and premium numbers are no customer's phone, here as at home.
+  CHECK(why("+1 800 234 5678") == bad + "not a valid number for country code +1");
+  CHECK(why("00 800 1234 5678") == bad + "country code +800 has no mobile or landline numbers");
+  // libphonenumber takes German numbers of 15 digits after +49; E.164 caps them at 15 in all.
+  CHECK(why("+49 30 1234567890123") ==
+        bad + "a number of country code +49 has from 5 to 13 digits after it");
 }
 
 TEST_CASE("what is not a phone is rejected, naming the field") {
