@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <vector>
@@ -104,48 +105,77 @@ std::string token_digest(const std::string& token) {
   return hex(out.data(), size);
 }
 
-bool LoginThrottle::over(std::map<std::string, Entry>& m, const std::string& k, int max,
-                         std::chrono::steady_clock::time_point now) {
-  auto it = m.find(k);
-  if (it == m.end()) return false;
-  if (now - it->second.since > window) {
-    m.erase(it);
-    return false;
-  }
-  return it->second.failures >= max;
+namespace {
+
+std::string pair_key(const std::string& account, const std::string& address) {
+  return account + '\n' + address;
 }
 
-// Keeps memory bounded when someone tries many usernames.
-void LoginThrottle::prune(std::chrono::steady_clock::time_point now) {
-  for (auto* m : {&by_user_, &by_address_}) {
-    if (m->size() < entries_max) continue;
-    std::erase_if(*m, [&](const auto& kv) { return now - kv.second.since > window; });
-    if (m->size() >= entries_max) m->clear();
-  }
+}  // namespace
+
+std::optional<std::chrono::seconds> LoginThrottle::wait(const Table& t, const std::string& key,
+                                                        const Allowance& a, Clock::time_point now) {
+  auto it = t.find(key);
+  if (it == t.end() || it->second.failures < a.free_failures) return std::nullopt;
+  const int over = std::min(it->second.failures - a.free_failures, 20);
+  const auto delay = std::min<std::chrono::seconds>(a.first_delay * (1LL << over), a.delay_max);
+  const auto until = it->second.last + delay;
+  if (now >= until) return std::nullopt;
+  return std::chrono::ceil<std::chrono::seconds>(until - now);
 }
 
-bool LoginThrottle::blocked(const std::string& username, const std::string& address) {
-  std::lock_guard lock(mutex_);
-  const auto now = std::chrono::steady_clock::now();
-  const bool user_over =
-      over(by_user_, core::normalize_username(username), failures_per_user_max, now);
-  const bool address_over = over(by_address_, address, failures_per_address_max, now);
-  return user_over || address_over;
-}
-
-void LoginThrottle::failed(const std::string& username, const std::string& address) {
-  std::lock_guard lock(mutex_);
-  const auto now = std::chrono::steady_clock::now();
-  prune(now);
-  for (auto* entry : {&by_user_[core::normalize_username(username)], &by_address_[address]}) {
-    if (entry->failures == 0) entry->since = now;
-    ++entry->failures;
+// Forgets old failures; keeps memory bounded when someone tries many usernames.
+void LoginThrottle::prune(Clock::time_point now) {
+  for (Table* t : {&by_pair_, &by_account_, &by_address_}) {
+    std::erase_if(*t, [&](const auto& kv) {
+      return kv.second.in_flight == 0 && now - kv.second.last > forget_after;
+    });
+    if (t->size() >= entries_max) {
+      std::erase_if(*t, [](const auto& kv) { return kv.second.in_flight == 0; });
+    }
   }
 }
 
-void LoginThrottle::succeeded(const std::string& username) {
+std::optional<std::chrono::seconds> LoginThrottle::begin(const std::string& username,
+                                                         const std::string& address,
+                                                         Clock::time_point now) {
   std::lock_guard lock(mutex_);
-  by_user_.erase(core::normalize_username(username));
+  if (by_pair_.size() + by_account_.size() + by_address_.size() >= entries_max) prune(now);
+  const std::string account = core::normalize_username(username);
+  const std::string pair = pair_key(account, address);
+  std::optional<std::chrono::seconds> longest;
+  for (auto w : {wait(by_pair_, pair, per_pair, now), wait(by_account_, account, per_account, now),
+                 wait(by_address_, address, per_address, now)}) {
+    if (w && (!longest || *w > *longest)) longest = w;
+  }
+  if (longest) return longest;
+  for (Entry* e : {&by_pair_[pair], &by_account_[account], &by_address_[address]}) {
+    if (e->in_flight == 0 && now - e->last > forget_after) *e = Entry{};
+    ++e->failures;
+    ++e->in_flight;
+    e->last = now;
+  }
+  return std::nullopt;
+}
+
+void LoginThrottle::finish(const std::string& username, const std::string& address, bool good,
+                           Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  const std::string account = core::normalize_username(username);
+  const std::string pair = pair_key(account, address);
+  for (auto [table, key] : {std::pair{&by_pair_, pair}, std::pair{&by_account_, account},
+                            std::pair{&by_address_, address}}) {
+    auto it = table->find(key);
+    if (it == table->end()) continue;
+    Entry& e = it->second;
+    e.in_flight = std::max(0, e.in_flight - 1);
+    if (good) {
+      e.failures = std::max(0, e.failures - 1);  // this attempt was not a failure
+      if (table != &by_address_) table->erase(it);
+      continue;
+    }
+    e.last = std::max(e.last, now);
+  }
 }
 
 }  // namespace salesdesk::app

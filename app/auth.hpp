@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace salesdesk::app {
@@ -23,29 +24,51 @@ std::string random_password();     // for the first admin when no password is gi
 std::string token_digest(const std::string& token);  // hex SHA-256
 std::string hex(const unsigned char* data, std::size_t size);
 
-// Repeated failed logins for one username or one address answer 429 for a while.
+// Login throttling. An attempt is counted when it starts (before the slow hash), so a burst
+// sent at once is throttled like a slow series. Three keys, each with its own allowance:
+// - an (account, address) pair: after 5 failures each further try waits 30 s, doubling up to
+//   15 min: one attacker is stopped without locking the account's owner out elsewhere;
+// - an account from anywhere: after 20 failures each try waits 1 s, doubling up to 60 s: many
+//   addresses guessing one password get a handful of tries a minute, and its owner waits at
+//   most a minute;
+// - an address: after 500 failures over any accounts (spraying), 5 min: an office behind one
+//   address with a few mistyped passwords is never blocked.
+// Failures are forgotten 15 minutes after the last one; a success clears its pair and account.
 class LoginThrottle {
  public:
-  static constexpr int failures_per_user_max = 5;
-  static constexpr int failures_per_address_max = 50;  // an office shares one address
+  using Clock = std::chrono::steady_clock;
+  struct Allowance {
+    int free_failures;
+    std::chrono::seconds first_delay;
+    std::chrono::seconds delay_max;
+  };
+  static constexpr Allowance per_pair{5, std::chrono::seconds{30}, std::chrono::minutes{15}};
+  static constexpr Allowance per_account{20, std::chrono::seconds{1}, std::chrono::seconds{60}};
+  static constexpr Allowance per_address{500, std::chrono::minutes{5}, std::chrono::minutes{5}};
+  static constexpr std::chrono::minutes forget_after{15};
   static constexpr std::size_t entries_max = 100'000;
-  static constexpr std::chrono::seconds window{300};
 
-  bool blocked(const std::string& username, const std::string& address);
-  void failed(const std::string& username, const std::string& address);
-  void succeeded(const std::string& username);
+  // Starts an attempt: nullopt when it may go on (then counted as in flight until finish()),
+  // else how long to wait.
+  std::optional<std::chrono::seconds> begin(const std::string& username,
+                                            const std::string& address, Clock::time_point now);
+  void finish(const std::string& username, const std::string& address, bool good,
+              Clock::time_point now);
 
  private:
   struct Entry {
-    int failures = 0;
-    std::chrono::steady_clock::time_point since;
+    int failures = 0;   // counted failures, in-flight attempts included
+    int in_flight = 0;  // of which still being checked
+    Clock::time_point last{};
   };
-  bool over(std::map<std::string, Entry>& m, const std::string& k, int max,
-            std::chrono::steady_clock::time_point now);
-  void prune(std::chrono::steady_clock::time_point now);
+  using Table = std::map<std::string, Entry>;
+  static std::optional<std::chrono::seconds> wait(const Table& t, const std::string& key,
+                                                  const Allowance& a, Clock::time_point now);
+  void prune(Clock::time_point now);
   std::mutex mutex_;
-  std::map<std::string, Entry> by_user_;
-  std::map<std::string, Entry> by_address_;
+  Table by_pair_;
+  Table by_account_;
+  Table by_address_;
 };
 
 }  // namespace salesdesk::app

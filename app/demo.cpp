@@ -55,7 +55,7 @@ void add_orders(Engine& engine) {
   engine.apply_now(lan, core::SetOrderStatus{1, core::OrderStatus::confirmed});
   core::CreateOrder second;
   second.customer_id = 2;
-  second.combos = {{"QUA-TET", 1}};
+  second.combos = {{"QUA-TET", 1, {}, {}}};
   second.source = "zalo";
   second.warehouse = "HCM";
   engine.apply_now(minh, second);

@@ -45,9 +45,12 @@ Engine::Engine(std::unique_ptr<storage::Journal> journal, Metrics& metrics, Cloc
   }
   // Users left online by the previous run have no connection yet: their grace starts now.
   const core::Time start = now();
+  started_at_ = start;
   for (const core::User& u : state_.users.by_id) {
     if (u.presence != core::Presence::offline) unconnected_since_[u.id] = start;
   }
+  // Views open at the last stop end now, on record (reason "restart").
+  apply_now(core::system_actor, core::EndAllViews{});
 }
 
 Engine::~Engine() { stop(); }
@@ -97,17 +100,21 @@ bool Engine::submit(Request request) {
   return true;
 }
 
-void Engine::connection_opened(core::UserId user) {
-  submit(Request{ControlRequest{[this, user] {
+void Engine::connection_opened(core::UserId user, const std::string& token_digest) {
+  submit(Request{ControlRequest{[this, user, token_digest] {
                    ++connections_[user];
                    unconnected_since_.erase(user);
+                   ++session_connections_[token_digest];
+                   session_used_[token_digest] = now();
                  }},
                  {}});
   submit(Request{CommandRequest{core::system_actor, core::ResumePresence{user}, {}, {}}, {}});
 }
 
-void Engine::connection_closed(core::UserId user) {
-  submit(Request{ControlRequest{[this, user] {
+void Engine::connection_closed(core::UserId user, const std::string& token_digest) {
+  submit(Request{ControlRequest{[this, user, token_digest] {
+                   session_used_[token_digest] = now();
+                   if (--session_connections_[token_digest] <= 0) session_connections_.erase(token_digest);
                    if (--connections_[user] > 0) return;
                    connections_.erase(user);
                    unconnected_since_[user] = now();
@@ -115,6 +122,23 @@ void Engine::connection_closed(core::UserId user) {
                    submit(Request{CommandRequest{core::system_actor, core::EndViewsOf{user}, {}, {}}, {}});
                  }},
                  {}});
+}
+
+// Sessions past their lifetime, or idle with no connection, end (journaled, reason given).
+void Engine::expire_sessions(core::Time t, std::vector<Request>& timers) {
+  if (t < next_session_check_) return;
+  next_session_check_ = t + session_check_ms;
+  for (const auto& [digest, session] : state_.users.sessions) {
+    auto used = session_used_.find(digest);
+    const core::Time last_used = used == session_used_.end() ? started_at_ : used->second;
+    const bool connected = session_connections_.contains(digest);
+    const std::string reason = core::session_expiry(state_, session, last_used, connected, t);
+    if (reason.empty()) continue;
+    session_used_.erase(digest);
+    timers.push_back(Request{CommandRequest{core::system_actor, core::ExpireSession{core::Secret{digest}, reason},
+                                            {}, {}},
+                             {}});
+  }
 }
 
 core::Seq Engine::head() const { return head_.load(); }
@@ -178,6 +202,12 @@ Outcome Engine::answer(const QueryRequest& q, core::Time now) const {
 }
 
 void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
+  if (c.key.size() > idempotency_key_bytes_max) {
+    const auto error = core::reject(core::Code::bad_request, "key is longer than " +
+                                                                 std::to_string(idempotency_key_bytes_max) + " bytes");
+    if (done) batch.replies.push_back(Held{std::move(done), failure(error)});
+    return;
+  }
   const auto key = std::make_pair(c.actor, c.key);
   if (!c.key.empty()) {
     std::optional<std::string> first;
@@ -210,7 +240,9 @@ void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
     if (done) batch.replies.push_back(Held{std::move(done), failure(core::reject(core::Code::internal, "internal error"))});
     return;
   }
-  if (!c.key.empty()) {
+  // A command that changed nothing (a repeat, a no-op) stores no key: there is nothing to
+  // protect from a second application, and an empty command must not grow the journal.
+  if (!c.key.empty() && !decided.value().empty()) {
     std::string text = boost::json::serialize(result);
     batch.batch_keys.emplace(key, text);
     batch.keys.push_back(storage::KeyRecord{c.actor, c.key, std::move(text)});
@@ -262,6 +294,7 @@ void Engine::tick(core::Time t) {
   // The pool's clocks: leads whose time has come float, views past their TTL end.
   timers.push_back(Request{CommandRequest{core::system_actor, core::FloatDueLeads{}, {}, {}}, {}});
   timers.push_back(Request{CommandRequest{core::system_actor, core::EndExpiredViews{}, {}, {}}, {}});
+  expire_sessions(t, timers);
   for (auto it = unconnected_since_.begin(); it != unconnected_since_.end();) {
     const core::User* u = state_.users.find(it->first);
     if (u == nullptr || u->presence == core::Presence::offline) {

@@ -27,7 +27,10 @@ constexpr std::size_t engine_queue_depth_max = 65536;
 constexpr std::size_t engine_batch_max = 4096;
 constexpr core::Time engine_tick_ms = 200;
 constexpr core::Time presence_grace_ms = 60'000;
+constexpr core::Time session_check_ms = 60'000;
 constexpr core::Seq snapshot_every_events = 100'000;
+// The longest idempotency key kept with a command (the codec refuses longer ones first).
+constexpr std::size_t idempotency_key_bytes_max = 128;
 
 // What a request gets back, on the engine thread, once its answer is safe to send.
 struct Outcome {
@@ -100,8 +103,9 @@ class Engine {
   bool submit(Request request);
 
   // Connection bookkeeping for presence, called from sessions.
-  void connection_opened(core::UserId user);
-  void connection_closed(core::UserId user);
+  // Connection bookkeeping for presence and session expiry, called from sessions.
+  void connection_opened(core::UserId user, const std::string& token_digest);
+  void connection_closed(core::UserId user, const std::string& token_digest);
 
   core::Seq head() const;
 
@@ -146,6 +150,13 @@ class Engine {
   std::map<core::UserId, int> connections_;
   std::map<core::UserId, core::Time> unconnected_since_;
   core::Time next_tick_ = 0;
+  // Engine-thread only: live connections per session and when each was last used, for the
+  // idle expiry; a session not seen since the start counts from the start.
+  std::map<std::string, int> session_connections_;
+  std::map<std::string, core::Time> session_used_;
+  core::Time started_at_ = 0;
+  core::Time next_session_check_ = 0;
+  void expire_sessions(core::Time now, std::vector<Request>& timers);
 };
 
 }  // namespace salesdesk::app

@@ -7,14 +7,8 @@
 #include "app/protocol.hpp"
 
 namespace salesdesk::app {
-namespace {
 
-struct Credentials {
-  std::string username;
-  std::string password;
-};
-
-std::optional<Credentials> parse_credentials(const std::string& body) {
+std::optional<Credentials> parse_credentials(std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec || !v.is_object()) return std::nullopt;
@@ -24,13 +18,25 @@ std::optional<Credentials> parse_credentials(const std::string& body) {
   return Credentials{std::string(u->get_string()), std::string(p->get_string())};
 }
 
+namespace {
+
 // The stored hash for a username, or none; the same work is done either way.
 const std::string unknown_user_hash =
     "pbkdf2-sha256$120000$00000000000000000000000000000000$"
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-std::string login_cookie(const std::string& token) {
-  return "sd_session=" + token + "; Path=/; HttpOnly; SameSite=Strict";
+std::string login_cookie(const std::string& token, bool secure) {
+  return "sd_session=" + token + "; Path=/; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
+}
+
+Response busy(unsigned version, bool keep, const std::string& message, std::int64_t retry_after_s) {
+  Response res = json_response(
+      version, keep, http::status::too_many_requests,
+      json::serialize(json::object{{"error", json::object{{"code", "rate_limited"},
+                                                          {"message", message},
+                                                          {"retry_after_s", retry_after_s}}}}));
+  res.set(http::field::retry_after, std::to_string(retry_after_s));
+  return res;
 }
 
 }  // namespace
@@ -38,41 +44,51 @@ std::string login_cookie(const std::string& token) {
 void HttpSession::login(const http::request<http::string_body>& req) {
   const unsigned version = req.version();
   const bool keep = req.keep_alive();
+  const bool secure = secure_request(req);
   auto creds = parse_credentials(req.body());
   if (!creds) {
     return send(error_response(version, keep, http::status::bad_request, "bad_request",
                                "username and password are required"));
   }
-  if (services_.throttle.blocked(creds->username, address_)) {
-    return send(error_response(version, keep, http::status::too_many_requests, "rate_limited",
-                               "too many failed logins, try again in a few minutes"));
+  if (services_.hashing.queued_logins.load() >= Hashing::queued_logins_max) {
+    return send(busy(version, keep, "too many logins at once, retry in a moment", 1));
+  }
+  // Counted now, before the hash: a burst sent at once is throttled like a slow series.
+  if (auto wait = services_.throttle.begin(creds->username, address_, LoginThrottle::Clock::now())) {
+    return send(busy(version, keep, "too many failed logins, try again in " +
+                                        std::to_string(wait->count()) + " s", wait->count()));
   }
   ask([username = creds->username](const core::State& s) -> core::Result<json::value> {
         const core::User* u = s.users.find_username(username);
         if (u == nullptr || !u->active) return json::value(json::object{{"id", 0}});
         return json::value(json::object{{"id", u->id}, {"hash", u->password_hash}});
       },
-      [self = shared_from_this(), creds = *creds, version, keep](Outcome found) {
-        const json::object& f = found.result.as_object();
-        const core::UserId id = found.ok ? f.at("id").as_int64() : 0;
-        const std::string hash = id != 0 ? std::string(f.at("hash").as_string()) : unknown_user_hash;
-        boost::asio::post(self->services_.slow, [self, creds, version, keep, id, hash] {
+      [self = shared_from_this(), creds = *creds, version, keep, secure](Outcome found) {
+        const core::UserId id = found.ok ? found.result.as_object().at("id").as_int64() : 0;
+        const std::string hash =
+            id != 0 ? std::string(found.result.as_object().at("hash").as_string()) : unknown_user_hash;
+        self->services_.hashing.queued_logins += 1;
+        boost::asio::post(self->services_.hashing.logins, [self, creds, version, keep, secure, id,
+                                                           hash] {
           const bool good = verify_password(creds.password, hash) && id != 0;
-          boost::asio::post(self->stream_.get_executor(), [self, creds, version, keep, id, good] {
-            self->start_session(creds.username, id, good, version, keep);
+          self->services_.metrics.password_hashes += 1;
+          self->services_.hashing.queued_logins -= 1;
+          boost::asio::post(self->stream_.get_executor(), [=] {
+            self->start_session(creds.username, id, good, Reply{version, keep, secure});
           });
         });
       });
 }
 
 void HttpSession::start_session(const std::string& username, core::UserId id, bool good,
-                                unsigned version, bool keep) {
+                                Reply reply) {
+  const unsigned version = reply.version;
+  const bool keep = reply.keep_alive;
+  services_.throttle.finish(username, address_, good, LoginThrottle::Clock::now());
   if (!good) {
-    services_.throttle.failed(username, address_);
     return send(error_response(version, keep, http::status::unauthorized, "bad_credentials",
                                "wrong username or password"));
   }
-  services_.throttle.succeeded(username);
   const std::string token = random_token();
   auto self = shared_from_this();
   Request request{
@@ -85,15 +101,15 @@ void HttpSession::start_session(const std::string& username, core::UserId id, bo
                                           {"role", core::to_string(u->role)}};
                      },
                      {}},
-      [self, token, version, keep](Outcome o) {
-        boost::asio::post(self->stream_.get_executor(), [self, token, version, keep, o = std::move(o)] {
+      [self, token, version, keep, secure = reply.secure](Outcome o) {
+        boost::asio::post(self->stream_.get_executor(), [=, o = std::move(o)] {
           if (!o.ok) {
             return self->send(error_response(version, keep, http::status::unauthorized,
                                              "bad_credentials", "wrong username or password"));
           }
           Response res = json_response(version, keep, http::status::ok,
                                        json::serialize(json::object{{"token", token}, {"user", o.result}}));
-          res.set(http::field::set_cookie, login_cookie(token));
+          res.set(http::field::set_cookie, login_cookie(token, secure));
           self->send(std::move(res));
         });
       }};

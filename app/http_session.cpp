@@ -60,6 +60,13 @@ Response static_file(const Services& services, const http::request<http::string_
   return res;
 }
 
+std::string_view host_of_origin(std::string_view origin) {
+  const auto scheme = origin.find("://");
+  return scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
+}
+
+}  // namespace
+
 std::string cookie_value(std::string_view header, std::string_view name) {
   std::size_t pos = 0;
   while (pos < header.size()) {
@@ -74,13 +81,6 @@ std::string cookie_value(std::string_view header, std::string_view name) {
   }
   return {};
 }
-
-std::string_view host_of_origin(std::string_view origin) {
-  const auto scheme = origin.find("://");
-  return scheme == std::string_view::npos ? origin : origin.substr(scheme + 3);
-}
-
-}  // namespace
 
 Response json_response(unsigned version, bool keep_alive, http::status status, const std::string& body) {
   Response res{status, version};
@@ -115,12 +115,10 @@ bool same_origin(const http::request<http::string_body>& request) {
   return host_of_origin(origin) == request[http::field::host];
 }
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services)
-    : stream_(std::move(socket)), services_(services) {
-  beast::error_code ec;
-  const auto endpoint = stream_.socket().remote_endpoint(ec);
-  address_ = ec ? "unknown" : endpoint.address().to_string();
-}
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services,
+                         ConnectionGate::Ticket ticket)
+    : stream_(std::move(socket)), services_(services), address_(ticket.address()),
+      ticket_(std::move(ticket)) {}
 
 void HttpSession::run() {
   boost::asio::dispatch(stream_.get_executor(),
@@ -130,6 +128,7 @@ void HttpSession::run() {
 void HttpSession::do_read() {
   parser_.emplace();
   parser_->body_limit(http_body_bytes_max);
+  parser_->header_limit(http_header_bytes_max);
   stream_.expires_after(http_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
@@ -141,11 +140,30 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
                               "the body is larger than 1 MiB");
     return send(std::move(res));
   }
-  if (ec) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == boost::asio::error::operation_aborted || ec == boost::asio::error::connection_reset) {
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
     return;
   }
+  if (ec) return refuse_malformed(ec);
   route(parser_->release());
+}
+
+// A request Beast could not parse is answered, not dropped: 431 for headers over the limit,
+// 400 for anything else (a bad request line, an unsupported version, two Content-Lengths).
+void HttpSession::refuse_malformed(beast::error_code ec) {
+  if (ec == http::error::header_limit) {
+    return send(error_response(11, false, http::status::request_header_fields_too_large,
+                               "too_large", "the request headers are larger than 8 KiB"));
+  }
+  const bool parse_error = ec.category() == beast::error_code(http::error::bad_version).category() &&
+                           ec != http::error::partial_message && ec != http::error::short_read;
+  if (!parse_error) {  // the client went away or the network failed: nobody to answer
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  send(error_response(11, false, http::status::bad_request, "bad_request",
+                      "malformed HTTP request: " + ec.message()));
 }
 
 void HttpSession::route(http::request<http::string_body>&& req) {
@@ -158,11 +176,7 @@ void HttpSession::route(http::request<http::string_body>&& req) {
     return send(json_response(req.version(), req.keep_alive(), http::status::ok,
                               json::serialize(json::object{{"ok", true}, {"seq", services_.engine.head()}})));
   }
-  if (target == "/metrics" && method == http::verb::get) {
-    Response res = json_response(req.version(), req.keep_alive(), http::status::ok, services_.metrics.render());
-    res.set(http::field::content_type, "text/plain; version=0.0.4");
-    return send(std::move(res));
-  }
+  if (target == "/metrics" && method == http::verb::get) return metrics(req);
   if (target.rfind("/api/", 0) == 0 || target.rfind("/webhooks/", 0) == 0) {
     return send(error_response(req.version(), req.keep_alive(), http::status::not_found,
                                "not_found", "no such route"));
@@ -170,6 +184,35 @@ void HttpSession::route(http::request<http::string_body>&& req) {
   if (method == http::verb::get || method == http::verb::head) return send(static_file(services_, req));
   send(error_response(req.version(), req.keep_alive(), http::status::method_not_allowed,
                       "bad_request", "method not allowed"));
+}
+
+// Over TLS the cookie must be Secure. The server itself speaks plain HTTP, so that is either
+// --secure-cookie or a TLS proxy on this machine saying X-Forwarded-Proto: https (a header
+// from anyone else is not believed).
+bool HttpSession::secure_request(const http::request<http::string_body>& req) const {
+  if (services_.secure_cookie) return true;
+  boost::system::error_code ec;
+  const bool loopback = boost::asio::ip::make_address(address_, ec).is_loopback() && !ec;
+  return loopback && beast::iequals(req["X-Forwarded-Proto"], "https");
+}
+
+// /metrics tells how busy the server is and who is connected: loopback clients only (a local
+// Prometheus), unless --metrics-token is set, then whoever sends it as a bearer token.
+void HttpSession::metrics(const http::request<http::string_body>& req) {
+  boost::system::error_code ec;
+  const bool loopback = boost::asio::ip::make_address(address_, ec).is_loopback() && !ec;
+  const bool allowed = services_.metrics_token.empty()
+                           ? loopback
+                           : request_token(req) == services_.metrics_token;
+  if (!allowed) {
+    return send(error_response(req.version(), req.keep_alive(), http::status::forbidden,
+                               "forbidden", "metrics are served to loopback or with the token"));
+  }
+  services_.metrics.staged_import_bytes = staged_import_bytes();
+  Response res = json_response(req.version(), req.keep_alive(), http::status::ok,
+                               services_.metrics.render());
+  res.set(http::field::content_type, "text/plain; version=0.0.4");
+  send(std::move(res));
 }
 
 void HttpSession::ask(Query query, std::function<void(Outcome)> then) {
@@ -204,7 +247,9 @@ void HttpSession::upgrade(http::request<http::string_body>&& req) {
           return self->send(error_response(request->version(), false, http::status::unauthorized,
                                            "unauthorized", "log in first"));
         }
-        std::make_shared<WebSocketSession>(std::move(self->stream_), self->services_, Caller{user, digest})
+        std::make_shared<WebSocketSession>(std::move(self->stream_), self->services_,
+                                           Caller{user, digest, &self->services_.lookups},
+                                           std::move(self->ticket_))
             ->run(std::move(*request));
       });
 }

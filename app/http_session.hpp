@@ -19,7 +19,8 @@ using Response = http::response<http::string_body>;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services);
+  HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services,
+              ConnectionGate::Ticket ticket);
   void run();
 
  private:
@@ -29,8 +30,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void upgrade(http::request<http::string_body>&& request);
   void login(const http::request<http::string_body>& request);
   void logout(const http::request<http::string_body>& request);
-  void start_session(const std::string& username, core::UserId id, bool good, unsigned version,
-                     bool keep);
+  // How to answer a request whose answer comes later.
+  struct Reply {
+    unsigned version;
+    bool keep_alive;
+    bool secure;  // the session cookie gets the Secure attribute
+  };
+  bool secure_request(const http::request<http::string_body>& request) const;
+  void start_session(const std::string& username, core::UserId id, bool good, Reply reply);
+  void metrics(const http::request<http::string_body>& request);
+  void refuse_malformed(beast::error_code ec);
   void send(Response response);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
   // Runs a query on the engine and continues on this connection's strand.
@@ -41,7 +50,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Services& services_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string address_;
+  ConnectionGate::Ticket ticket_;  // handed on to the WebSocketSession on upgrade
 };
+
+// The body of POST /api/login, or nullopt when it is not {"username":string,"password":string}.
+struct Credentials {
+  std::string username;
+  std::string password;
+};
+std::optional<Credentials> parse_credentials(std::string_view body);
 
 // Helpers shared by the routes (and later by webhooks).
 Response json_response(unsigned version, bool keep_alive, http::status status,
@@ -50,6 +67,8 @@ Response error_response(unsigned version, bool keep_alive, http::status status,
                         std::string_view code, std::string_view message);
 // The bearer token of a request: "Authorization: Bearer T", else the sd_session cookie.
 std::string request_token(const http::request<http::string_body>& request);
+// The value of cookie `name` in a Cookie header, or "".
+std::string cookie_value(std::string_view header, std::string_view name);
 // A browser's upgrade must come from the page's own origin.
 bool same_origin(const http::request<http::string_body>& request);
 

@@ -3,11 +3,16 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <optional>
 #include <memory>
 
 #include "app/services.hpp"
 
 namespace salesdesk::app {
+
+constexpr std::chrono::milliseconds accept_backoff{100};
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
@@ -21,9 +26,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void do_accept();
   void on_accept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void admit(boost::asio::ip::tcp::socket socket);
+  void refuse(boost::asio::ip::tcp::socket socket);
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer backoff_;
   Services& services_;
 };
 

@@ -1,4 +1,5 @@
 // salesdesk serve [--db PATH] [--listen HOST:PORT] [--demo] [--io-threads N] [--web DIR]
+//                 [--metrics-token TOKEN] [--secure-cookie] [--max-connections N]
 // Opens the journal, rebuilds the state, starts the engine and the HTTP/WebSocket listener,
 // prints the ready line, and on SIGINT/SIGTERM stops accepting, finishes and acknowledges the
 // commands in flight, closes the journal and exits 0.
@@ -6,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <sys/resource.h>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -36,12 +38,22 @@ struct Options {
   bool demo = false;
   unsigned io_threads = std::max(1u, std::thread::hardware_concurrency() - 1);
   std::string web_root = SALESDESK_WEB_DIR;
+  std::string metrics_token;
+  bool secure_cookie = false;
+  std::size_t max_connections = 10'000;
 };
+
+// Descriptors kept for the journal, logs and files beside the connections.
+constexpr std::size_t descriptors_reserved = 64;
+// One client address may hold this share of the connections (an office shares one address).
+constexpr std::size_t connections_per_address_share = 4;
 
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "salesdesk: " << problem << "\n"
             << "usage: salesdesk serve [--db PATH] [--listen HOST:PORT] [--demo]"
-               " [--io-threads N] [--web DIR]\n";
+               " [--io-threads N] [--web DIR]\n"
+               "                       [--metrics-token TOKEN] [--secure-cookie]"
+               " [--max-connections N]\n";
   std::exit(2);
 }
 
@@ -75,6 +87,14 @@ Options parse(int argc, char** argv) {
       o.io_threads = static_cast<unsigned>(std::max(1, std::atoi(value().c_str())));
     } else if (arg == "--web") {
       o.web_root = value();
+    } else if (arg == "--metrics-token") {
+      o.metrics_token = value();
+    } else if (arg == "--secure-cookie") {
+      o.secure_cookie = true;
+    } else if (arg == "--max-connections") {
+      const int n = std::atoi(value().c_str());
+      if (n < 1) usage("--max-connections wants a positive number");
+      o.max_connections = static_cast<std::size_t>(n);
     } else {
       usage("unknown option " + arg);
     }
@@ -102,6 +122,21 @@ void first_start(app::Engine& engine, bool demo) {
   }
 }
 
+// Raises the soft descriptor limit to the hard one, and returns how many connections fit.
+std::size_t connection_capacity(std::size_t wanted) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) return wanted;
+  const auto usable = static_cast<std::size_t>(limit.rlim_cur);
+  return std::min(wanted, usable > 2 * descriptors_reserved ? usable - descriptors_reserved
+                                                            : descriptors_reserved);
+}
+
 int serve(const Options& o) {
   app::Metrics metrics;
   auto journal = storage::Journal::open(o.db, storage::OpenMode::read_write);
@@ -109,10 +144,15 @@ int serve(const Options& o) {
   first_start(engine, o.demo);
 
   boost::asio::io_context ioc{static_cast<int>(o.io_threads)};
-  boost::asio::thread_pool slow{1};
+  app::Hashing hashing;
   app::Hub hub;
   app::LoginThrottle throttle;
-  app::Services services{engine, hub, metrics, throttle, slow, o.web_root};
+  const std::size_t capacity = connection_capacity(o.max_connections);
+  app::ConnectionGate gate(capacity, std::max<std::size_t>(1, capacity / connections_per_address_share));
+  app::PhoneLookups lookups(
+      [&engine](core::UserId user, int misses) { app::report_hidden_lookups(engine, user, misses); });
+  app::Services services{engine, hub, metrics, throttle, hashing, gate, lookups,
+                         o.web_root, o.metrics_token, o.secure_cookie};
   engine.set_publisher([&hub](const core::State& s, const std::vector<app::Committed>& c) {
     hub.publish(s, c);
   });
@@ -145,7 +185,7 @@ int serve(const Options& o) {
   ioc.run();
   for (auto& t : threads) t.join();
   if (stopper.joinable()) stopper.join();
-  slow.join();
+  hashing.join();
   std::cout << "salesdesk: stopped at seq " << engine.head() << std::endl;
   return 0;
 }

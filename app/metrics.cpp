@@ -95,6 +95,14 @@ std::string Metrics::render() const {
   gauge("salesdesk_journal_head", "Sequence number of the last durable event", journal_head.load());
   gauge("salesdesk_dropped_slow_clients_total", "Connections dropped for a full write queue",
         static_cast<std::int64_t>(dropped_slow_clients.load()));
+  gauge("salesdesk_refused_connections_total", "Connections refused over the connection caps",
+        static_cast<std::int64_t>(refused_connections.load()));
+  gauge("salesdesk_password_hashes_total", "Passwords hashed or checked (logins, users.create/update)",
+        static_cast<std::int64_t>(password_hashes.load()));
+  gauge("salesdesk_staged_import_bytes", "Bytes of chunked lead imports waiting for their final chunk",
+        staged_import_bytes.load());
+  gauge("salesdesk_accept_backoffs_total", "Pauses of the accept loop for want of descriptors",
+        static_cast<std::int64_t>(accept_backoffs.load()));
   return out;
 }
 

@@ -38,6 +38,10 @@ class Metrics {
   std::atomic<std::int64_t> engine_queue_depth{0};
   std::atomic<std::int64_t> journal_head{0};
   std::atomic<std::uint64_t> dropped_slow_clients{0};
+  std::atomic<std::uint64_t> refused_connections{0};
+  std::atomic<std::uint64_t> password_hashes{0};
+  std::atomic<std::int64_t> staged_import_bytes{0};
+  std::atomic<std::uint64_t> accept_backoffs{0};
   std::atomic<std::uint64_t> webhooks_rejected{0};
 
  private:

@@ -1,6 +1,7 @@
 #include "app/protocol.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "app/auth.hpp"
 #include "app/ops.hpp"
@@ -78,7 +79,7 @@ Prepared op_users_create(const json::object& args, const Caller& caller) {
 Prepared op_users_update(const json::object& args, const Caller& caller) {
   Args a(args);
   core::UpdateUser c;
-  c.user_id = a.integer("user_id");
+  c.user_id = a.id("user_id");
   c.display_name = a.opt_text("name");
   if (args.contains("role") && !args.at("role").is_null()) c.role = role_arg(a, "role");
   c.active = a.opt_boolean("active");
@@ -151,8 +152,8 @@ const std::vector<Op>& session_ops() {
   static const std::vector<Op> table = {
       {"me", false, &op_me},
       {"presence.set", false, &op_presence_set},
-      {"users.create", true, &op_users_create},
-      {"users.update", true, &op_users_update},
+      {"users.create", true, &op_users_create, core::admin_only},
+      {"users.update", true, &op_users_update, core::admin_only},
       {"users.list", false, &op_users_list},
       {"teams.create", false, &op_teams_create},
       {"teams.list", false, &op_teams_list},
@@ -206,6 +207,57 @@ std::optional<std::int64_t> Args::opt_integer(std::string_view key) const {
   throw BadRequest(type_error(key, "an integer"));
 }
 
+std::int64_t Args::id(std::string_view key) const {
+  auto v = opt_id(key);
+  if (!v) throw BadRequest(std::string(key) + " is required");
+  return *v;
+}
+
+std::optional<std::int64_t> Args::opt_id(std::string_view key) const {
+  try {
+    return opt_integer_in(key, 1, id_max);
+  } catch (const BadRequest&) {
+    throw BadRequest(type_error(key, "a positive integer id"));
+  }
+}
+
+std::int64_t Args::integer_in(std::string_view key, std::int64_t lo, std::int64_t hi) const {
+  auto v = opt_integer_in(key, lo, hi);
+  if (!v) throw BadRequest(std::string(key) + " is required");
+  return *v;
+}
+
+std::optional<std::int64_t> Args::opt_integer_in(std::string_view key, std::int64_t lo,
+                                                 std::int64_t hi) const {
+  auto v = opt_integer(key);
+  if (v && (*v < lo || *v > hi)) {
+    throw BadRequest(std::string(key) + " must be between " + std::to_string(lo) + " and " +
+                     std::to_string(hi));
+  }
+  return v;
+}
+
+std::size_t Args::limit(std::string_view key, std::size_t fallback, std::size_t max) const {
+  auto v = opt_integer_in(key, 1, static_cast<std::int64_t>(max));
+  return v ? static_cast<std::size_t>(*v) : fallback;
+}
+
+std::int64_t Args::cursor(std::string_view key) const {
+  const json::value* v = find(key);
+  if (v == nullptr) return 0;
+  const auto bad = [&] { return BadRequest(std::string(key) + " is not a cursor this server gave"); };
+  if (!v->is_string()) throw bad();
+  const std::string_view text = v->get_string();
+  if (text.empty() || text.size() > cursor_bytes_max) throw bad();
+  std::int64_t position = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9' || position > id_max / 10) throw bad();
+    position = position * 10 + (c - '0');
+  }
+  if (position > id_max) throw bad();
+  return position;
+}
+
 std::optional<bool> Args::opt_boolean(std::string_view key) const {
   const json::value* v = find(key);
   if (v == nullptr) return std::nullopt;
@@ -219,7 +271,9 @@ std::optional<std::vector<std::int64_t>> Args::opt_ids(std::string_view key) con
   if (!v->is_array()) throw BadRequest(type_error(key, "an array of ids"));
   std::vector<std::int64_t> out;
   for (const json::value& x : v->get_array()) {
-    if (!x.is_int64() || x.get_int64() < 1) throw BadRequest(type_error(key, "an array of ids"));
+    if (!x.is_int64() || x.get_int64() < 1 || x.get_int64() > id_max) {
+      throw BadRequest(type_error(key, "an array of ids"));
+    }
     if (std::find(out.begin(), out.end(), x.get_int64()) == out.end()) out.push_back(x.get_int64());
   }
   return out;
@@ -289,9 +343,18 @@ json::object settings_json(const core::Settings& s) {
   return out;
 }
 
+json::array problems_json(const std::vector<core::Problem>& problems) {
+  json::array out;
+  for (const core::Problem& p : problems) {
+    out.push_back(json::object{{"row", p.row}, {"field", p.field}, {"value", p.value}, {"reason", p.reason}});
+  }
+  return out;
+}
+
 json::object error_json(const core::Error& e) {
   json::object out{{"code", core::to_string(e.code)}, {"message", e.message}};
   if (e.retry_after_s) out["retry_after_s"] = *e.retry_after_s;
+  if (!e.invalid.empty()) out["invalid"] = problems_json(e.invalid);
   return out;
 }
 
@@ -334,6 +397,53 @@ std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Lis
       },
       c.event.base());
   return out;
+}
+
+namespace {
+
+Undecodable undecodable(json::value id, std::string message) {
+  return Undecodable{std::move(id), core::reject(core::Code::bad_request, std::move(message))};
+}
+
+// Infinity (1e999) or a long string would come back in the reply: not JSON, or an amplifier.
+bool usable_id(const json::value& id) {
+  if (id.is_null() || id.is_int64() || id.is_uint64()) return true;
+  if (id.is_double()) return std::isfinite(id.get_double());
+  return id.is_string() && id.get_string().size() <= request_id_bytes_max;
+}
+
+}  // namespace
+
+std::variant<Decoded, Undecodable> decode_request(std::string_view text) {
+  boost::system::error_code ec;
+  json::value frame = json::parse(text, ec);
+  if (ec || !frame.is_object()) return undecodable(nullptr, "a frame must be a JSON object");
+  json::object& o = frame.get_object();
+  json::value id = o.contains("id") ? o.at("id") : json::value(nullptr);
+  if (!usable_id(id)) {
+    return undecodable(nullptr, "id must be a finite number or a string of at most " +
+                                    std::to_string(request_id_bytes_max) + " bytes");
+  }
+  const auto* op = o.if_contains("op");
+  if (op == nullptr || !op->is_string()) return undecodable(nullptr, "op is required");
+  Decoded d{std::move(id), std::string(op->get_string()), {}, {}};
+  const auto* args = o.if_contains("args");
+  if (args != nullptr && !args->is_object() && !args->is_null()) {
+    return undecodable(std::move(d.id), "args must be an object");
+  }
+  if (args != nullptr && args->is_object()) d.args = args->get_object();
+  const auto* key = o.if_contains("key");
+  if (key != nullptr && !key->is_string() && !key->is_null()) {
+    return undecodable(std::move(d.id), "key must be a string");
+  }
+  if (key != nullptr && key->is_string()) {
+    if (key->get_string().size() > idempotency_key_bytes_max) {
+      return undecodable(std::move(d.id), "key is longer than " +
+                                              std::to_string(idempotency_key_bytes_max) + " bytes");
+    }
+    d.key = std::string(key->get_string());
+  }
+  return d;
 }
 
 core::Result<bool> check_topics(const std::vector<std::string>& topics) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/engine.hpp"
+#include "app/lookups.hpp"
 #include "core/state.hpp"
 
 namespace salesdesk::app {
@@ -28,6 +29,7 @@ struct BadRequest : std::runtime_error {
 struct Caller {
   core::UserId user_id = 0;
   std::string token_digest;
+  PhoneLookups* lookups = nullptr;  // the server's; none in tests that do not need it
 };
 
 using Prepared = std::variant<CommandRequest, QueryRequest>;
@@ -36,6 +38,8 @@ struct Op {
   std::string_view name;
   bool slow = false;  // parsing hashes a password: run it off the network threads
   Prepared (*prepare)(const json::object& args, const Caller& caller);
+  // For a slow op: the roles checked before any hashing (the command checks again).
+  core::Roles roles = core::everyone;
 };
 
 const Op* find_op(std::string_view name);
@@ -46,11 +50,29 @@ json::object user_json(const core::User& u);
 json::object settings_json(const core::Settings& s);
 json::value setting_json(const core::SettingValue& v);
 json::object error_json(const core::Error& e);
+json::array problems_json(const std::vector<core::Problem>& problems);
+
+// The largest id, cursor position or count a request may name: every integer that reaches an
+// index is range-checked here, at decoding, never where it is used.
+constexpr std::int64_t id_max = 9'007'199'254'740'991;  // 2^53 - 1, exact in every JSON reader
+constexpr std::size_t cursor_bytes_max = 32;
 
 // Reads args with clear errors: a missing field, a wrong type, an out-of-range number.
 class Args {
  public:
   explicit Args(const json::object& o) : o_(o) {}
+  // A positive id (1 .. id_max).
+  std::int64_t id(std::string_view key) const;
+  std::optional<std::int64_t> opt_id(std::string_view key) const;
+  // An integer in [lo, hi]; the message names both bounds.
+  std::int64_t integer_in(std::string_view key, std::int64_t lo, std::int64_t hi) const;
+  std::optional<std::int64_t> opt_integer_in(std::string_view key, std::int64_t lo,
+                                             std::int64_t hi) const;
+  // A page size: `fallback` when absent, else 1 .. max.
+  std::size_t limit(std::string_view key, std::size_t fallback, std::size_t max) const;
+  // An opaque paging cursor this server gave (a string), decoded to the position after which
+  // the next page starts; 0 when absent.
+  std::int64_t cursor(std::string_view key) const;
   std::string text(std::string_view key) const;
   std::optional<std::string> opt_text(std::string_view key) const;
   std::int64_t integer(std::string_view key) const;
@@ -81,6 +103,8 @@ std::string push_frame(std::string_view topic, std::string_view type, json::valu
 const std::vector<Op>& session_ops();
 const std::vector<Op>& commerce_ops();
 const std::vector<Op>& pool_ops();
+// Bytes of chunked lead imports waiting for their final chunk (for /metrics).
+std::int64_t staged_import_bytes();
 // One pool.query row as `viewer` may see it (also measured by tools/bench/bench_pool).
 json::object pool_row(const core::State& s, core::UserId viewer, const core::Lead& l);
 void pool_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out);
@@ -97,6 +121,23 @@ std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Lis
 // `entered` pushes are replaced by it.
 std::vector<Push> batch_pushes(const core::State& s, const std::vector<Committed>& batch,
                                const Listened& listened, bool& entered_replaced);
+
+// One request frame, decoded and checked (PROTOCOL.md section 3): the id to echo (a string of at
+// most request_id_bytes_max bytes or a finite number), the op, its args and the idempotency key
+// (at most idempotency_key_bytes_max bytes). A frame that cannot be answered properly fails with
+// the id it had, or null when even the id was unusable.
+constexpr std::size_t request_id_bytes_max = 128;
+struct Decoded {
+  json::value id;
+  std::string op;
+  json::object args;
+  std::string key;
+};
+struct Undecodable {
+  json::value id;
+  core::Error error;
+};
+std::variant<Decoded, Undecodable> decode_request(std::string_view text);
 
 // Topics a client may subscribe to; the error names the first unknown one.
 core::Result<bool> check_topics(const std::vector<std::string>& topics);

@@ -84,19 +84,21 @@ json::object line_json(const core::OrderLine& l) {
   return out;
 }
 
-json::object order_json(const core::Order& o) {
+// An order as this viewer may see it: a phone hidden from them (a pool lead's number) masked,
+// in its phone and in its note.
+json::object order_json(const core::State& s, core::UserId viewer, const core::Order& o) {
   json::array lines;
   for (const auto& l : o.lines) lines.push_back(line_json(l));
   return {{"id", o.id},
           {"number", core::order_number(o.id)},
           {"status", core::to_string(o.status)},
           {"total", o.total},
-          {"phone", o.phone},
+          {"phone", core::visible_phone(s, viewer, o.phone)},
           {"name", o.customer_name},
           {"address", o.address},
           {"source", o.source.empty() ? json::value(nullptr) : json::value(o.source)},
           {"warehouse", o.warehouse.empty() ? json::value(nullptr) : json::value(o.warehouse)},
-          {"note", o.note},
+          {"note", core::visible_text(s, viewer, o.note)},
           {"customer_id", o.customer_id},
           {"created_by", o.created_by},
           {"assignee_id", user_ref(o.assignee_id)},
@@ -107,19 +109,21 @@ json::object order_json(const core::Order& o) {
           {"lines", std::move(lines)}};
 }
 
-json::array orders_json(const std::vector<const core::Order*>& orders) {
+json::array orders_json(const core::State& s, core::UserId viewer,
+                        const std::vector<const core::Order*>& orders) {
   json::array out;
-  for (const core::Order* o : orders) out.push_back(order_json(*o));
+  for (const core::Order* o : orders) out.push_back(order_json(s, viewer, *o));
   return out;
 }
 
-// Orders in purchase-history lists, open to every user: phone and note as the viewer may see them.
-json::array history_json(const core::State& s, core::UserId viewer, const std::vector<const core::Order*>& orders) {
+// The duplicate and purchase-history lists of a pool row: a pool context, so every phone-like
+// number in an order's note is masked for a sale, known or not.
+json::array pool_orders_json(const core::State& s, core::UserId viewer,
+                             const std::vector<const core::Order*>& orders) {
   json::array out;
   for (const core::Order* o : orders) {
-    json::object row = order_json(*o);
-    row["phone"] = core::visible_phone(s, viewer, o->phone);
-    row["note"] = core::visible_text(s, viewer, o->note);
+    json::object row = order_json(s, viewer, *o);
+    row["note"] = core::pool_text(s, viewer, o->note);
     out.push_back(std::move(row));
   }
   return out;
@@ -166,6 +170,33 @@ std::optional<std::int64_t> percent_arg(const json::object& o, std::string_view 
     throw BadRequest(std::string(field) + ".discount_pct allows at most two decimals");
   }
   return static_cast<std::int64_t>(bp);
+}
+
+core::Error too_many_lookups() {
+  return core::reject(core::Code::rate_limited,
+                      "too many phone lookups: at most " + std::to_string(PhoneLookups::lookups_max) +
+                          " in " + std::to_string(PhoneLookups::window.count()) + " minutes");
+}
+
+// A full phone the caller typed, to look something up by: normalised, counted against the
+// caller's lookups, and nullopt (answer as if nothing matched) when the number is hidden from
+// the caller, so that no lookup confirms a masked number (app/lookups.hpp).
+Result<std::optional<std::string>> typed_phone(const core::State& s, const Caller& caller,
+                                               const std::string& raw, std::string_view field) {
+  auto number = core::normalize_phone(raw, s.settings.text("phone.country"), field);
+  if (!number) return number.error();
+  if (!core::masks_for(s, caller.user_id) || caller.lookups == nullptr) {
+    return std::optional<std::string>(number.value());
+  }
+  const auto now = PhoneLookups::Clock::now();
+  if (!caller.lookups->take(caller.user_id, now)) {
+    return too_many_lookups();
+  }
+  if (core::phone_hidden_from(s, caller.user_id, number.value())) {
+    caller.lookups->missed(caller.user_id, now);
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(number.value());
 }
 
 // ---- catalog ----
@@ -251,23 +282,23 @@ Render customer_result(core::CustomerId id, core::UserId viewer) {
 Prepared op_customers_update(const json::object& args, const Caller& caller) {
   Args a(args);
   core::UpdateCustomer c;
-  c.customer_id = a.integer("customer_id");
+  c.customer_id = a.id("customer_id");
   c.customer_name = a.opt_text("name");
   c.address = a.opt_text("address");
   if (args.contains("phones")) c.phones = text_list(args, "phones");
   if (args.contains("nicknames")) c.nicknames = text_list(args, "nicknames");
-  if (args.contains("responsible_id")) c.responsible_id = a.opt_integer("responsible_id").value_or(0);
+  if (args.contains("responsible_id")) c.responsible_id = a.opt_integer_in("responsible_id", 0, id_max).value_or(0);  // 0 or null: nobody
   return command(caller, c, customer_result(c.customer_id, caller.user_id));
 }
 
 Prepared op_customers_note(const json::object& args, const Caller& caller) {
   Args a(args);
-  core::NoteCustomer c{a.integer("customer_id"), a.text("text")};
+  core::NoteCustomer c{a.id("customer_id"), a.text("text")};
   return command(caller, c, customer_result(c.customer_id, caller.user_id));
 }
 
 Prepared op_customers_get(const json::object& args, const Caller& caller) {
-  const core::CustomerId id = Args(args).integer("customer_id");
+  const core::CustomerId id = Args(args).id("customer_id");
   return checked_query(caller, core::everyone, [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
     const core::Customer* c = s.customers.find(id);
     if (c == nullptr) return core::reject(core::Code::not_found, "no customer " + std::to_string(id));
@@ -275,16 +306,25 @@ Prepared op_customers_get(const json::object& args, const Caller& caller) {
     for (const core::Order* o : core::orders_of_customer(s, id, false)) {
       if (core::may_see_order(s, viewer, *o)) visible.push_back(o);
     }
-    return json::value{{"customer", customer_json(s, viewer, *c)}, {"orders", orders_json(visible)}};
+    return json::value{{"customer", customer_json(s, viewer, *c)}, {"orders", orders_json(s, viewer, visible)}};
   });
 }
 
+// A search by phone (three digits or more) counts as a phone lookup for a sale: the prefix
+// search never lists a customer by a number hidden from the caller (core::search_customers),
+// and the lookups limit keeps it from being walked digit by digit.
 Prepared op_customers_search(const json::object& args, const Caller& caller) {
   const std::string q = Args(args).text("q");
-  return query(caller, core::everyone, [q, viewer = caller.user_id](const core::State& s) {
+  return checked_query(caller, core::everyone, [q, caller](const core::State& s) -> Result<json::value> {
+    const core::UserId viewer = caller.user_id;
+    const bool by_phone = q.empty() || q[0] != '@' ? core::phone_prefix(q, s.settings.text("phone.country")).size() >= 3 : false;
+    if (by_phone && core::masks_for(s, viewer) && caller.lookups != nullptr &&
+        !caller.lookups->take(viewer, PhoneLookups::Clock::now())) {
+      return too_many_lookups();
+    }
     json::array list;
     for (const core::Customer* c : core::search_customers(s, q, viewer)) list.push_back(customer_json(s, viewer, *c));
-    return items(std::move(list));
+    return json::value(items(std::move(list)));
   });
 }
 
@@ -292,9 +332,9 @@ Prepared op_customers_search(const json::object& args, const Caller& caller) {
 core::CreateOrder order_command(const json::object& args) {
   Args a(args);
   core::CreateOrder c;
-  c.customer_id = a.opt_integer("customer_id");
-  c.lead_id = a.opt_integer("lead_id");
-  c.conversation_id = a.opt_integer("conversation_id");
+  c.customer_id = a.opt_id("customer_id");
+  c.lead_id = a.opt_id("lead_id");
+  c.conversation_id = a.opt_id("conversation_id");
   c.phone = a.opt_text("phone");
   c.customer_name = a.opt_text("name");
   c.address = a.opt_text("address");
@@ -315,45 +355,50 @@ core::CreateOrder order_command(const json::object& args) {
   }
   const json::array& combos = array_arg(args, "combos");
   for (std::size_t i = 0; i < combos.size(); ++i) {
-    Args combo(element(combos[i], "combos[" + std::to_string(i) + "]"));
-    c.combos.push_back(core::OrderCombo{combo.text("code"), combo.integer("qty")});
+    const std::string field = "combos[" + std::to_string(i) + "]";
+    const json::object& o = element(combos[i], field);
+    Args combo(o);
+    c.combos.push_back(core::OrderCombo{combo.text("code"), combo.integer("qty"), percent_arg(o, field),
+                                        combo.opt_integer("discount_amount")});
   }
   return c;
 }
 
-Render order_result(core::OrderId id) {
-  return [id](const core::State& s, const core::Events&) {
-    return json::value{{"order", order_json(*s.orders.find(id))}};
+Render order_result(core::OrderId id, core::UserId viewer) {
+  return [id, viewer](const core::State& s, const core::Events&) {
+    return json::value{{"order", order_json(s, viewer, *s.orders.find(id))}};
   };
 }
 
 Prepared op_orders_create(const json::object& args, const Caller& caller) {
-  return command(caller, order_command(args), [](const core::State& s, const core::Events& events) {
-    for (const core::Event& e : events) {
-      if (const auto* created = std::get_if<core::OrderCreated>(&e.base())) {
-        return json::value{{"order", order_json(*s.orders.find(created->order_id))}};
-      }
-    }
-    return json::value{};
-  });
+  return command(caller, order_command(args),
+                 [viewer = caller.user_id](const core::State& s, const core::Events& events) {
+                   for (const core::Event& e : events) {
+                     if (const auto* created = std::get_if<core::OrderCreated>(&e.base())) {
+                       return json::value{
+                           {"order", order_json(s, viewer, *s.orders.find(created->order_id))}};
+                     }
+                   }
+                   return json::value{};
+                 });
 }
 
 Prepared op_orders_set_status(const json::object& args, const Caller& caller) {
   Args a(args);
-  const core::OrderId id = a.integer("order_id");
+  const core::OrderId id = a.id("order_id");
   auto status = core::parse_order_status(a.text("status"));
   if (!status) throw BadRequest("status must be one of draft, new, confirmed, shipping, delivered, returned, cancelled");
-  return command(caller, core::SetOrderStatus{id, *status}, order_result(id));
+  return command(caller, core::SetOrderStatus{id, *status}, order_result(id, caller.user_id));
 }
 
 Prepared op_orders_get(const json::object& args, const Caller& caller) {
-  const core::OrderId id = Args(args).integer("order_id");
+  const core::OrderId id = Args(args).id("order_id");
   return checked_query(caller, core::everyone, [id, caller](const core::State& s) -> Result<json::value> {
     const core::Order* o = s.orders.find(id);
     if (o == nullptr || !core::may_see_order(s, caller.user_id, *o)) {
       return core::reject(core::Code::not_found, "no order " + std::to_string(id));
     }
-    return json::value{{"order", order_json(*o)}};
+    return json::value{{"order", order_json(s, caller.user_id, *o)}};
   });
 }
 
@@ -371,23 +416,13 @@ core::OrderFilter order_filter(const json::object& args) {
   f.source = a.opt_text("source");
   f.from = a.opt_time("from");
   f.to = a.opt_time("to");
-  f.customer_id = a.opt_integer("customer_id");
-  f.created_by = a.opt_integer("created_by");
-  f.assignee_id = a.opt_integer("assignee_id");
+  f.customer_id = a.opt_id("customer_id");
+  f.created_by = a.opt_id("created_by");
+  f.assignee_id = a.opt_id("assignee_id");
   f.phone = a.opt_text("phone");
   Args top(args);
-  if (auto cursor = top.opt_text("cursor")) {
-    try {
-      f.after = std::stoll(*cursor);
-    } catch (const std::exception&) {
-      throw BadRequest("cursor is not one this server gave");
-    }
-  }
-  const std::int64_t limit = top.opt_integer("limit").value_or(100);
-  if (limit < 1 || limit > static_cast<std::int64_t>(core::order_page_max)) {
-    throw BadRequest("limit must be between 1 and 500");
-  }
-  f.limit = static_cast<std::size_t>(limit);
+  f.after = top.cursor("cursor");
+  f.limit = top.limit("limit", 100, core::order_page_max);
   return f;
 }
 
@@ -396,12 +431,13 @@ Prepared op_orders_list(const json::object& args, const Caller& caller) {
   return checked_query(caller, core::everyone, [f, caller](const core::State& s) -> Result<json::value> {
     core::OrderFilter filter = f;
     if (filter.phone) {
-      auto phone = core::normalize_phone(*filter.phone, s.settings.text("phone.country"), "filters.phone");
+      auto phone = typed_phone(s, caller, *filter.phone, "filters.phone");
       if (!phone) return phone.error();
-      filter.phone = phone.value();
+      if (!phone.value()) return json::value(json::object{{"items", json::array{}}, {"next_cursor", nullptr}});
+      filter.phone = *phone.value();
     }
     const auto found = core::list_orders(s, caller.user_id, filter);
-    json::object out = items(orders_json(found));
+    json::object out = items(orders_json(s, caller.user_id, found));
     const bool full = found.size() == filter.limit;
     out["next_cursor"] = full ? json::value(std::to_string(found.back()->id)) : json::value(nullptr);
     return json::value(std::move(out));
@@ -414,28 +450,26 @@ template <bool ClosedOnly>
 Prepared phone_orders(const json::object& args, const Caller& caller) {
   Args a(args);
   auto phone = a.opt_text("phone");
-  auto lead = a.opt_integer("lead_id");
-  auto customer = ClosedOnly ? a.opt_integer("customer_id") : std::nullopt;
+  auto lead = a.opt_id("lead_id");
+  auto customer = ClosedOnly ? a.opt_id("customer_id") : std::nullopt;
   if (!phone && !customer && !lead) {
     throw BadRequest(ClosedOnly ? "phone, lead_id or customer_id is required" : "phone or lead_id is required");
   }
-  const core::UserId viewer = caller.user_id;
-  return checked_query(caller, core::everyone, [phone, lead, customer, viewer](const core::State& s) -> Result<json::value> {
-    if (customer) return json::value(items(history_json(s, viewer, core::orders_of_customer(s, *customer, ClosedOnly))));
-    std::string number;
+  return checked_query(caller, core::everyone, [phone, lead, customer, caller](const core::State& s) -> Result<json::value> {
+    const core::UserId viewer = caller.user_id;
+    if (customer) return json::value(items(orders_json(s, viewer, core::orders_of_customer(s, *customer, ClosedOnly))));
     if (lead) {
       const core::Lead* l = s.leads.find(*lead);
       // A pool row's lead, or one the caller works; any other lead id would give its phone away.
       if (l == nullptr || !(l->in_pool || core::may_work(s, viewer, *l))) {
         return core::reject(core::Code::not_found, "no lead " + std::to_string(*lead));
       }
-      number = core::phone_of(*l);
-    } else {
-      auto normalized = core::normalize_phone(*phone, s.settings.text("phone.country"));
-      if (!normalized) return normalized.error();
-      number = normalized.value();
+      return json::value(items(pool_orders_json(s, viewer, core::orders_by_phone(s, core::phone_of(*l), ClosedOnly))));
     }
-    return json::value(items(history_json(s, viewer, core::orders_by_phone(s, number, ClosedOnly))));
+    auto number = typed_phone(s, caller, *phone, "phone");
+    if (!number) return number.error();
+    if (!number.value()) return json::value(items({}));
+    return json::value(items(orders_json(s, viewer, core::orders_by_phone(s, *number.value(), ClosedOnly))));
   });
 }
 
@@ -491,8 +525,16 @@ void commerce_pushes(const core::State& s, const Committed& c, const Listened& l
   const auto order_push = [&](core::OrderId id, std::string_view type) {
     if (!listened("orders")) return;
     const core::Order* o = s.orders.find(id);
-    out.push_back({"orders", std::nullopt, push_frame("orders", type, json::object{{"order", order_json(*o)}}, c.seq),
-                   [&s, o](core::UserId u) { return core::may_see_order(s, u, *o); }});
+    // Rendered in full for those who may see its number, and masked for the others.
+    const auto hidden = [&s, o](core::UserId u) {
+      return core::phone_hidden_from(s, u, o->phone) || core::visible_text(s, u, o->note) != o->note;
+    };
+    out.push_back({"orders", std::nullopt,
+                   push_frame("orders", type, json::object{{"order", order_json(s, core::system_actor, *o)}}, c.seq),
+                   [&s, o, hidden](core::UserId u) { return core::may_see_order(s, u, *o) && !hidden(u); }});
+    out.push_back({"orders", std::nullopt,
+                   push_frame("orders", type, json::object{{"order", order_json(s, core::anonymous_sale, *o)}}, c.seq),
+                   [&s, o, hidden](core::UserId u) { return core::may_see_order(s, u, *o) && hidden(u); }});
   };
   const auto admins = [&s](core::UserId u) {
     const core::User* user = s.users.find(u);

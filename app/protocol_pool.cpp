@@ -2,6 +2,8 @@
 // "Leads and the pool"; SPEC.md section 3). Every phone that leaves here goes through
 // core::visible_phone or core::visible_text for the caller, so a masked number never reaches a
 // sale who has not revealed it.
+#include <algorithm>
+#include <deque>
 #include <mutex>
 #include <unordered_map>
 
@@ -22,7 +24,13 @@ using ops::timed_query;
 
 constexpr core::Roles sales_only{false, false, true};
 constexpr core::Roles pool_users{true, true, true};
+constexpr std::size_t leads_page_max = 1000;
+constexpr std::size_t batch_id_bytes_max = 128;
 constexpr std::size_t staged_batches_max = 64;
+constexpr std::size_t staged_batches_per_user_max = 4;
+constexpr std::size_t staged_bytes_per_user_max = std::size_t{64} << 20;
+constexpr std::size_t staged_bytes_max = std::size_t{256} << 20;
+constexpr std::size_t ended_batches_kept = 4096;
 constexpr auto staged_batch_idle = std::chrono::minutes(10);
 
 json::value time_or_null(core::Time t) { return t == 0 ? json::value(nullptr) : json::value(core::format_time(t)); }
@@ -78,6 +86,7 @@ json::object pool_row(const core::State& s, core::UserId viewer, const core::Lea
   const std::string phone = core::visible_phone(s, viewer, full);
   const auto all_orders = core::orders_by_phone(s, full, false);
   const auto& notes = s.leads.history(l).notes;
+  const core::OpenView* view = s.leads.view_of(l.id);
   const auto closed = std::count_if(all_orders.begin(), all_orders.end(),
                                     [](const core::Order* o) { return core::is_closed(o->status); });
   return {{"lead_id", l.id},
@@ -90,7 +99,8 @@ json::object pool_row(const core::State& s, core::UserId viewer, const core::Lea
           {"entered_pool_at", core::format_time(l.entered_pool_at)},
           {"orders", closed},
           {"duplicates", all_orders.size()},
-          {"last_note", notes.empty() ? json::value(nullptr) : json::value(core::visible_text(s, viewer, notes.back().text))}};
+          {"last_note", notes.empty() ? json::value(nullptr) : json::value(core::pool_text(s, viewer, notes.back().text))},
+          {"being_viewed", view != nullptr && view->by != viewer}};
 }
 
 namespace {
@@ -102,43 +112,124 @@ Render lead_result(core::LeadId id, core::UserId viewer) {
 }
 
 // ---- chunked imports: rows staged per user and batch id until the final chunk ----
+// A batch id is used once: its final chunk takes the staged rows out and the batch commits whole
+// or is refused whole; any later chunk under that id is refused, so a batch can never commit
+// in part. Only a manager or admin stages (checked on the engine thread, before staging), within
+// per-user and global caps on open batches and bytes.
 class ImportStaging {
  public:
-  // Adds rows; returns all rows when `final`, else nullopt. Throws BadRequest over the limits.
-  std::optional<std::vector<core::LeadRow>> add(core::UserId user, const std::string& id,
-                                                std::vector<core::LeadRow> rows, bool final) {
+  // Adds the rows of a non-final chunk. Throws BadRequest over a cap or for an ended batch.
+  void add(core::UserId user, const std::string& id, std::vector<core::LeadRow> rows) {
     std::lock_guard lock(mutex_);
     prune();
-    auto key = std::make_pair(user, id);
+    refuse_ended(user, id);
+    const auto key = std::make_pair(user, id);
     auto it = batches_.find(key);
-    if (it == batches_.end()) {
-      if (batches_.size() >= staged_batches_max) throw BadRequest("too many imports in progress, retry later");
-      it = batches_.emplace(key, Batch{}).first;
-    }
+    if (it == batches_.end()) it = open(key);
     Batch& b = it->second;
-    if (b.rows.size() + rows.size() > core::import_rows_max) {
-      batches_.erase(it);
-      throw BadRequest("at most 100000 leads in one import");
-    }
+    const std::size_t bytes = bytes_of(rows);
+    check_room(user, b, rows.size(), bytes);
     std::move(rows.begin(), rows.end(), std::back_inserter(b.rows));
+    b.bytes += bytes;
+    bytes_ += bytes;
     b.touched = std::chrono::steady_clock::now();
-    if (!final) return std::nullopt;
-    auto all = std::move(b.rows);
+  }
+
+  // The final chunk: every staged row of the batch, then these; the batch id ends here.
+  std::vector<core::LeadRow> finish(core::UserId user, const std::string& id,
+                                    std::vector<core::LeadRow> last) {
+    std::lock_guard lock(mutex_);
+    refuse_ended(user, id);
+    remember_ended(user, id);
+    auto it = batches_.find({user, id});
+    if (it == batches_.end()) return last;
+    std::vector<core::LeadRow> all = std::move(it->second.rows);
+    bytes_ -= it->second.bytes;
     batches_.erase(it);
+    if (all.size() + last.size() > core::import_rows_max) {
+      throw BadRequest("at most " + std::to_string(core::import_rows_max) + " leads in one import");
+    }
+    std::move(last.begin(), last.end(), std::back_inserter(all));
     return all;
+  }
+
+  std::int64_t bytes() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::int64_t>(bytes_);
   }
 
  private:
   struct Batch {
     std::vector<core::LeadRow> rows;
+    std::size_t bytes = 0;
     std::chrono::steady_clock::time_point touched;
   };
+  using Key = std::pair<core::UserId, std::string>;
+
+  static std::size_t bytes_of(const std::vector<core::LeadRow>& rows) {
+    std::size_t n = 0;
+    for (const auto& r : rows) {
+      n += sizeof(core::LeadRow) + r.phone.size() + r.lead_name.size() + r.source.size() +
+           r.product.size() + r.status.size();
+    }
+    return n;
+  }
+
+  std::map<Key, Batch>::iterator open(const Key& key) {
+    std::size_t mine = 0;
+    for (const auto& [k, b] : batches_) mine += k.first == key.first ? 1 : 0;
+    if (mine >= staged_batches_per_user_max) {
+      throw BadRequest("at most " + std::to_string(staged_batches_per_user_max) +
+                       " imports in progress per user: finish one first");
+    }
+    if (batches_.size() >= staged_batches_max) {
+      throw BadRequest("at most " + std::to_string(staged_batches_max) +
+                       " imports in progress on the server, retry later");
+    }
+    return batches_.emplace(key, Batch{}).first;
+  }
+
+  void check_room(core::UserId user, const Batch& b, std::size_t rows, std::size_t bytes) const {
+    if (b.rows.size() + rows > core::import_rows_max) {
+      throw BadRequest("at most " + std::to_string(core::import_rows_max) + " leads in one import");
+    }
+    std::size_t mine = 0;
+    for (const auto& [k, other] : batches_) mine += k.first == user ? other.bytes : 0;
+    if (mine + bytes > staged_bytes_per_user_max) {
+      throw BadRequest("at most " + std::to_string(staged_bytes_per_user_max >> 20) +
+                       " MiB of an import may wait for its final chunk per user");
+    }
+    if (bytes_ + bytes > staged_bytes_max) {
+      throw BadRequest("the server holds " + std::to_string(staged_bytes_max >> 20) +
+                       " MiB of unfinished imports already, retry later");
+    }
+  }
+
+  void refuse_ended(core::UserId user, const std::string& id) const {
+    if (std::find(ended_.begin(), ended_.end(), Key{user, id}) != ended_.end()) {
+      throw BadRequest("batch " + id + " has ended (committed or refused as a whole): " +
+                       "send the import again under a new batch id");
+    }
+  }
+
+  void remember_ended(core::UserId user, const std::string& id) {
+    ended_.push_back({user, id});
+    if (ended_.size() > ended_batches_kept) ended_.pop_front();
+  }
+
   void prune() {
     const auto now = std::chrono::steady_clock::now();
-    std::erase_if(batches_, [&](const auto& kv) { return now - kv.second.touched > staged_batch_idle; });
+    std::erase_if(batches_, [&](const auto& kv) {
+      if (now - kv.second.touched <= staged_batch_idle) return false;
+      bytes_ -= kv.second.bytes;
+      return true;
+    });
   }
-  std::mutex mutex_;
-  std::map<std::pair<core::UserId, std::string>, Batch> batches_;
+
+  mutable std::mutex mutex_;
+  std::map<Key, Batch> batches_;
+  std::deque<Key> ended_;
+  std::size_t bytes_ = 0;
 };
 
 ImportStaging& staging() {
@@ -147,8 +238,13 @@ ImportStaging& staging() {
 }
 
 // ---- pool draws: the batch a sale sees for pool.batch_window_s (engine thread only) ----
+// Within its window a draw is shown again, less the leads that left. A draw short of
+// pool.batch_size is topped up by leads that entered the pool during the window (oldest first),
+// so a sale who opened an empty pool sees what floats in at once; a window never shows more
+// than pool.batch_size distinct leads.
 struct Draw {
   core::PoolFilter filter;
+  core::Time made_at = 0;
   core::Time window_ends_at = 0;
   std::vector<core::LeadId> ids;
 };
@@ -158,11 +254,23 @@ std::unordered_map<core::UserId, Draw>& draws() {
   return by_sale;
 }
 
+void top_up(const core::State& s, core::UserId viewer, Draw& d, std::size_t size) {
+  if (d.ids.size() >= size) return;
+  core::PoolFilter entered_since = d.filter;
+  entered_since.entered_from = std::max(d.filter.entered_from.value_or(0), d.made_at);
+  for (core::LeadId id : core::draw_pool(s, viewer, entered_since, size)) {
+    if (d.ids.size() >= size) break;
+    if (std::find(d.ids.begin(), d.ids.end(), id) == d.ids.end()) d.ids.push_back(id);
+  }
+}
+
 const Draw& draw_for(const core::State& s, core::UserId viewer, const core::PoolFilter& f, core::Time now) {
   Draw& d = draws()[viewer];
+  const auto size = static_cast<std::size_t>(s.settings.number("pool.batch_size"));
   if (d.window_ends_at <= now || !(d.filter == f)) {
-    const auto size = static_cast<std::size_t>(s.settings.number("pool.batch_size"));
-    d = Draw{f, now + s.settings.number("pool.batch_window_s") * core::ms_per_s, core::draw_pool(s, viewer, f, size)};
+    d = Draw{f, now, now + s.settings.number("pool.batch_window_s") * core::ms_per_s, core::draw_pool(s, viewer, f, size)};
+  } else {
+    top_up(s, viewer, d, size);
   }
   return d;
 }
@@ -173,17 +281,19 @@ std::vector<core::LeadRow> lead_rows(const json::object& args) {
   if (v == nullptr || !v->is_array()) throw BadRequest("leads must be an array");
   std::vector<core::LeadRow> rows;
   rows.reserve(v->get_array().size());
-  std::size_t i = 0;
+  std::size_t row_number = 0;
+  // A row's values are checked by core, which lists every bad row; only a row that is not even
+  // shaped like one (not an object, a field of the wrong JSON type) is refused here.
   for (const json::value& row : v->get_array()) {
-    const std::string field = "leads[" + std::to_string(i++) + "]";
-    if (!row.is_object()) throw BadRequest(field + " must be an object");
+    const std::string where = "leads: row " + std::to_string(++row_number);
+    if (!row.is_object()) throw BadRequest(where + " must be an object");
     Args a(row.get_object());
     try {
-      rows.push_back(core::LeadRow{a.text("phone"), a.opt_text("name").value_or(""), a.opt_text("source").value_or(""),
-                                   a.opt_text("product").value_or(""), a.opt_text("status").value_or(""),
-                                   a.opt_integer("owner_id").value_or(0)});
+      rows.push_back(core::LeadRow{a.opt_text("phone").value_or(""), a.opt_text("name").value_or(""),
+                                   a.opt_text("source").value_or(""), a.opt_text("product").value_or(""),
+                                   a.opt_text("status").value_or(""), a.opt_id("owner_id").value_or(0)});
     } catch (const BadRequest& e) {
-      throw BadRequest(field + "." + e.what());
+      throw BadRequest(where + ": " + e.what());
     }
   }
   return rows;
@@ -205,26 +315,63 @@ core::PoolFilter pool_filter(const json::object& args) {
 }
 
 // ---- leads ----
+core::OnDuplicate import_mode(const Args& a) {
+  const std::string mode = a.opt_text("on_duplicate").value_or("skip");
+  if (mode == "skip") return core::OnDuplicate::skip;
+  if (mode == "update") return core::OnDuplicate::update;
+  throw BadRequest("on_duplicate must be skip or update");
+}
+
+// {"ids": [id or null by row], "duplicates": [...], "invalid": [...]}: what became of each row.
+Render import_result(std::shared_ptr<const core::ImportLeads> import) {
+  return [import](const core::State& s, const core::Events& events) {
+    const core::ImportReport report = core::report_import(s, *import, events);
+    json::array ids;
+    for (core::LeadId id : report.ids) ids.push_back(id == 0 ? json::value(nullptr) : json::value(id));
+    json::array duplicates;
+    for (const auto& d : report.duplicates) {
+      duplicates.push_back(json::object{{"row", d.row},
+                                        {"lead_id", d.lead_id},
+                                        {"owner_id", d.owner_id == 0 ? json::value(nullptr) : json::value(d.owner_id)},
+                                        {"updated", d.updated}});
+    }
+    return json::value{{"ids", std::move(ids)}, {"duplicates", std::move(duplicates)},
+                       {"invalid", problems_json(report.invalid)}};
+  };
+}
+
+// A chunk of a batch that is not the last is staged on the engine thread after the caller's
+// role is checked, so a sale's chunks never take memory.
+Prepared stage_chunk(const Caller& caller, const std::string& id, std::vector<core::LeadRow> rows) {
+  auto shared = std::make_shared<std::vector<core::LeadRow>>(std::move(rows));
+  return ops::checked_query(caller, core::managers,
+                            [user = caller.user_id, id, shared](const core::State&) -> Result<json::value> {
+                              try {
+                                staging().add(user, id, std::move(*shared));
+                              } catch (const BadRequest& e) {
+                                return core::reject(core::Code::bad_request, e.what());
+                              }
+                              return json::value{{"staged", true}};
+                            });
+}
+
 Prepared op_leads_import(const json::object& args, const Caller& caller) {
+  Args a(args);
   std::vector<core::LeadRow> rows = lead_rows(args);
+  core::ImportLeads c{{}, import_mode(a), a.opt_boolean("skip_invalid").value_or(false)};
   if (const auto* batch = args.if_contains("batch"); batch != nullptr && !batch->is_null()) {
     if (!batch->is_object()) throw BadRequest("batch must be an object");
     Args b(batch->get_object());
     const std::string id = b.text("id");
-    const bool final = b.opt_boolean("final").value_or(false);
-    auto all = staging().add(caller.user_id, id, std::move(rows), final);
-    if (!all) {
-      return ops::checked_query(caller, core::managers, [](const core::State&) -> Result<json::value> {
-        return json::value{{"staged", true}};
-      });
+    if (id.empty() || id.size() > batch_id_bytes_max) {
+      throw BadRequest("batch.id must be 1 to " + std::to_string(batch_id_bytes_max) + " bytes");
     }
-    rows = std::move(*all);
+    if (!b.opt_boolean("final").value_or(false)) return stage_chunk(caller, id, std::move(rows));
+    rows = staging().finish(caller.user_id, id, std::move(rows));
   }
-  return command(caller, core::ImportLeads{std::move(rows)}, [](const core::State&, const core::Events& events) {
-    json::array ids;
-    for (const core::Event& e : events) ids.emplace_back(std::get<core::LeadImported>(e.base()).lead_id);
-    return json::value{{"ids", std::move(ids)}};
-  });
+  c.rows = std::move(rows);
+  auto shared = std::make_shared<const core::ImportLeads>(c);
+  return command(caller, std::move(c), import_result(std::move(shared)));
 }
 
 Prepared op_leads_mine(const json::object&, const Caller& caller) {
@@ -239,12 +386,11 @@ Prepared op_leads_mine(const json::object&, const Caller& caller) {
 
 Prepared op_leads_list(const json::object& args, const Caller& caller) {
   Args a(args);
-  const auto owner = a.opt_integer("owner_id");
+  const auto owner = a.opt_id("owner_id");
   const auto status = a.opt_text("status");
   const auto in_pool = a.opt_boolean("in_pool");
-  const core::LeadId after = a.opt_integer("cursor").value_or(0);
-  const std::int64_t limit = a.opt_integer("limit").value_or(100);
-  if (limit < 1 || limit > 1000) throw BadRequest("limit must be between 1 and 1000");
+  const core::LeadId after = a.cursor("cursor");
+  const auto limit = static_cast<std::int64_t>(a.limit("limit", 100, leads_page_max));
   return query(caller, core::managers, [=, viewer = caller.user_id](const core::State& s) {
     json::array list;
     core::LeadId last = 0;
@@ -255,13 +401,13 @@ Prepared op_leads_list(const json::object& args, const Caller& caller) {
       last = it->id;
     }
     json::object out = items(std::move(list));
-    out["next_cursor"] = static_cast<std::int64_t>(out["items"].as_array().size()) == limit ? json::value(last) : json::value(nullptr);
+    out["next_cursor"] = static_cast<std::int64_t>(out["items"].as_array().size()) == limit ? json::value(std::to_string(last)) : json::value(nullptr);
     return out;
   });
 }
 
 Prepared op_leads_get(const json::object& args, const Caller& caller) {
-  const core::LeadId id = Args(args).integer("lead_id");
+  const core::LeadId id = Args(args).id("lead_id");
   return checked_query(caller, core::everyone, [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
     const core::Lead* l = s.leads.find(id);
     if (l == nullptr || !core::may_work(s, viewer, *l)) return core::reject(core::Code::not_found, "no lead " + std::to_string(id));
@@ -271,19 +417,36 @@ Prepared op_leads_get(const json::object& args, const Caller& caller) {
 
 Prepared op_leads_update(const json::object& args, const Caller& caller) {
   Args a(args);
-  core::UpdateLead c{a.integer("lead_id"), a.text("status"), a.opt_text("note").value_or("")};
+  core::UpdateLead c{a.id("lead_id"), a.text("status"), a.opt_text("note").value_or("")};
   return command(caller, c, lead_result(c.lead_id, caller.user_id));
 }
 
 Prepared op_leads_note(const json::object& args, const Caller& caller) {
   Args a(args);
-  core::NoteLead c{a.integer("lead_id"), a.text("text")};
+  core::NoteLead c{a.id("lead_id"), a.text("text")};
   return command(caller, c, lead_result(c.lead_id, caller.user_id));
+}
+
+// A call logged by hand (before a PBX is connected): the owner's or a manager's, an action on
+// the lead, on its call log with the outcome and note.
+Prepared op_leads_log_call(const json::object& args, const Caller& caller) {
+  Args a(args);
+  core::LogCall c;
+  c.lead_id = a.id("lead_id");
+  c.call_id = "manual";
+  c.direction = a.text("direction");
+  if (c.direction != "in" && c.direction != "out") throw BadRequest("direction must be in or out");
+  c.duration_s = a.opt_integer_in("duration_s", 0, core::call_duration_s_max).value_or(0);
+  c.state = a.opt_text("outcome").value_or("");
+  c.note = a.opt_text("note").value_or("");
+  return command(caller, std::move(c), [id = c.lead_id, viewer = caller.user_id](const core::State& s, const core::Events&) {
+    return json::value(lead_detail(s, viewer, *s.leads.find(id)));
+  });
 }
 
 Prepared op_leads_assign(const json::object& args, const Caller& caller) {
   Args a(args);
-  core::ReassignLead c{a.integer("lead_id"), a.opt_integer("owner_id").value_or(0)};
+  core::ReassignLead c{a.id("lead_id"), a.opt_id("owner_id").value_or(0)};
   if (!args.contains("owner_id")) throw BadRequest("owner_id is required (null to unassign)");
   return command(caller, c, lead_result(c.lead_id, caller.user_id));
 }
@@ -304,12 +467,12 @@ Prepared op_pool_query(const json::object& args, const Caller& caller) {
 }
 
 Prepared op_pool_claim(const json::object& args, const Caller& caller) {
-  const core::LeadId id = Args(args).integer("lead_id");
+  const core::LeadId id = Args(args).id("lead_id");
   return command(caller, core::ClaimLead{id}, lead_result(id, caller.user_id));
 }
 
 Prepared op_pool_reveal(const json::object& args, const Caller& caller) {
-  const core::LeadId id = Args(args).integer("lead_id");
+  const core::LeadId id = Args(args).id("lead_id");
   return command(caller, core::RevealPhone{id}, [id, viewer = caller.user_id](const core::State& s, const core::Events&) {
     const core::Lead& l = *s.leads.find(id);
     const core::OpenView* v = s.leads.view_of(id);
@@ -320,14 +483,14 @@ Prepared op_pool_reveal(const json::object& args, const Caller& caller) {
 }
 
 Prepared op_pool_hide(const json::object& args, const Caller& caller) {
-  const core::LeadId id = Args(args).integer("lead_id");
+  const core::LeadId id = Args(args).id("lead_id");
   return command(caller, core::HidePhone{id}, [](const core::State&, const core::Events& events) {
     return json::value{{"hidden", !events.empty()}};
   });
 }
 
 Prepared op_pool_views(const json::object& args, const Caller& caller) {
-  const core::LeadId id = Args(args).integer("lead_id");
+  const core::LeadId id = Args(args).id("lead_id");
   return checked_query(caller, core::everyone, [id](const core::State& s) -> Result<json::value> {
     const core::Lead* l = s.leads.find(id);
     if (l == nullptr) return core::reject(core::Code::not_found, "no lead " + std::to_string(id));
@@ -356,19 +519,29 @@ void me_push(core::UserId to, const Committed& c, std::string_view type, json::o
   out.push_back({"me", to, push_frame("me", type, std::move(data), c.seq)});
 }
 
-// A lead entering the pool: sales see it as a sale who has revealed nothing would (its owner
-// is left out), managers and admin in full.
-void entered_push(const core::State& s, const Committed& c, const core::Lead& l, std::vector<Push>& out) {
+// A pool row, entering or changed: sales see it as a sale who has revealed nothing would (its
+// owner is left out: their own lead is never in their pool), managers and admin in full.
+void row_push(const core::State& s, const Committed& c, std::string_view type, const core::Lead& l,
+              std::vector<Push>& out) {
   const core::UserId owner = l.owner_id;
   out.push_back({"pool", std::nullopt,
-                 push_frame("pool", "entered", json::object{{"lead", pool_row(s, core::anonymous_sale, l)}}, c.seq),
+                 push_frame("pool", type, json::object{{"lead", pool_row(s, core::anonymous_sale, l)}}, c.seq),
                  [&s, owner](core::UserId u) { return u != owner && is_sale(s, u); }});
   out.push_back({"pool", std::nullopt,
-                 push_frame("pool", "entered", json::object{{"lead", pool_row(s, core::system_actor, l)}}, c.seq),
+                 push_frame("pool", type, json::object{{"lead", pool_row(s, core::system_actor, l)}}, c.seq),
                  [&s](core::UserId u) { return !is_sale(s, u); }});
 }
 
+// A pooled lead whose row changed without leaving (a manager's status change or note, new
+// details): the pool screens get the new row.
+void changed_push(const core::State& s, const Committed& c, core::LeadId id, std::vector<Push>& out) {
+  const core::Lead* l = s.leads.find(id);
+  if (l != nullptr && l->in_pool) row_push(s, c, "changed", *l, out);
+}
+
 }  // namespace
+
+std::int64_t staged_import_bytes() { return staging().bytes(); }
 
 const std::vector<Op>& pool_ops() {
   static const std::vector<Op> table = {
@@ -379,6 +552,7 @@ const std::vector<Op>& pool_ops() {
       {"leads.update", false, &op_leads_update},
       {"leads.note", false, &op_leads_note},
       {"leads.assign", false, &op_leads_assign},
+      {"leads.log_call", false, &op_leads_log_call},
       {"pool.query", false, &op_pool_query},
       {"pool.claim", false, &op_pool_claim},
       {"pool.reveal", false, &op_pool_reveal},
@@ -403,7 +577,7 @@ void pool_pushes(const core::State& s, const Committed& c, const Listened& liste
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, core::LeadFloated>) {
-          if (pool) entered_push(s, c, *s.leads.find(e.lead_id), out);
+          if (pool) row_push(s, c, "entered", *s.leads.find(e.lead_id), out);
         } else if constexpr (std::is_same_v<T, core::LeadClaimed>) {
           if (pool) pool_push(s, c, "claimed", {{"lead_id", e.lead_id}, {"by", e.by}}, out);
           if (me) {
@@ -412,8 +586,11 @@ void pool_pushes(const core::State& s, const Committed& c, const Listened& liste
           }
         } else if constexpr (std::is_same_v<T, core::LeadActed>) {
           if (pool && e.left_pool) pool_push(s, c, "left", {{"lead_id", e.lead_id}}, out);
+          if (pool && !e.left_pool) changed_push(s, c, e.lead_id, out);
+        } else if constexpr (std::is_same_v<T, core::LeadDetailsChanged>) {
+          if (pool) changed_push(s, c, e.lead_id, out);
         } else if constexpr (std::is_same_v<T, core::LeadReassigned>) {
-          if (pool) pool_push(s, c, "left", {{"lead_id", e.lead_id}}, out);
+          if (pool && e.left_pool) pool_push(s, c, "left", {{"lead_id", e.lead_id}}, out);
           if (me) {
             me_push(e.previous_owner, c, "lead_lost", {{"lead_id", e.lead_id}, {"reason", "reassigned"}}, out);
             me_push(e.owner_id, c, "lead_assigned", {{"lead", lead_json(s, e.owner_id, *s.leads.find(e.lead_id))}}, out);

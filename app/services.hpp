@@ -1,29 +1,96 @@
 // What every network session shares: the engine, the hub, metrics, the login throttle, the
-// pool for slow work (password hashing) and the server's configuration.
+// pools for password hashing, the connection gate and the server's configuration.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/thread_pool.hpp>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <utility>
 #include <string>
 
 #include "app/auth.hpp"
 #include "app/engine.hpp"
 #include "app/hub.hpp"
+#include "app/lookups.hpp"
 #include "app/metrics.hpp"
 
 namespace salesdesk::app {
 
 constexpr std::size_t http_body_bytes_max = 1024 * 1024;
+constexpr std::size_t http_header_bytes_max = 8 * 1024;
 constexpr std::size_t ws_frame_bytes_max = 1024 * 1024;
 constexpr std::size_t write_queue_depth_max = 4096;
 constexpr std::size_t requests_in_flight_max = 1024;
+// Password hashes one WebSocket connection may have queued (users.create, users.update).
+constexpr std::size_t hashes_in_flight_max = 2;
+
+// Password hashing (PBKDF2, slow on purpose) off the network threads. Logins have their own
+// pool, so an admin creating users never delays a login; each pool has a bound on queued work,
+// beyond which the request is refused as busy rather than queued.
+struct Hashing {
+  static constexpr int login_threads = 2;
+  static constexpr int queued_logins_max = 64;
+  static constexpr int queued_admin_max = 16;
+  boost::asio::thread_pool logins{login_threads};
+  boost::asio::thread_pool admin{1};
+  std::atomic<int> queued_logins{0};
+  std::atomic<int> queued_admin{0};
+  void join() {
+    logins.join();
+    admin.join();
+  }
+};
+
+// Open TCP connections, counted globally and per client address. A connection over either cap
+// is refused at once with a 503, so that idle sockets cannot exhaust the descriptors that
+// /healthz, logins and WebSockets need.
+class ConnectionGate {
+ public:
+  ConnectionGate(std::size_t max, std::size_t per_address_max)
+      : max_(max), per_address_max_(per_address_max) {}
+  // Holds one admitted connection; releases it when destroyed.
+  class Ticket {
+   public:
+    Ticket() = default;
+    Ticket(ConnectionGate* gate, std::string address) : gate_(gate), address_(std::move(address)) {}
+    Ticket(Ticket&& o) noexcept : gate_(std::exchange(o.gate_, nullptr)), address_(std::move(o.address_)) {}
+    Ticket& operator=(Ticket&&) = delete;
+    Ticket(const Ticket&) = delete;
+    ~Ticket() {
+      if (gate_ != nullptr) gate_->release(address_);
+    }
+    const std::string& address() const { return address_; }
+
+   private:
+    ConnectionGate* gate_ = nullptr;
+    std::string address_;
+  };
+  // A ticket, or nullopt when the connection must be refused.
+  std::optional<Ticket> admit(const std::string& address);
+  std::size_t open() const;
+
+ private:
+  void release(const std::string& address);
+  const std::size_t max_;
+  const std::size_t per_address_max_;
+  mutable std::mutex mutex_;
+  std::size_t open_ = 0;
+  std::map<std::string, std::size_t> by_address_;
+};
 
 struct Services {
   Engine& engine;
   Hub& hub;
   Metrics& metrics;
   LoginThrottle& throttle;
-  boost::asio::thread_pool& slow;
+  Hashing& hashing;
+  ConnectionGate& gate;
+  PhoneLookups& lookups;
   std::string web_root;
+  std::string metrics_token;  // "" = /metrics answers loopback clients only
+  bool secure_cookie = false; // the session cookie gets Secure (served over TLS or a TLS proxy)
 };
 
 }  // namespace salesdesk::app

@@ -30,13 +30,15 @@ class TcpCork {
 
 }  // namespace
 
-WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, Services& services, Caller caller)
-    : ws_(std::move(stream)), services_(services), caller_(std::move(caller)) {}
+WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, Services& services, Caller caller,
+                                   ConnectionGate::Ticket ticket)
+    : ws_(std::move(stream)), services_(services), caller_(std::move(caller)),
+      ticket_(std::move(ticket)) {}
 
 WebSocketSession::~WebSocketSession() {
   if (!joined_) return;
   services_.hub.leave(this);
-  services_.engine.connection_closed(caller_.user_id);
+  services_.engine.connection_closed(caller_.user_id, caller_.token_digest);
   services_.metrics.connected_clients -= 1;
 }
 
@@ -57,8 +59,26 @@ void WebSocketSession::on_accept(beast::error_code ec) {
   joined_ = true;
   services_.metrics.connected_clients += 1;
   services_.hub.join(shared_from_this(), caller_.user_id, caller_.token_digest);
-  services_.engine.connection_opened(caller_.user_id);
+  services_.engine.connection_opened(caller_.user_id, caller_.token_digest);
+  check_session();
   do_read();
+}
+
+// The session was checked before the upgrade, but a logout may have been committed since,
+// before this socket joined the hub and so before the hub could end it. Asking again now that
+// it has joined closes that gap: a logout committed after this answer finds it in the hub.
+void WebSocketSession::check_session() {
+  auto self = shared_from_this();
+  Request request{QueryRequest{[digest = caller_.token_digest](const core::State& s)
+                                   -> core::Result<json::value> {
+                    const core::User* u = core::session_user(s, digest);
+                    return json::value(u == nullptr ? 0 : u->id);
+                  }},
+                  [self](Outcome o) {
+                    if (o.ok && o.result.as_int64() == self->caller_.user_id) return;
+                    self->end("the session has ended");
+                  }};
+  if (!services_.engine.submit(std::move(request))) end("the server is busy");
 }
 
 void WebSocketSession::do_read() {
@@ -80,72 +100,100 @@ void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
 }
 
 void WebSocketSession::handle(const std::string& text) {
-  boost::system::error_code ec;
-  json::value frame = json::parse(text, ec);
-  if (ec || !frame.is_object()) {
-    return reply_error(null_id(), core::reject(core::Code::bad_request, "a frame must be a JSON object"));
-  }
-  json::object& o = frame.get_object();
-  json::value id = o.contains("id") ? o.at("id") : null_id();
-  if (!id.is_null() && !id.is_string() && !id.is_number()) {
-    return reply_error(null_id(), core::reject(core::Code::bad_request, "id must be a string or a number"));
-  }
-  const auto* op = o.if_contains("op");
-  if (op == nullptr || !op->is_string()) {
-    return reply_error(null_id(), core::reject(core::Code::bad_request, "op is required"));
-  }
-  static const json::object no_args;
-  const auto* args = o.if_contains("args");
-  if (args != nullptr && !args->is_object() && !args->is_null()) {
-    return reply_error(id, core::reject(core::Code::bad_request, "args must be an object"));
-  }
-  const json::object& a = (args != nullptr && args->is_object()) ? args->get_object() : no_args;
-  const auto* key = o.if_contains("key");
-  if (key != nullptr && !key->is_string() && !key->is_null()) {
-    return reply_error(id, core::reject(core::Code::bad_request, "key must be a string"));
-  }
-  const std::string_view name = op->get_string();
-  if (name == "subscribe" || name == "unsubscribe") return topics(id, name, a);
-  const Op* found = find_op(name);
+  auto decoded = decode_request(text);
+  if (auto* bad = std::get_if<Undecodable>(&decoded)) return reply_error(bad->id, std::move(bad->error));
+  Decoded& d = std::get<Decoded>(decoded);
+  if (d.op == "subscribe" || d.op == "unsubscribe") return topics(d.id, d.op, d.args);
+  const Op* found = find_op(d.op);
   if (found == nullptr) {
     services_.metrics.count_command("unknown", false);
-    return reply_error(id, core::reject(core::Code::unknown_op, "unknown op " + std::string(name)));
+    return reply_error(d.id, core::reject(core::Code::unknown_op, "unknown op " + d.op));
   }
-  dispatch(id, *found, a, key && key->is_string() ? std::string(key->get_string()) : std::string{});
+  dispatch(d.id, *found, std::move(d.args), std::move(d.key));
 }
 
-void WebSocketSession::dispatch(const json::value& id, const Op& op, const json::object& args,
+void WebSocketSession::dispatch(const json::value& id, const Op& op, json::object args,
                                 std::string key) {
   if (in_flight_ >= requests_in_flight_max) {
     return reply_error(id, core::reject(core::Code::rate_limited, "too many requests in flight"));
   }
+  if (op.slow) return authorize_then_hash(id, op, std::move(args), std::move(key));
+  ++in_flight_;
+  prepare_and_submit(id, op, args, std::move(key));
+}
+
+// An op that hashes a password (users.create, users.update) is checked first for the caller's
+// role, so a sale's forbidden requests never reach the hashing pool, and each connection may
+// have only hashes_in_flight_max hashes queued.
+void WebSocketSession::authorize_then_hash(const json::value& id, const Op& op, json::object args,
+                                           std::string key) {
   ++in_flight_;
   auto self = shared_from_this();
-  auto work = [self, id, &op, args = json::object(args), key = std::move(key)]() mutable {
-    const auto answer = [self, id, name = op.name](Outcome outcome) {
-      self->services_.metrics.count_command(name, outcome.ok);
-      boost::asio::post(self->ws_.get_executor(), [self, id, outcome = std::move(outcome)]() mutable {
-        --self->in_flight_;
-        self->reply(id, std::move(outcome));
-      });
-    };
-    Request request;
-    try {
-      Prepared prepared = op.prepare(args, self->caller_);
-      if (auto* c = std::get_if<CommandRequest>(&prepared)) c->key = std::move(key);
-      std::visit([&](auto& body) { request.body = std::move(body); }, prepared);
-    } catch (const BadRequest& e) {
-      return answer(failure(core::reject(core::Code::bad_request, e.what())));
-    }
-    request.done = answer;
-    if (!self->services_.engine.submit(std::move(request))) {
-      answer(failure(core::reject(core::Code::rate_limited, "the server is busy, retry")));
-    }
+  auto hash = [self, id, &op, args = std::move(args), key = std::move(key)]() mutable {
+    self->hash_and_submit(id, op, std::move(args), std::move(key));
   };
-  if (op.slow) {
-    boost::asio::post(services_.slow, std::move(work));
-  } else {
-    work();
+  Request check{QueryRequest{[roles = op.roles, user = caller_.user_id](const core::State& s)
+                                 -> core::Result<json::value> {
+                  if (auto ok = core::authorize(s, user, roles); !ok) return ok.error();
+                  return json::value(true);
+                }},
+                [self, id, hash = std::move(hash)](Outcome o) mutable {
+                  boost::asio::post(self->ws_.get_executor(), [self, id, o = std::move(o),
+                                                               hash = std::move(hash)]() mutable {
+                    if (o.ok) return hash();
+                    --self->in_flight_;
+                    self->reply(id, std::move(o));
+                  });
+                }};
+  if (!services_.engine.submit(std::move(check))) {
+    --in_flight_;
+    reply_error(id, core::reject(core::Code::rate_limited, "the server is busy, retry"));
+  }
+}
+
+// After the role check: within the connection's and the pool's bounds, hash and submit.
+void WebSocketSession::hash_and_submit(const json::value& id, const Op& op, json::object args,
+                                       std::string key) {
+  if (hashes_in_flight_ >= hashes_in_flight_max ||
+      services_.hashing.queued_admin.load() >= Hashing::queued_admin_max) {
+    --in_flight_;
+    return reply_error(id, core::reject(core::Code::rate_limited,
+                                        "too many password changes at once, retry"));
+  }
+  ++hashes_in_flight_;
+  services_.hashing.queued_admin += 1;
+  boost::asio::post(services_.hashing.admin, [self = shared_from_this(), id, &op, args = std::move(args),
+                                              key = std::move(key)]() mutable {
+    self->services_.hashing.queued_admin -= 1;
+    self->services_.metrics.password_hashes += 1;
+    self->prepare_and_submit(id, op, args, std::move(key));
+  });
+}
+
+// Turns args into a typed request and hands it to the engine; the answer is posted back to
+// this connection's strand. Runs on the strand, or on the hashing pool for a slow op.
+void WebSocketSession::prepare_and_submit(const json::value& id, const Op& op,
+                                          const json::object& args, std::string key) {
+  auto self = shared_from_this();
+  const auto answer = [self, id, name = op.name, slow = op.slow](Outcome outcome) {
+    self->services_.metrics.count_command(name, outcome.ok);
+    boost::asio::post(self->ws_.get_executor(), [self, id, slow, outcome = std::move(outcome)]() mutable {
+      --self->in_flight_;
+      if (slow) --self->hashes_in_flight_;
+      self->reply(id, std::move(outcome));
+    });
+  };
+  Request request;
+  try {
+    Prepared prepared = op.prepare(args, caller_);
+    if (auto* c = std::get_if<CommandRequest>(&prepared)) c->key = std::move(key);
+    std::visit([&](auto& body) { request.body = std::move(body); }, prepared);
+  } catch (const BadRequest& e) {
+    return answer(failure(core::reject(core::Code::bad_request, e.what())));
+  }
+  request.done = answer;
+  if (!services_.engine.submit(std::move(request))) {
+    answer(failure(core::reject(core::Code::rate_limited, "the server is busy, retry")));
   }
 }
 

@@ -26,7 +26,8 @@ namespace websocket = beast::websocket;
 
 class WebSocketSession : public Subscriber, public std::enable_shared_from_this<WebSocketSession> {
  public:
-  WebSocketSession(beast::tcp_stream&& stream, Services& services, Caller caller);
+  WebSocketSession(beast::tcp_stream&& stream, Services& services, Caller caller,
+                   ConnectionGate::Ticket ticket);
   ~WebSocketSession() override;
 
   void run(http::request<http::string_body> request);
@@ -38,7 +39,13 @@ class WebSocketSession : public Subscriber, public std::enable_shared_from_this<
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void handle(const std::string& text);
-  void dispatch(const json::value& id, const Op& op, const json::object& args, std::string key);
+  void dispatch(const json::value& id, const Op& op, json::object args, std::string key);
+  void check_session();
+  void authorize_then_hash(const json::value& id, const Op& op, json::object args,
+                           std::string key);
+  void hash_and_submit(const json::value& id, const Op& op, json::object args, std::string key);
+  void prepare_and_submit(const json::value& id, const Op& op, const json::object& args,
+                          std::string key);
   void topics(const json::value& id, std::string_view op, const json::object& args);
   void reply(const json::value& id, Outcome outcome);
   void reply_error(const json::value& id, core::Error error);
@@ -53,6 +60,8 @@ class WebSocketSession : public Subscriber, public std::enable_shared_from_this<
   Caller caller_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t in_flight_ = 0;
+  std::size_t hashes_in_flight_ = 0;
+  ConnectionGate::Ticket ticket_;
   bool joined_ = false;
   bool closing_ = false;
   bool corked_ = false;

@@ -60,7 +60,9 @@ bool known_channel(std::string_view channel) {
 
 Result<bool> check_code(const std::string& code, std::string_view field) {
   if (code.empty()) return reject(Code::bad_request, std::string(field) + " is required");
-  if (code.size() > code_bytes_max) return reject(Code::bad_request, std::string(field) + " is too long");
+  if (code.size() > code_bytes_max) {
+    return reject(Code::bad_request, std::string(field) + " is too long: at most " + std::to_string(code_bytes_max) + " bytes");
+  }
   for (unsigned char c : code) {
     if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-')) {
       return reject(Code::bad_request, std::string(field) + " may contain only letters, digits and . _ -");
@@ -75,7 +77,7 @@ Result<bool> check_entry(const State& s, UserId actor, const std::string& code, 
                          const std::string& name) {
   if (auto r = authorize(s, actor, admin_only); !r) return r;
   if (auto r = check_code(code, code_field); !r) return r;
-  return check_text(name, "name", catalog_name_bytes_max, true);
+  return check_name(name, "name", catalog_name_bytes_max, true);
 }
 
 Result<bool> check_price(Money price) {

@@ -79,9 +79,26 @@ void evolve(Customers& customers, const CustomerNoted& e, Time at) {
 
 // ---- rules ----
 Result<bool> check_text(const std::string& text, std::string_view field, std::size_t max, bool required) {
-  if (required && text.empty()) return reject(Code::bad_request, std::string(field) + " is required");
-  if (text.size() > max) return reject(Code::bad_request, std::string(field) + " is too long");
-  if (!clean_text(text)) return reject(Code::bad_request, std::string(field) + " is not valid text");
+  if (required && blank(text)) {
+    return reject(Code::bad_request, std::string(field) + (text.empty() ? " is required" : " is blank"));
+  }
+  if (text.size() > max) {
+    return reject(Code::bad_request, std::string(field) + " is too long: at most " + std::to_string(max) +
+                                         " bytes of UTF-8 (" + std::to_string(text.size()) + " given)");
+  }
+  if (!clean_text(text)) {
+    return reject(Code::bad_request, std::string(field) + " is not valid text (invalid UTF-8, a control "
+                                                          "character or a direction override)");
+  }
+  return true;
+}
+
+Result<bool> check_name(const std::string& text, std::string_view field, std::size_t max, bool required) {
+  if (auto ok = check_text(text, field, max, required); !ok) return ok;
+  if (!clean_name(text)) {
+    return reject(Code::bad_request, std::string(field) + " may not contain line breaks, tabs or invisible "
+                                                          "characters (direction marks, zero-width spaces)");
+  }
   return true;
 }
 
@@ -107,7 +124,7 @@ namespace {
 Result<bool> check_nicknames(const std::vector<std::string>& nicknames) {
   if (nicknames.size() > nicknames_per_customer_max) return reject(Code::bad_request, "too many nicknames");
   for (const std::string& n : nicknames) {
-    if (auto ok = check_text(n, "nicknames", nickname_bytes_max, true); !ok) return ok;
+    if (auto ok = check_name(n, "nicknames", nickname_bytes_max, true); !ok) return ok;
   }
   return true;
 }
@@ -138,7 +155,7 @@ Result<bool> check_responsible(const State& s, UserId id) {
 // ---- decide ----
 Result<Events> decide(const State& s, UserId actor, const CreateCustomer& c, Time) {
   if (auto r = authorize(s, actor, everyone); !r) return r.error();
-  if (auto r = check_text(c.customer_name, "name", customer_name_bytes_max, true); !r) return r.error();
+  if (auto r = check_name(c.customer_name, "name", customer_name_bytes_max, true); !r) return r.error();
   if (auto r = check_text(c.address, "address", address_bytes_max, false); !r) return r.error();
   auto phones = customer_phones(s, c.phones, 0);
   if (!phones) return phones.error();
@@ -154,7 +171,7 @@ Result<Events> decide(const State& s, UserId actor, const UpdateCustomer& c, Tim
   if (auto r = may_change(s, actor, *existing, c.responsible_id); !r) return r.error();
   CustomerUpdated e{existing->id, {}, {}, {}, {}, {}};
   if (c.customer_name) {
-    if (auto r = check_text(*c.customer_name, "name", customer_name_bytes_max, true); !r) return r.error();
+    if (auto r = check_name(*c.customer_name, "name", customer_name_bytes_max, true); !r) return r.error();
     if (*c.customer_name != existing->name) e.customer_name = c.customer_name;
   }
   if (c.address) {
@@ -239,7 +256,8 @@ std::vector<const Customer*> search_customers(const State& s, const std::string&
          it != s.customers.by_phone.end() && it->first.compare(0, prefix.size(), prefix) == 0 &&
          out.size() < search_results_max;
          ++it) {
-      if (it->first != prefix && phone_hidden_from(s, viewer, it->first)) continue;
+      // Never by a number hidden from the viewer, not even typed in full: that would confirm it.
+      if (phone_hidden_from(s, viewer, it->first)) continue;
       add_unique(out, s.customers.find(it->second));
     }
     return out;

@@ -153,7 +153,10 @@ Result<Events> decide(const State& s, UserId actor, const NoteCustomer& c, Time 
 Result<std::vector<std::string>> customer_phones(const State& s, const std::vector<std::string>& raw,
                                                  CustomerId customer);
 // Checks a name, an address and a note: present where required, clean UTF-8, within limits.
+// A free text (a note, an address): valid, within `max` bytes, and not blank when required.
 Result<bool> check_text(const std::string& text, std::string_view field, std::size_t max, bool required);
+// A name (of a person, a team, a product...): as check_text, on one line, nothing invisible.
+Result<bool> check_name(const std::string& text, std::string_view field, std::size_t max, bool required);
 
 // ---- queries ----
 // By phone prefix (digits, "+84..." accepted), "@nickname" prefix, or words of the name

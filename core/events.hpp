@@ -28,7 +28,7 @@ using EventVariant = std::variant<
     WarehouseUpserted, CustomerCreated, CustomerUpdated, CustomerNoted, OrderCreated,
     OrderStatusChanged, OrderAssigned, SystemMessageRecorded, SystemMessagesCleared, LeadImported,
     LeadActed, LeadReassigned, LeadFloated, PoolDrained, LeadClaimed, PhoneRevealed, RevealEnded,
-    LeadCalled>;
+    LeadCalled, LeadDetailsChanged>;
 
 // A class rather than an alias, so aggregate headers can name it before it is complete.
 struct Event : EventVariant {

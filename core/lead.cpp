@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <unordered_map>
+#include <variant>
 
 #include "core/phone.hpp"
 #include "core/state.hpp"
@@ -224,6 +226,21 @@ void evolve_leads(State& s, const LeadCalled& e, Time at) {
       .calls.push_back(Call{e.by, at, e.call_id, e.direction, e.state, e.duration_s, e.recording_url});
 }
 
+// A name change moves the lead's name words in the pool index: it leaves the index under its
+// old details and enters again under the new ones.
+void evolve_leads(State& s, const LeadDetailsChanged& e, Time) {
+  Lead& l = lead_at(s, e.lead_id);
+  if (l.in_pool) {
+    Lead gone = l;
+    gone.in_pool = false;
+    pool_index_change(s.leads, gone, PoolSlot::of(l));
+  }
+  l.name = e.lead_name;
+  l.source = s.leads.texts.intern(e.source);
+  l.product = s.leads.texts.intern(e.product);
+  if (l.in_pool) pool_index_enter(s.leads, l);
+}
+
 void reindex_candidates(State& s) {
   s.leads.candidates.clear();
   for (const Lead& l : s.leads.by_id) {
@@ -261,74 +278,6 @@ bool may_work(const State& s, UserId viewer, const Lead& l) {
   return u != nullptr && (is_manager_or_admin(*u) || l.owner_id == viewer);
 }
 
-bool phone_hidden_from(const State& s, UserId viewer, const std::string& phone) {
-  if (!s.settings.flag("pool.mask_phone")) return false;
-  if (viewer != anonymous_sale) {
-    const User* u = s.users.find(viewer);
-    if (u == nullptr || is_manager_or_admin(*u)) return false;
-  }
-  bool pooled = false;
-  bool known = false;
-  s.leads.each_with_phone(phone_key(phone), [&](const Lead& l) {
-    const OpenView* v = s.leads.view_of(l.id);
-    known = l.owner_id == viewer || (v != nullptr && v->by == viewer);  // they own it or view it: they know it
-    pooled = pooled || l.in_pool;
-    return !known;
-  });
-  return pooled && !known;
-}
-
-std::string visible_phone(const State& s, UserId viewer, const std::string& phone) {
-  return phone_hidden_from(s, viewer, phone) ? mask_phone(phone) : phone;
-}
-
-namespace {
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// The end of a run of digits and the separators people write inside a phone.
-std::size_t phone_run_end(const std::string& text, std::size_t i) {
-  std::size_t j = i;
-  while (j < text.size() && (is_digit(text[j]) || text[j] == ' ' || text[j] == '.' || text[j] == '-' ||
-                             text[j] == '+' || text[j] == '(' || text[j] == ')')) {
-    ++j;
-  }
-  while (j > i && !is_digit(text[j - 1])) --j;
-  return j;
-}
-
-// Masks the digits of text[i, j) but the first three and the last three.
-void mask_run(std::string& text, std::size_t i, std::size_t j) {
-  std::vector<std::size_t> digits;
-  for (std::size_t k = i; k < j; ++k) {
-    if (is_digit(text[k])) digits.push_back(k);
-  }
-  for (std::size_t d = 3; d + 3 < digits.size(); ++d) text[digits[d]] = '*';
-}
-
-}  // namespace
-
-std::string visible_text(const State& s, UserId viewer, const std::string& text) {
-  if (!s.settings.flag("pool.mask_phone") || s.leads.pool.empty()) return text;
-  const std::string country = s.settings.text("phone.country");
-  std::string out = text;
-  for (std::size_t i = 0; i < out.size();) {
-    if (!is_digit(out[i]) && out[i] != '+') {
-      ++i;
-      continue;
-    }
-    const std::size_t j = phone_run_end(out, i);
-    if (j <= i) {
-      ++i;
-      continue;
-    }
-    auto phone = normalize_phone(std::string_view(out).substr(i, j - i), country);
-    if (phone && phone_hidden_from(s, viewer, phone.value())) mask_run(out, i, j);
-    i = j;
-  }
-  return out;
-}
-
 namespace {
 
 Result<bool> check_status(const State& s, const std::string& status, const std::string& field) {
@@ -336,22 +285,75 @@ Result<bool> check_status(const State& s, const std::string& status, const std::
   return true;
 }
 
-Result<LeadImported> import_row(const State& s, const LeadRow& row, std::size_t index, LeadId id) {
-  const std::string field = "leads[" + std::to_string(index) + "]";
-  auto phone = normalize_phone(row.phone, s.settings.text("phone.country"), field + ".phone");
-  if (!phone) return phone.error();
-  for (const auto& [text, name] : {std::pair{&row.lead_name, ".name"}, {&row.source, ".source"}, {&row.product, ".product"}}) {
-    if (auto ok = check_text(*text, field + name, lead_text_bytes_max, false); !ok) return ok.error();
+// The owner a lead may have: a sale, active (or nobody). A manager or admin owning a lead
+// would sit in nobody's work queue.
+Result<bool> check_owner(const State& s, UserId owner_id, const std::string& field) {
+  if (owner_id == 0) return true;
+  const User* owner = s.users.find(owner_id);
+  if (owner == nullptr || !owner->active) {
+    return reject(Code::bad_request, field + ": no active user " + std::to_string(owner_id));
+  }
+  if (owner->role != Role::sale) {
+    return reject(Code::bad_request, field + ": a lead's owner must be a sale, not " +
+                                         std::string(role_with_article(owner->role)));
+  }
+  return true;
+}
+
+// One row checked: the lead it would import, or the first problem of the row (1-based).
+std::variant<LeadImported, Problem> import_row(const State& s, const LeadRow& row, std::size_t index) {
+  const auto problem = [&](std::string field, std::string value, const Error& e) {
+    const std::string prefix = field + ": ";
+    std::string reason = e.message.rfind(prefix, 0) == 0 ? e.message.substr(prefix.size()) : e.message;
+    return Problem{static_cast<std::int64_t>(index + 1), std::move(field), std::move(value), std::move(reason)};
+  };
+  auto phone = normalize_phone(row.phone, s.settings.text("phone.country"), "phone");
+  if (!phone) return problem("phone", row.phone, phone.error());
+  for (const auto& [text, name] : {std::pair{&row.lead_name, "name"}, {&row.source, "source"}, {&row.product, "product"}}) {
+    if (auto ok = check_name(*text, name, lead_text_bytes_max, false); !ok) return problem(name, *text, ok.error());
   }
   const std::string status = row.status.empty() ? "new" : row.status;
-  if (auto ok = check_status(s, status, field + ".status"); !ok) return ok.error();
-  if (row.owner_id != 0) {
-    const User* owner = s.users.find(row.owner_id);
-    if (owner == nullptr || !owner->active) {
-      return reject(Code::bad_request, field + ".owner_id: no active user " + std::to_string(row.owner_id));
-    }
+  if (auto ok = check_status(s, status, "status"); !ok) return problem("status", row.status, ok.error());
+  if (auto ok = check_owner(s, row.owner_id, "owner_id"); !ok) {
+    return problem("owner_id", std::to_string(row.owner_id), ok.error());
   }
-  return LeadImported{id, phone.value(), row.lead_name, row.source, row.product, status, row.owner_id};
+  return LeadImported{0, phone.value(), row.lead_name, row.source, row.product, status, row.owner_id};
+}
+
+// The lead a row's phone repeats: the newest with it in the unit, or one this import adds.
+LeadId repeated_lead(const State& s, const std::unordered_map<std::string, LeadId>& in_file,
+                     const std::string& phone) {
+  if (auto it = in_file.find(phone); it != in_file.end()) return it->second;
+  return s.leads.by_phone.newest(phone_key(phone));
+}
+
+// on_duplicate "update": the row's non-empty fields applied to the lead it repeats.
+void update_from_row(const State& s, UserId actor, LeadId id, const LeadImported& row, Events& out) {
+  const Lead* l = s.leads.find(id);
+  const std::string name = row.lead_name.empty() && l ? l->name : row.lead_name;
+  const std::string source = row.source.empty() && l ? s.leads.text(l->source) : row.source;
+  const std::string product = row.product.empty() && l ? s.leads.text(l->product) : row.product;
+  out.emplace_back(LeadDetailsChanged{id, actor, name, source, product});
+  if (l == nullptr || s.leads.text(l->status) != row.status) {
+    out.emplace_back(LeadActed{id, actor, row.status, "", false, l != nullptr && l->in_pool && !status_floats(s, row.status)});
+  }
+  if (row.owner_id != 0 && (l == nullptr || l->owner_id != row.owner_id)) {
+    out.emplace_back(LeadReassigned{id, row.owner_id, l ? l->owner_id : 0, l != nullptr && l->in_pool});
+  }
+}
+
+// The refusal of an import with bad rows: every one listed (up to import_problems_max).
+Error refuse_rows(std::vector<Problem> invalid, std::size_t count) {
+  std::string message = std::to_string(count) + (count == 1 ? " row is" : " rows are") +
+                        " invalid, nothing was imported:";
+  for (std::size_t i = 0; i < invalid.size() && i < 5; ++i) {
+    message += " row " + std::to_string(invalid[i].row) + " " + invalid[i].field + " \"" +
+               invalid[i].value + "\": " + invalid[i].reason + ";";
+  }
+  if (count > 5) message += " and " + std::to_string(count - 5) + " more (see invalid)";
+  Error e = reject(Code::bad_request, message);
+  e.invalid = std::move(invalid);
+  return e;
 }
 
 // A lead a sale may act on: theirs (managers and admin: any).
@@ -418,14 +420,71 @@ Result<bool> check_quotas(const State& s, UserId actor, const Lead& l, Time now)
 Result<Events> decide(const State& s, UserId actor, const ImportLeads& c, Time) {
   if (auto r = authorize(s, actor, managers); !r) return r.error();
   if (c.rows.empty()) return reject(Code::bad_request, "leads is empty");
-  if (c.rows.size() > import_rows_max) return reject(Code::bad_request, "at most 100000 leads in one import");
+  if (c.rows.size() > import_rows_max) {
+    return reject(Code::bad_request, "at most " + std::to_string(import_rows_max) + " leads in one import");
+  }
   Events out;
   out.reserve(c.rows.size());
+  std::vector<Problem> invalid;
+  std::size_t invalid_count = 0;
+  std::unordered_map<std::string, LeadId> in_file;
+  LeadId next = s.leads.next_id();
   for (std::size_t i = 0; i < c.rows.size(); ++i) {
-    auto e = import_row(s, c.rows[i], i, s.leads.next_id() + static_cast<LeadId>(i));
-    if (!e) return e.error();
-    out.emplace_back(std::move(e.value()));
+    auto row = import_row(s, c.rows[i], i);
+    if (auto* p = std::get_if<Problem>(&row)) {
+      if (++invalid_count <= import_problems_max) invalid.push_back(std::move(*p));
+      continue;
+    }
+    LeadImported& e = std::get<LeadImported>(row);
+    if (const LeadId repeated = repeated_lead(s, in_file, e.phone); repeated != 0) {
+      if (c.on_duplicate == OnDuplicate::update) update_from_row(s, actor, repeated, e, out);
+      continue;
+    }
+    e.lead_id = next++;
+    in_file.emplace(e.phone, e.lead_id);
+    out.emplace_back(std::move(e));
   }
+  if (invalid_count > 0 && !c.skip_invalid) return refuse_rows(std::move(invalid), invalid_count);
+  return out;
+}
+
+ImportReport report_import(const State& after, const ImportLeads& c, const Events& events) {
+  ImportReport report;
+  report.ids.assign(c.rows.size(), 0);
+  auto next = events.begin();
+  const auto next_import = [&]() -> const LeadImported* {
+    while (next != events.end() && !std::holds_alternative<LeadImported>(next->base())) ++next;
+    return next == events.end() ? nullptr : &std::get<LeadImported>(next->base());
+  };
+  for (std::size_t i = 0; i < c.rows.size(); ++i) {
+    auto row = import_row(after, c.rows[i], i);
+    if (auto* p = std::get_if<Problem>(&row)) {
+      if (report.invalid.size() < import_problems_max) report.invalid.push_back(std::move(*p));
+      continue;
+    }
+    const std::string& phone = std::get<LeadImported>(row).phone;
+    const LeadImported* e = next_import();
+    if (e != nullptr && e->phone == phone) {
+      report.ids[i] = e->lead_id;
+      ++next;
+      continue;
+    }
+    const LeadId repeated = after.leads.by_phone.newest(phone_key(phone));
+    const Lead* l = after.leads.find(repeated);
+    report.duplicates.push_back({static_cast<std::int64_t>(i + 1), repeated, l ? l->owner_id : 0,
+                                 c.on_duplicate == OnDuplicate::update});
+  }
+  return report;
+}
+
+Events lead_action(const State& s, UserId actor, const Lead& lead, const std::string& status,
+                   const std::string& note) {
+  const bool by_owner = lead.owner_id == actor;
+  const bool status_leaves = !status.empty() && !status_floats(s, status);
+  const bool leaves = lead.in_pool && (by_owner || status_leaves);
+  Events out;
+  end_view_if_leaving(s, lead, leaves, out);
+  out.emplace_back(LeadActed{lead.id, actor, status, note, by_owner, leaves});
   return out;
 }
 
@@ -434,26 +493,14 @@ Result<Events> decide(const State& s, UserId actor, const UpdateLead& c, Time) {
   if (!l) return l.error();
   if (auto ok = check_status(s, c.status, "status"); !ok) return ok.error();
   if (auto ok = check_text(c.note, "note", note_bytes_max, false); !ok) return ok.error();
-  const Lead& lead = *l.value();
-  const bool by_owner = lead.owner_id == actor;
-  const bool leaves = lead.in_pool && (by_owner || !status_floats(s, c.status));
-  Events out;
-  end_view_if_leaving(s, lead, leaves, out);
-  out.emplace_back(LeadActed{lead.id, actor, c.status, c.note, by_owner, leaves});
-  return out;
+  return lead_action(s, actor, *l.value(), c.status, c.note);
 }
 
 Result<Events> decide(const State& s, UserId actor, const NoteLead& c, Time) {
   auto l = workable(s, actor, c.lead_id);
   if (!l) return l.error();
   if (auto ok = check_text(c.text, "text", note_bytes_max, true); !ok) return ok.error();
-  const Lead& lead = *l.value();
-  const bool by_owner = lead.owner_id == actor;
-  const bool leaves = lead.in_pool && by_owner;
-  Events out;
-  end_view_if_leaving(s, lead, leaves, out);
-  out.emplace_back(LeadActed{lead.id, actor, "", c.text, by_owner, leaves});
-  return out;
+  return lead_action(s, actor, *l.value(), "", c.text);
 }
 
 Result<Events> decide(const State& s, UserId actor, const ReassignLead& c, Time) {
@@ -463,11 +510,12 @@ Result<Events> decide(const State& s, UserId actor, const ReassignLead& c, Time)
   if (c.owner_id != 0) {
     const User* u = s.users.find(c.owner_id);
     if (u == nullptr || !u->active) return reject(Code::not_found, "no active user " + std::to_string(c.owner_id));
+    if (auto ok = check_owner(s, c.owner_id, "owner_id"); !ok) return ok.error();
   }
   if (l->owner_id == c.owner_id && !l->in_pool) return Events{};
   Events out;
   end_view_if_leaving(s, *l, true, out);
-  out.emplace_back(LeadReassigned{l->id, c.owner_id, l->owner_id});
+  out.emplace_back(LeadReassigned{l->id, c.owner_id, l->owner_id, l->in_pool});
   return out;
 }
 
@@ -494,8 +542,9 @@ Result<Events> decide(const State& s, UserId actor, const RevealPhone& c, Time n
   }
   const Time cooldown = s.settings.number("pool.reveal_cooldown_s") * ms_per_s;
   if (auto last = s.leads.last_reveal_at.find(actor); last != s.leads.last_reveal_at.end() && now < last->second + cooldown) {
-    Error e = reject(Code::view_cooldown, "wait before viewing another number");
-    e.retry_after_s = (last->second + cooldown - now + 999) / 1000;
+    const std::int64_t wait_s = (last->second + cooldown - now + 999) / 1000;
+    Error e = reject(Code::view_cooldown, "wait " + std::to_string(wait_s) + " s before viewing another number");
+    e.retry_after_s = wait_s;
     return e;
   }
   Events out;
@@ -515,13 +564,24 @@ Result<Events> decide(const State& s, UserId actor, const HidePhone& c, Time) {
   return Events{RevealEnded{c.lead_id, actor, "hide"}};
 }
 
+// A call on a lead: logged by its owner (or a manager) by hand, or from a PBX webhook. A call
+// by a person is an action on the lead (its note, if any, goes with it); a PBX event is not,
+// since the PBX reports calls already acted upon.
 Result<Events> decide(const State& s, UserId actor, const LogCall& c, Time) {
   auto l = workable(s, actor, c.lead_id);
   if (!l) return l.error();
   if (c.call_id.empty()) return reject(Code::bad_request, "call_id is required");
   if (c.direction != "in" && c.direction != "out") return reject(Code::bad_request, "direction must be in or out");
+  if (c.duration_s < 0 || c.duration_s > call_duration_s_max) {
+    return reject(Code::bad_request, "duration_s must be between 0 and " + std::to_string(call_duration_s_max));
+  }
+  if (auto ok = check_name(c.state, "outcome", call_outcome_bytes_max, false); !ok) return ok.error();
+  if (auto ok = check_text(c.note, "note", note_bytes_max, false); !ok) return ok.error();
   const UserId by = c.agent != 0 ? c.agent : (actor != system_actor ? actor : l.value()->owner_id);
-  return Events{LeadCalled{c.lead_id, by, c.call_id, c.direction, c.state, c.duration_s, c.recording_url}};
+  Events out{LeadCalled{c.lead_id, by, c.call_id, c.direction, c.state, c.duration_s, c.recording_url}};
+  if (actor == system_actor) return out;
+  for (Event& e : lead_action(s, actor, *l.value(), "", c.note)) out.push_back(std::move(e));
+  return out;
 }
 
 Result<Events> decide(const State& s, UserId actor, const FloatDueLeads&, Time now) {
@@ -544,6 +604,17 @@ Result<Events> decide(const State& s, UserId actor, const EndExpiredViews&, Time
   for (const auto& [expires, id] : s.leads.view_expiry) {
     if (expires > now) break;
     out.emplace_back(RevealEnded{id, s.leads.view_of(id)->by, "ttl"});
+  }
+  return out;
+}
+
+// A view cannot outlive the process that showed it: at start every open view ends, so a number
+// a sale was viewing at a stop is not blocked for the others after the restart.
+Result<Events> decide(const State& s, UserId actor, const EndAllViews&, Time) {
+  if (actor != system_actor) return reject(Code::forbidden, "views end at restart by the engine");
+  Events out;
+  for (const auto& [lead_id, view] : s.leads.views_by_lead) {
+    out.emplace_back(RevealEnded{lead_id, view.by, "restart"});
   }
   return out;
 }

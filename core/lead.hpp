@@ -22,6 +22,7 @@
 
 #include "core/chunked.hpp"
 #include "core/customer.hpp"
+#include "core/masking.hpp"
 #include "core/phone.hpp"
 #include "core/types.hpp"
 
@@ -78,10 +79,12 @@ struct LeadReassigned {
   LeadId lead_id = 0;
   UserId owner_id = 0;  // 0 = nobody
   UserId previous_owner = 0;
+  bool left_pool = false;  // version 1: it was in the pool (version 0 events read false)
   std::string stream() const { return lead_stream(lead_id); }
   template <class A>
-  void serialize(A& ar, std::uint32_t) {
+  void serialize(A& ar, std::uint32_t version) {
     ar(CEREAL_NVP(lead_id), CEREAL_NVP(owner_id), CEREAL_NVP(previous_owner));
+    if (version >= 1) ar(CEREAL_NVP(left_pool));
   }
 };
 
@@ -135,10 +138,29 @@ struct RevealEnded {
   static constexpr const char* name = "RevealEnded";
   LeadId lead_id = 0;
   UserId by = 0;
-  std::string reason;  // "hide", "claim", "another", "disconnect", "ttl", "left_pool"
+  std::string reason;  // "hide", "claim", "another", "disconnect", "ttl", "left_pool", "restart"
   std::string stream() const { return lead_stream(lead_id); }
   template <class A>
   void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(reason)); }
+};
+
+// An import row that repeated a lead's phone, with on_duplicate "update": the lead's name,
+// source and product as the row gives them (status and owner changes are LeadActed and
+// LeadReassigned beside it).
+struct LeadDetailsChanged {
+  static constexpr std::uint16_t type_id = 119;
+  static constexpr const char* name = "LeadDetailsChanged";
+  LeadId lead_id = 0;
+  UserId by = 0;
+  std::string lead_name;
+  std::string source;
+  std::string product;
+  std::string stream() const { return lead_stream(lead_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(lead_name), CEREAL_NVP(source),
+       CEREAL_NVP(product));
+  }
 };
 
 // A call on a lead, from the PBX adapter (or logged by hand).
@@ -361,6 +383,7 @@ void evolve_leads(State& s, const LeadClaimed& e, Time at);
 void evolve_leads(State& s, const PhoneRevealed& e, Time at);
 void evolve_leads(State& s, const RevealEnded& e, Time at);
 void evolve_leads(State& s, const LeadCalled& e, Time at);
+void evolve_leads(State& s, const LeadDetailsChanged& e, Time at);
 // Re-derives the float candidates after a status's tick changed.
 void reindex_candidates(State& s);
 // Rebuilds every lead index from the leads and open views (after loading a snapshot).
@@ -380,9 +403,30 @@ struct LeadRow {
   UserId owner_id = 0;
 };
 
+// What an import does with a row whose phone already belongs to a lead (in the unit, or an
+// earlier row of the same import): leave it out and report it, or update that lead.
+enum class OnDuplicate : std::uint8_t { skip, update };
+constexpr std::size_t import_problems_max = 1000;  // invalid rows listed in one answer
+
 struct ImportLeads {
   std::vector<LeadRow> rows;
+  OnDuplicate on_duplicate = OnDuplicate::skip;
+  bool skip_invalid = false;  // import the good rows and report the others
 };
+
+// What became of each row of an import, rebuilt after it from its events (report_import).
+struct ImportReport {
+  struct Duplicate {
+    std::int64_t row = 0;  // 1-based
+    LeadId lead_id = 0;
+    UserId owner_id = 0;
+    bool updated = false;
+  };
+  std::vector<LeadId> ids;  // by row; 0 = not imported
+  std::vector<Duplicate> duplicates;
+  std::vector<Problem> invalid;
+};
+ImportReport report_import(const State& after, const ImportLeads& c, const Events& events);
 
 struct UpdateLead {
   LeadId lead_id = 0;
@@ -412,19 +456,24 @@ struct HidePhone {
   LeadId lead_id = 0;
 };
 
+constexpr std::int64_t call_duration_s_max = 86'400;
+constexpr std::size_t call_outcome_bytes_max = 100;
+
 struct LogCall {
   LeadId lead_id = 0;
   std::string call_id;
   std::string direction;
-  std::string state;
+  std::string state;  // the outcome: "answered", "no_answer", "busy", ... (free text by hand)
   std::int64_t duration_s = 0;
   std::string recording_url;
   UserId agent = 0;  // who made or took the call (0: the lead's owner)
+  std::string note;  // logged by hand: what was said
 };
 
 // Timers and connection events, issued by the engine.
 struct FloatDueLeads {};
 struct EndExpiredViews {};
+struct EndAllViews {};  // the server (re)started
 struct EndViewsOf {
   UserId user_id = 0;  // the sale's last connection closed
 };
@@ -440,6 +489,7 @@ Result<Events> decide(const State& s, UserId actor, const LogCall& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const FloatDueLeads& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const EndExpiredViews& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const EndViewsOf& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const EndAllViews& c, Time now);
 
 // The events that empty the pool when it is turned off, or that take a status's leads out when
 // the status stops floating: a RevealEnded for each open view of a leaving lead, then
@@ -447,20 +497,14 @@ Result<Events> decide(const State& s, UserId actor, const EndViewsOf& c, Time no
 Events drain_for_settings(const State& s, bool pool_enabled_after);
 Events drain_for_status(const State& s, const std::string& status, bool floats_after);
 
-// ---- queries ----
-// The viewpoint of a sale who owns nothing and views nothing: what a broadcast to all sales may
-// show.
-constexpr UserId anonymous_sale = -1;
+// An action on a lead by `actor` (a status and/or a note; "" = none): by its owner it restarts
+// the float clock and takes it out of the pool; a status that does not float takes it out too.
+Events lead_action(const State& s, UserId actor, const Lead& lead, const std::string& status,
+                   const std::string& note);
 
+// ---- queries ----
 // Whether the viewer may work the lead: its owner, a manager or admin.
 bool may_work(const State& s, UserId viewer, const Lead& l);
-// The phone as this viewer may see it: masked for a sale when, with pool.mask_phone on, a lead
-// with that phone is in the pool, the sale owns no lead with it, and is not viewing it now.
-// A view lasts until its RevealEnded (at most 2 s past its TTL).
-std::string visible_phone(const State& s, UserId viewer, const std::string& phone);
-bool phone_hidden_from(const State& s, UserId viewer, const std::string& phone);
-// Masks every phone written inside a text that is hidden from the viewer.
-std::string visible_text(const State& s, UserId viewer, const std::string& text);
 // The unit's local day of a time (settings unit.utc_offset_minutes).
 std::int64_t local_day(const State& s, Time t);
 
@@ -479,3 +523,5 @@ struct PoolFilter {
 std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f, std::size_t limit);
 
 }  // namespace salesdesk::core
+
+CEREAL_CLASS_VERSION(salesdesk::core::LeadReassigned, 1);

@@ -143,8 +143,12 @@ Result<OrderLine> combo_line(const Catalog& catalog, const OrderCombo& item, std
   auto combo = catalog.combos.find(item.code);
   if (combo == catalog.combos.end()) return reject(Code::bad_request, field + ": no combo with code " + item.code);
   if (item.qty < 1 || item.qty > qty_max) return reject(Code::bad_request, field + ": qty must be between 1 and 1000000");
-  const Money total = item.qty * combo->second.price;
-  return OrderLine{"combo", item.code, combo->second.name, item.qty, combo->second.price, 0, 0, total};
+  const Money subtotal = item.qty * combo->second.price;
+  const OrderItem as_item{item.code, item.qty, item.discount_bp, item.discount_amount};
+  auto discount = line_discount(as_item, subtotal, field);
+  if (!discount) return discount.error();
+  return OrderLine{"combo", item.code, combo->second.name, item.qty, combo->second.price,
+                   item.discount_bp.value_or(0), discount.value(), subtotal - discount.value()};
 }
 
 }  // namespace
@@ -206,16 +210,36 @@ namespace {
 // Where an order comes from: its customer (if any) and the details it starts with.
 struct Origin {
   const Customer* customer = nullptr;
+  const Lead* lead = nullptr;
   std::string phone;
   std::string name;
   std::string address;
   std::string channel;  // of the conversation it came from, for the source rule
 };
 
-Result<Origin> resolve_origin(const State& s, const CreateOrder& c) {
+// An order from a lead takes the lead's phone and name; only who may work the lead (its owner,
+// a manager, admin) may order from it: a pooled lead must be claimed first.
+Result<Origin> lead_origin(const State& s, UserId actor, LeadId id) {
+  const Lead* l = s.leads.find(id);
+  if (l == nullptr || !may_work(s, actor, *l)) return reject(Code::not_found, "no lead " + std::to_string(id));
   Origin o;
-  if (c.lead_id) return reject(Code::not_found, "no lead " + std::to_string(*c.lead_id));
+  o.lead = l;
+  o.phone = phone_of(*l);
+  o.customer = s.customers.find_phone(o.phone);
+  o.name = l->name.empty() && o.customer != nullptr ? o.customer->name : l->name;
+  if (o.customer != nullptr) o.address = o.customer->address;
+  return o;
+}
+
+Result<Origin> resolve_origin(const State& s, UserId actor, const CreateOrder& c) {
+  Origin o;
   if (c.conversation_id) return reject(Code::not_found, "no conversation " + std::to_string(*c.conversation_id));
+  if (c.lead_id) {
+    auto from_lead = lead_origin(s, actor, *c.lead_id);
+    if (!from_lead) return from_lead.error();
+    if (c.customer_id || c.phone) return reject(Code::bad_request, "give lead_id alone, without customer_id or phone");
+    o = from_lead.value();
+  }
   if (c.customer_id) {
     o.customer = s.customers.find(*c.customer_id);
     if (o.customer == nullptr) return reject(Code::not_found, "no customer " + std::to_string(*c.customer_id));
@@ -240,7 +264,7 @@ Result<Origin> resolve_origin(const State& s, const CreateOrder& c) {
 }
 
 Result<bool> check_order_text(const CreateOrder& c, const Origin& o) {
-  if (auto r = check_text(o.name, "name", customer_name_bytes_max, true); !r) return r;
+  if (auto r = check_name(o.name, "name", customer_name_bytes_max, true); !r) return r;
   if (auto r = check_text(o.address, "address", address_bytes_max, false); !r) return r;
   return check_text(c.note, "note", order_note_bytes_max, false);
 }
@@ -260,7 +284,7 @@ void distribute(const State& s, OrderId id, Events& out) {
 
 Result<Events> decide(const State& s, UserId actor, const CreateOrder& c, Time) {
   if (auto r = authorize(s, actor, everyone); !r) return r.error();
-  auto origin = resolve_origin(s, c);
+  auto origin = resolve_origin(s, actor, c);
   if (!origin) return origin.error();
   const Origin& o = origin.value();
   if (auto r = check_order_text(c, o); !r) return r.error();
@@ -282,9 +306,15 @@ Result<Events> decide(const State& s, UserId actor, const CreateOrder& c, Time) 
   for (const OrderLine& line : lines.value()) total += line.total;  // checked by price_lines
   const OrderId id = s.orders.next_id();
   const OrderStatus status = c.draft ? OrderStatus::draft : OrderStatus::fresh;
+  const LeadId lead = o.lead != nullptr ? o.lead->id : 0;
   out.emplace_back(OrderCreated{id, status, customer, o.phone, o.name, o.address, lines.value(), total,
-                                source.value(), c.warehouse.value_or(""), c.note, actor, 0, 0});
+                                source.value(), c.warehouse.value_or(""), c.note, actor, lead, 0});
   if (status == OrderStatus::fresh) distribute(s, id, out);
+  // An order is an action on its lead: the call's result is "ordered" when the catalog has it.
+  if (o.lead != nullptr) {
+    const std::string result = s.catalog.statuses.contains("ordered") ? "ordered" : "";
+    for (Event& e : lead_action(s, actor, *o.lead, result, "")) out.push_back(std::move(e));
+  }
   return out;
 }
 
@@ -357,7 +387,9 @@ std::vector<const Order*> list_orders(const State& s, UserId viewer, const Order
     }
     return out;
   }
-  for (auto it = s.orders.by_id.begin() + std::min<std::ptrdiff_t>(f.after, static_cast<std::ptrdiff_t>(s.orders.by_id.size()));
+  // A cursor outside [0, size] starts at the nearest end, never outside the vector.
+  const auto size = static_cast<OrderId>(s.orders.by_id.size());
+  for (auto it = s.orders.by_id.begin() + std::clamp<OrderId>(f.after, 0, size);
        it != s.orders.by_id.end(); ++it) {
     if (!consider(*it)) break;
   }

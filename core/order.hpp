@@ -162,9 +162,12 @@ struct OrderItem {
   std::optional<Money> discount_amount;
 };
 
+// A combo line follows a product line's discount rules exactly.
 struct OrderCombo {
   std::string code;
   std::int64_t qty = 1;
+  std::optional<std::int64_t> discount_bp;
+  std::optional<Money> discount_amount;
 };
 
 // An order from a customer card, a phone and name, a lead or a conversation. Fields left out

@@ -37,6 +37,8 @@ std::vector<SettingDef> make_defs() {
       {"orders.auto_distribute", K::boolean, false},
       {"phone.country", K::choice, std::string{"VN"}, 0, 0, {"VN", "UA"}},
       {"unit.utc_offset_minutes", K::integer, std::int64_t{420}, -720, 840},
+      {"session.idle_minutes", K::integer, std::int64_t{720}, 5, minutes_max},
+      {"session.lifetime_days", K::integer, std::int64_t{30}, 1, 365},
   };
 }
 
@@ -102,7 +104,8 @@ Result<SettingValue> validate_setting(std::string_view key, const SettingValue& 
       if (s == nullptr) return reject(Code::bad_request, wrong);
       if (s->empty()) return SettingValue{std::monostate{}};  // "" clears, like null
       if (s->size() > text_bytes_max) {
-        return reject(Code::bad_request, "setting " + std::string(key) + " is too long");
+        return reject(Code::bad_request, "setting " + std::string(key) + " is too long: at most " +
+                                             std::to_string(text_bytes_max) + " bytes");
       }
       return value;
     }

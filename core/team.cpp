@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cctype>
 
+#include "core/customer.hpp"
 #include "core/state.hpp"
 
 namespace salesdesk::core {
@@ -30,8 +31,7 @@ bool same_name(const std::string& a, const std::string& b) {
 
 Result<Events> decide(const State& s, UserId actor, const CreateTeam& c, Time) {
   if (auto r = authorize(s, actor, admin_only); !r) return r.error();
-  if (c.team_name.empty()) return reject(Code::bad_request, "team name is required");
-  if (c.team_name.size() > team_name_bytes_max) return reject(Code::bad_request, "team name is too long");
+  if (auto ok = check_name(c.team_name, "name", team_name_bytes_max, true); !ok) return ok.error();
   const bool taken = std::any_of(s.teams.by_id.begin(), s.teams.by_id.end(),
                                  [&](const Team& t) { return same_name(t.name, c.team_name); });
   if (taken) return reject(Code::conflict, "a team named " + c.team_name + " exists");

@@ -120,11 +120,51 @@ std::vector<std::string> words(std::string_view utf8) {
   return out;
 }
 
+namespace {
+
+bool control(char32_t cp) { return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f); }
+
+bool bidi_override(char32_t cp) { return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069); }
+
+bool invisible(char32_t cp) {
+  return cp == 0xad || cp == 0x34f || cp == 0x61c || cp == 0x115f || cp == 0x1160 || cp == 0x17b4 ||
+         cp == 0x17b5 || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x2060 && cp <= 0x206f) || cp == 0x3164 || cp == 0xfeff || cp == 0xffa0 ||
+         (cp >= 0xfff0 && cp <= 0xfff8) || (cp >= 0xe0000 && cp <= 0xe0fff);
+}
+
+bool space(char32_t cp) {
+  return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xa0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200b) || cp == 0x202f || cp == 0x205f || cp == 0x3000 || cp == 0xfeff;
+}
+
+}  // namespace
+
 bool clean_text(std::string_view utf8) {
   for (std::size_t i = 0; i < utf8.size();) {
     const char32_t cp = next_code_point(utf8, i);
-    if (cp == 0xfffd) return false;
-    if (cp < 0x20 && cp != '\t' && cp != '\n') return false;
+    if (cp == 0xfffd || bidi_override(cp)) return false;
+    if (control(cp) && cp != '\t' && cp != '\n') return false;
+  }
+  return true;
+}
+
+// A zero-width joiner is allowed only inside an emoji sequence (after a symbol): between
+// letters it would make two names that look alike differ.
+bool clean_name(std::string_view utf8) {
+  char32_t previous = 0;
+  for (std::size_t i = 0; i < utf8.size();) {
+    const char32_t cp = next_code_point(utf8, i);
+    const bool emoji_joiner = cp == 0x200d && previous >= 0x2100;
+    if (cp == 0xfffd || control(cp) || bidi_override(cp) || (invisible(cp) && !emoji_joiner)) return false;
+    previous = cp;
+  }
+  return true;
+}
+
+bool blank(std::string_view utf8) {
+  for (std::size_t i = 0; i < utf8.size();) {
+    if (!space(next_code_point(utf8, i))) return false;
   }
   return true;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -60,13 +61,23 @@ enum class Code : std::uint8_t {
 
 std::string_view to_string(Code code);
 
+// One bad value of a request that is refused as a whole (an import's rows): where it is
+// (row, 1-based; 0 when not in a list), which field, the value given and why it is refused.
+struct Problem {
+  std::int64_t row = 0;
+  std::string field;
+  std::string value;
+  std::string reason;
+};
+
 struct Error {
   Code code = Code::internal;
   std::string message;
   std::optional<std::int64_t> retry_after_s;
+  std::vector<Problem> invalid;  // every bad value, for a refusal that lists them
 };
 
-inline Error reject(Code code, std::string message) { return Error{code, std::move(message), {}}; }
+inline Error reject(Code code, std::string message) { return Error{code, std::move(message), {}, {}}; }
 
 // A value or a named rejection. Small on purpose: C++20 has no std::expected yet.
 template <class T>

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cctype>
 
+#include "core/customer.hpp"
 #include "core/state.hpp"
 
 namespace salesdesk::core {
@@ -97,9 +98,18 @@ Result<bool> authorize(const State& s, UserId actor, Roles allowed) {
   const User* u = s.users.find(actor);
   if (u == nullptr || !u->active) return reject(Code::unauthorized, "not logged in");
   if (!allowed.allows(u->role)) {
-    return reject(Code::forbidden, "a " + std::string(to_string(u->role)) + " may not do this");
+    return reject(Code::forbidden, std::string(role_with_article(u->role)) + " may not do this");
   }
   return true;
+}
+
+std::string_view role_with_article(Role r) {
+  switch (r) {
+    case Role::admin: return "an admin";
+    case Role::manager: return "a manager";
+    case Role::sale: return "a sale";
+  }
+  return "a user";
 }
 
 bool is_manager_or_admin(const User& u) { return u.role == Role::admin || u.role == Role::manager; }
@@ -108,7 +118,9 @@ Result<bool> check_password(const std::string& password) {
   if (password.size() < password_chars_min) {
     return reject(Code::bad_request, "password must have at least 8 characters");
   }
-  if (password.size() > password_bytes_max) return reject(Code::bad_request, "password is too long");
+  if (password.size() > password_bytes_max) {
+    return reject(Code::bad_request, "password is too long: at most " + std::to_string(password_bytes_max) + " bytes");
+  }
   return true;
 }
 
@@ -123,7 +135,9 @@ namespace {
 
 Result<bool> check_username(const std::string& username) {
   if (username.empty()) return reject(Code::bad_request, "username is required");
-  if (username.size() > username_bytes_max) return reject(Code::bad_request, "username is too long");
+  if (username.size() > username_bytes_max) {
+    return reject(Code::bad_request, "username is too long: at most " + std::to_string(username_bytes_max) + " bytes");
+  }
   for (unsigned char c : username) {
     if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == '@')) {
       return reject(Code::bad_request,
@@ -134,9 +148,7 @@ Result<bool> check_username(const std::string& username) {
 }
 
 Result<bool> check_display_name(const std::string& name) {
-  if (name.empty()) return reject(Code::bad_request, "name is required");
-  if (name.size() > display_name_bytes_max) return reject(Code::bad_request, "name is too long");
-  return true;
+  return check_name(name, "name", display_name_bytes_max, true);
 }
 
 PresenceChanged presence_event(UserId id, Presence p, std::string reason) {
@@ -225,17 +237,43 @@ Result<Events> decide(const State& s, UserId actor, const StartSession& c, Time)
   return out;
 }
 
-Result<Events> decide(const State& s, UserId, const EndSession& c, Time) {
-  auto it = s.users.sessions.find(c.token_digest.value);
+namespace {
+
+// A session ends; its user goes offline when it was their last one.
+Result<Events> end_session(const State& s, const Secret& digest, const std::string& reason) {
+  auto it = s.users.sessions.find(digest.value);
   if (it == s.users.sessions.end()) return reject(Code::unauthorized, "no such session");
   const UserId id = it->second.user_id;
-  Events out{SessionEnded{id, c.token_digest, "logout"}};
+  Events out{SessionEnded{id, digest, reason}};
   const User* u = s.users.find(id);
   const bool last_session = s.users.sessions_of(id).size() == 1;
   if (u != nullptr && last_session && u->presence != Presence::offline) {
-    out.emplace_back(presence_event(id, Presence::offline, "logout"));
+    out.emplace_back(presence_event(id, Presence::offline, reason));
   }
   return out;
+}
+
+}  // namespace
+
+Result<Events> decide(const State& s, UserId, const EndSession& c, Time) {
+  return end_session(s, c.token_digest, "logout");
+}
+
+Result<Events> decide(const State& s, UserId actor, const ExpireSession& c, Time) {
+  if (actor != system_actor) return reject(Code::forbidden, "sessions expire by the engine's timer");
+  if (c.reason != "idle" && c.reason != "lifetime") return reject(Code::bad_request, "unknown expiry reason");
+  if (!s.users.sessions.contains(c.token_digest.value)) return Events{};
+  return end_session(s, c.token_digest, c.reason);
+}
+
+std::string session_expiry(const State& s, const Session& session, Time last_used, bool connected,
+                           Time now) {
+  constexpr Time minute_ms = 60'000;
+  const Time lifetime = s.settings.number("session.lifetime_days") * 1440 * minute_ms;
+  if (now - session.started_at >= lifetime) return "lifetime";
+  const Time idle = s.settings.number("session.idle_minutes") * minute_ms;
+  if (!connected && now - std::max(last_used, session.started_at) >= idle) return "idle";
+  return "";
 }
 
 Result<Events> decide(const State& s, UserId actor, const SetPresence& c, Time) {

@@ -82,7 +82,7 @@ struct SessionEnded {
   static constexpr const char* name = "SessionEnded";
   UserId user_id = 0;
   Secret token_digest;
-  std::string reason;  // "logout", "deactivated", "password_changed"
+  std::string reason;  // "logout", "deactivated", "password_changed", "idle", "lifetime"
   std::string stream() const { return user_stream(user_id); }
   template <class A>
   void serialize(A& ar, std::uint32_t) {
@@ -95,7 +95,7 @@ struct PresenceChanged {
   static constexpr const char* name = "PresenceChanged";
   UserId user_id = 0;
   Presence presence = Presence::offline;
-  std::string reason;  // "login", "logout", "user", "grace", "reconnect", "deactivated"
+  std::string reason;  // "login", "logout", "user", "grace", "reconnect", "deactivated", "idle", "lifetime"
   std::string stream() const { return user_stream(user_id); }
   template <class A>
   void serialize(A& ar, std::uint32_t) {
@@ -212,6 +212,13 @@ struct ExpirePresence {
   UserId user_id = 0;
 };
 
+// Timer: a session past its lifetime (session.lifetime_days), or idle for session.idle_minutes
+// with no connection ("lifetime" or "idle"); the engine knows when a session was last used.
+struct ExpireSession {
+  Secret token_digest;
+  std::string reason;
+};
+
 // A connection arrived for a user the grace timer had set offline.
 struct ResumePresence {
   UserId user_id = 0;
@@ -224,11 +231,18 @@ Result<Events> decide(const State& s, UserId actor, const EndSession& c, Time no
 Result<Events> decide(const State& s, UserId actor, const SetPresence& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const ExpirePresence& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const ResumePresence& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const ExpireSession& c, Time now);
 
 // ---- queries ----
 // The session's user if the digest names a live session of an active user.
 const User* session_user(const State& s, const std::string& token_digest);
 bool is_manager_or_admin(const User& u);
+// "an admin", "a manager", "a sale": for messages.
+std::string_view role_with_article(Role r);
+// Whether a session should end now: past its lifetime, or unused since `last_used` (and with no
+// live connection) for the idle time. Returns the reason, or "" to keep it.
+std::string session_expiry(const State& s, const Session& session, Time last_used, bool connected,
+                           Time now);
 
 }  // namespace salesdesk::core
 

@@ -187,7 +187,7 @@ TEST_CASE("presence ends after the grace period without a connection, by a journ
     }
     CHECK(presence() == "offline");
     SUBCASE("and a connection brings the user back") {
-      h.engine->connection_opened(1);
+      h.engine->connection_opened(1, "digest-1");
       for (int i = 0; i < 50 && presence() != "online"; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
@@ -195,7 +195,7 @@ TEST_CASE("presence ends after the grace period without a connection, by a journ
     }
   }
   SUBCASE("a live connection keeps the user online") {
-    h.engine->connection_opened(1);
+    h.engine->connection_opened(1, "digest-1");
     h.query([](const core::State&) { return boost::json::value(); });  // the control ran
     h.clock.now += 600'000;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -34,13 +34,14 @@ std::vector<Event> one_of_each() {
       SystemMessagesCleared{1, 1},
       LeadImported{1, "0912345678", "Hoa", "fb", "tea", "new", 3},
       LeadActed{1, 3, "busy", "call back at 5", true, false},
-      LeadReassigned{1, 4, 3},
+      LeadReassigned{1, 4, 3, true},
       LeadFloated{1},
       PoolDrained{""},
       LeadClaimed{1, 5, 4, 20410},
       PhoneRevealed{1, 5, 1'795'000'060'000},
       RevealEnded{1, 5, "hide"},
       LeadCalled{1, 5, "call-1", "out", "answered", 42, "https://pbx/rec/1.mp3"},
+      LeadDetailsChanged{1, 2, "Hoa N.", "zalo", "soap"},
   };
 }
 
@@ -69,7 +70,7 @@ TEST_CASE("event type ids are a storage contract and never change") {
       {"SystemMessageRecorded", 100}, {"SystemMessagesCleared", 101},
       {"LeadImported", 110}, {"LeadActed", 111}, {"LeadReassigned", 112}, {"LeadFloated", 113},
       {"PoolDrained", 114}, {"LeadClaimed", 115}, {"PhoneRevealed", 116}, {"RevealEnded", 117},
-      {"LeadCalled", 118}};
+      {"LeadCalled", 118}, {"LeadDetailsChanged", 119}};
   for (const auto& [name, id] : contract) {
     CAPTURE(name);
     CHECK(event_type_by_name(name) == id);

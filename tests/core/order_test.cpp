@@ -71,8 +71,20 @@ TEST_CASE("line totals: quantity times price less the discount") {
   CHECK(total_of(g, {{"CUP", 2, {}, 5000}}) == 35000);
   CHECK(total_of(g, {{"TEA", 1, 10000, {}}}) == 0);             // 100% off is allowed
   CHECK(total_of(g, {{"CUP", 1, {}, 20000}}) == 0);             // the whole line off too
-  CHECK(total_of(g, {}, {{"GIFT", 2}}) == 120000);
-  CHECK(total_of(g, {{"TEA", 3, 1250, {}}, {"CUP", 2, {}, 5000}}, {{"GIFT", 1}}) == 226250);
+  CHECK(total_of(g, {}, {{"GIFT", 2, {}, {}}}) == 120000);
+  CHECK(total_of(g, {{"TEA", 3, 1250, {}}, {"CUP", 2, {}, 5000}}, {{"GIFT", 1, {}, {}}}) == 226250);
+}
+
+TEST_CASE("combo lines take discounts by the product lines' rules") {
+  const Given g = shop();
+  CHECK(total_of(g, {}, {{"GIFT", 2, {}, 50000}}) == 70000);   // 120,000 less 50,000
+  CHECK(total_of(g, {}, {{"GIFT", 2, 1000, {}}}) == 108000);   // 10% off
+  CHECK(price_error(g, {}, {{"GIFT", 1, 500, 100}}).find("combos[0]: give discount_pct or discount_amount, not both") !=
+        std::string::npos);
+  CHECK(price_error(g, {}, {{"GIFT", 1, {}, 60001}}).find("combos[0]: the discount is larger than the line") !=
+        std::string::npos);
+  CHECK(price_error(g, {}, {{"GIFT", 1, 10001, {}}}).find("between 0 and 100") != std::string::npos);
+  CHECK(price_error(g, {}, {{"GIFT", 1, {}, -1}}).find("negative") != std::string::npos);
 }
 
 TEST_CASE("percent discounts round half up to the smallest unit") {
@@ -94,8 +106,8 @@ TEST_CASE("every invalid line is refused and named") {
   CHECK(price_error(g, {{"TEA", 1, -1, {}}}).find("between 0 and 100") != std::string::npos);
   CHECK(price_error(g, {{"CUP", 2, {}, 40001}}).find("larger than the line") != std::string::npos);
   CHECK(price_error(g, {{"CUP", 2, {}, -1}}).find("negative") != std::string::npos);
-  CHECK(price_error(g, {}, {{"NOPE", 1}}).find("combos[0]: no combo") != std::string::npos);
-  CHECK(price_error(g, {}, {{"GIFT", 0}}).find("combos[0]: qty") != std::string::npos);
+  CHECK(price_error(g, {}, {{"NOPE", 1, {}, {}}}).find("combos[0]: no combo") != std::string::npos);
+  CHECK(price_error(g, {}, {{"GIFT", 0, {}, {}}}).find("combos[0]: qty") != std::string::npos);
   CHECK(price_error(g, std::vector<OrderItem>(101, OrderItem{"TEA", 1, {}, {}})).find("at most 100") !=
         std::string::npos);
 }
@@ -180,7 +192,7 @@ SCENARIO("creating orders") {
     CHECK(code_of(g.when(lan, unknown)) == Code::not_found);
     CreateOrder from_lead = none;
     from_lead.lead_id = 1;
-    CHECK(code_of(g.when(lan, from_lead)) == Code::not_found);
+    CHECK(code_of(g.when(lan, from_lead)) == Code::not_found);  // no such lead
     CreateOrder nameless = by_phone("0912345678", {{"TEA", 1, {}, {}}});
     nameless.customer_name.reset();
     CHECK(code_of(g.when(lan, nameless)) == Code::bad_request);
@@ -289,6 +301,13 @@ SCENARIO("listing orders") {
     OrderFilter by_creator;
     by_creator.created_by = minh;
     CHECK(list_orders(g.state, admin_id, by_creator).size() == 3);
+  }
+  THEN("a cursor outside the list starts at its nearest end, never outside it") {
+    OrderFilter f;
+    f.after = -100000;
+    CHECK(list_orders(g.state, admin_id, f).size() == 8);
+    f.after = 1'000'000;
+    CHECK(list_orders(g.state, admin_id, f).empty());
   }
   THEN("pages follow the cursor") {
     OrderFilter f;

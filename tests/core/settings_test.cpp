@@ -31,6 +31,8 @@ TEST_CASE("every protocol setting has its documented default") {
       {"orders.auto_distribute", false},
       {"phone.country", std::string{"VN"}},
       {"unit.utc_offset_minutes", std::int64_t{420}},  // ours: the unit's local day (UTC+7)
+      {"session.idle_minutes", std::int64_t{720}},     // ours: sessions end after 12 h unused
+      {"session.lifetime_days", std::int64_t{30}},     // ours: and after 30 days in any case
   };
   CHECK(s.all().size() == expected.size());
   for (const auto& [key, value] : expected) {

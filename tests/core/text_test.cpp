@@ -25,3 +25,20 @@ TEST_CASE("clean text refuses broken UTF-8 and control characters") {
   CHECK_FALSE(clean_text(std::string("nul \0 inside", 12)));
   CHECK_FALSE(clean_text("bell \x07"));
 }
+
+TEST_CASE("names are on one line with nothing invisible; texts refuse direction overrides") {
+  CHECK(clean_name("Nguyễn Thị Lan"));
+  CHECK(clean_name("Олена 🌸"));
+  CHECK(clean_name("Lan 👩\u200d💻"));  // a joiner inside an emoji sequence
+  for (const char* bad : {"\u202enimda", "ad\u200dmin", "ad\u200bmin", "\ufeffadmin", "a\u00adb", "x\u2066y",
+                          "tab\there", "two\nlines", "c1\u0085", "\u3164"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(clean_name(bad));
+  }
+  CHECK(clean_text("two\nlines\tand a tab"));
+  CHECK_FALSE(clean_text("\u202enimda"));
+  CHECK_FALSE(clean_text("c1\u0085"));
+  CHECK(blank(""));
+  CHECK(blank(" \t\n\u00a0\u3000"));
+  CHECK_FALSE(blank(" a "));
+}

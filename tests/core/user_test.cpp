@@ -176,3 +176,48 @@ TEST_CASE("bootstrap runs once") {
   CHECK(code_of(g.when(system_actor, Bootstrap{Secret{"x"}})) == Code::conflict);
   CHECK(code_of(g.when(admin_id, Bootstrap{Secret{"x"}})) == Code::forbidden);
 }
+
+SCENARIO("sessions expire when idle or past their lifetime") {
+  Given g;
+  const UserId sale = g.user("lan", Role::sale);
+  g.login(sale, "d1");
+  const Session& session = g.state.users.sessions.at("d1");
+  constexpr Time minute = 60'000;
+  THEN("the defaults are 12 hours idle and 30 days in all") {
+    CHECK(g.state.settings.number("session.idle_minutes") == 720);
+    CHECK(g.state.settings.number("session.lifetime_days") == 30);
+    CHECK_FALSE(g.when(admin_id, UpdateSettings{{{"session.idle_minutes", std::int64_t{0}}}}).ok());
+  }
+  THEN("a connected session is never idle; an unconnected one is after the idle time") {
+    CHECK(session_expiry(g.state, session, g.now, true, g.now + 721 * minute).empty());
+    CHECK(session_expiry(g.state, session, g.now, false, g.now + 719 * minute).empty());
+    CHECK(session_expiry(g.state, session, g.now, false, g.now + 720 * minute) == "idle");
+    CHECK(session_expiry(g.state, session, g.now + 600 * minute, false, g.now + 721 * minute).empty());
+  }
+  THEN("past its lifetime a session ends even while connected") {
+    CHECK(session_expiry(g.state, session, g.now, true, g.now + 30 * 1440 * minute) == "lifetime");
+  }
+  WHEN("the engine expires it") {
+    auto events = g.must(system_actor, ExpireSession{Secret{"d1"}, "idle"});
+    THEN("the session ends on record with its reason and the user goes offline") {
+      CHECK(std::get<SessionEnded>(events.front().base()).reason == "idle");
+      CHECK(session_user(g.state, "d1") == nullptr);
+      CHECK(g.state.users.find(sale)->presence == Presence::offline);
+      CHECK(g.when(system_actor, ExpireSession{Secret{"d1"}, "idle"}).value().empty());
+    }
+  }
+  THEN("expiry is the engine's alone") {
+    CHECK(code_of(g.when(sale, ExpireSession{Secret{"d1"}, "idle"})) == Code::forbidden);
+  }
+}
+
+TEST_CASE("names refuse invisible and direction characters") {
+  Given g;
+  for (const char* bad : {"\u202enimda", "ad\u200bmin", "bell\u0007", "c1\u0085", "two\nlines", "   ", ""}) {
+    CAPTURE(bad);
+    CHECK(code_of(g.when(admin_id, CreateUser{"u1", bad, Role::sale, Secret{"h"}, {}})) == Code::bad_request);
+    CHECK(code_of(g.when(admin_id, CreateTeam{bad})) == Code::bad_request);
+  }
+  g.must(admin_id, CreateUser{"u1", "Nguyễn Thị Lan 🌸", Role::sale, Secret{"h"}, {}});
+  g.must(admin_id, CreateTeam{"Đội Hà Nội 👩‍💻"});
+}

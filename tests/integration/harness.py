@@ -63,6 +63,8 @@ SETTINGS_DEFAULTS = {
     "phone.country": "VN",
     # Beyond PROTOCOL.md (schema/protocol.md): the unit's UTC offset, for the local day.
     "unit.utc_offset_minutes": 420,
+    "session.idle_minutes": 720,
+    "session.lifetime_days": 30,
 }
 
 

@@ -1,6 +1,8 @@
 """Leads and the work queue (PROTOCOL.md "Leads and the pool", SPEC.md section 3,
-schema/protocol.md "Leads and the work queue (issue 4)"): imports (roles, input order, phone
-normalisation, all-or-nothing with the bad row named, chunked imports with a batch id, a
+schema/protocol.md "Leads and the work queue (issue 4)", issue 8 items 22-25): imports (roles,
+input order, phone normalisation, one phone one lead with duplicates reported or updated, every
+bad row listed by its 1-based row with nothing imported or skipped on request, owners that must
+be sales, chunked imports with a single-use batch id that commit whole or not at all, a
 100,000-row import), the work queue (leads.mine), actions and notes, who may work a lead,
 reassignment and its pushes, and the journal CLI's trail and replay of a lead's life."""
 
@@ -15,6 +17,23 @@ from harness import RejectionChecks, ServerTestCase, dump_events, wait_until
 PW = {"manager1": "manager-one-password", "sale1": "sale-one-password",
       "sale2": "sale-two-password", "sale3": "sale-three-password"}
 FLOAT_DEADLINE_S = 3.0  # "enters the pool within 2 seconds", plus slack for a loaded machine
+
+FORMS = ("plain", "intl", "spaced", "dashed")
+
+
+def written(phone, form):
+    """A Vietnamese mobile number "0912345678" as people write it: "0912345678",
+    "+84 912 345 678", "0912 345 678" or "0912-345-678" (one phone, PROTOCOL.md)."""
+    assert len(phone) == 10 and phone.startswith("0"), phone
+    if form == "plain":
+        return phone
+    if form == "intl":
+        return f"+84 {phone[1:4]} {phone[4:7]} {phone[7:]}"
+    if form == "spaced":
+        return f"{phone[:4]} {phone[4:7]} {phone[7:]}"
+    if form == "dashed":
+        return f"{phone[:4]}-{phone[4:7]}-{phone[7:]}"
+    raise ValueError(form)
 
 
 class LeadsCase(RejectionChecks, ServerTestCase):
@@ -33,7 +52,7 @@ class LeadsCase(RejectionChecks, ServerTestCase):
         return admin, users, conns
 
     async def all_leads(self, ws, **filters):
-        """Every lead through leads.list paging (1,000 a page)."""
+        """Every lead through leads.list paging (1,000 a page); the cursor is an opaque string."""
         out, cursor = [], None
         for _ in range(1000):
             args = dict(filters, limit=1000)
@@ -44,10 +63,46 @@ class LeadsCase(RejectionChecks, ServerTestCase):
             cursor = page["next_cursor"]
             if cursor is None:
                 return out
+            self.assertIsInstance(cursor, str, f"next_cursor must be an opaque string: {cursor!r}")
         self.fail("leads.list paging did not end")
 
     async def lead(self, ws, lead_id):
         return (await ws.call("leads.get", {"lead_id": lead_id}))["lead"]
+
+    async def admin_id(self, admin):
+        return (await admin.call("me"))["user"]["id"]
+
+    def assert_import_result(self, result, n_rows):
+        """The shape of every leads.import answer that imported: ids (one per row, int or null,
+        the ints distinct and growing in input order), duplicates and invalid."""
+        self.assertEqual(set(result), {"ids", "duplicates", "invalid"}, result)
+        ids = result["ids"]
+        self.assertEqual(len(ids), n_rows, "one id (or null) per row, in input order")
+        got = [i for i in ids if i is not None]
+        for i in got:
+            self.assertIsInstance(i, int)
+            self.assertGreater(i, 0)
+        self.assertEqual(got, sorted(set(got)), "imported ids must be distinct, in input order")
+        for d in result["duplicates"]:
+            self.assertEqual(set(d), {"row", "lead_id", "owner_id", "updated"}, d)
+            self.assertIsNone(ids[d["row"] - 1], f"a duplicate row got an id: {d}")
+        for p in result["invalid"]:
+            self.assertEqual(set(p), {"row", "field", "value", "reason"}, p)
+            self.assertIsNone(ids[p["row"] - 1], f"an invalid row got an id: {p}")
+        return ids
+
+    def assert_problems(self, problems, expected):
+        """problems (an `invalid` list) are exactly expected [(row, field, value, reason
+        needle or None)], by row; every reason is a non-empty string."""
+        self.assertIsInstance(problems, list, problems)
+        got = sorted(problems, key=lambda p: p.get("row", 0))
+        self.assertEqual([(p.get("row"), p.get("field"), p.get("value")) for p in got],
+                         [(r, f, v) for r, f, v, _ in expected], problems)
+        for p, (_, _, _, needle) in zip(got, expected):
+            self.assertIsInstance(p.get("reason"), str, p)
+            self.assertTrue(p["reason"], p)
+            if needle is not None:
+                self.assertIn(needle, p["reason"], p)
 
 
 class ImportTest(LeadsCase):
@@ -63,65 +118,376 @@ class ImportTest(LeadsCase):
             {"phone": "01662345678", "name": "Old prefix"},  # 0166 -> 036 (2018 renumbering)
             {"phone": "0912 345 678", "name": "Same phone again", "owner_id": None},
         ]
-        expected_phones = ["0912345678", "0987654321", "0901234567", "0362345678",
-                           "0912345678"]
+        expected_phones = ["0912345678", "0987654321", "0901234567", "0362345678"]
 
         # A sale may not import.
         await self.rejected(c["sale1"], "leads.import", {"leads": rows}, "forbidden")
         self.assertEqual(await self.all_leads(admin), [], "the forbidden import created leads")
 
-        ids = (await c["manager1"].call("leads.import", {"leads": rows}))["ids"]
-        self.assertEqual(len(ids), len(rows), ids)
-        self.assertEqual(len(set(ids)), len(ids), ids)
+        result = await c["manager1"].call("leads.import", {"leads": rows})
+        ids = self.assert_import_result(result, len(rows))
+        # One phone is one lead: row 5 is row 1's phone written another way.
+        self.assertIsNone(ids[4], f"row 5 repeats row 1's phone and must not be imported: {result}")
+        self.assertEqual(result["duplicates"],
+                         [{"row": 5, "lead_id": ids[0], "owner_id": None, "updated": False}],
+                         result)
+        self.assertEqual(result["invalid"], [], result)
+        ids = ids[:4]
         for i, (lead_id, row, phone) in enumerate(zip(ids, rows, expected_phones)):
             self.assertIsInstance(lead_id, int)
             self.assertGreater(lead_id, 0)
             lead = await self.lead(admin, lead_id)
             self.assertEqual(lead["id"], lead_id)
-            self.assertEqual(lead["phone"], phone, f"row {i}: phone not normalised: {lead}")
-            self.assertEqual(lead["name"], row.get("name", ""), f"row {i}: {lead}")
-            self.assertEqual(lead["status"], row.get("status", "new"), f"row {i}: {lead}")
-            self.assertEqual(lead["owner_id"], row.get("owner_id"), f"row {i}: {lead}")
+            self.assertEqual(lead["phone"], phone, f"row {i + 1}: phone not normalised: {lead}")
+            self.assertEqual(lead["name"], row.get("name", ""), f"row {i + 1}: {lead}")
+            self.assertEqual(lead["status"], row.get("status", "new"), f"row {i + 1}: {lead}")
+            self.assertEqual(lead["owner_id"], row.get("owner_id"), f"row {i + 1}: {lead}")
             self.assertIs(lead["in_pool"], False)
             self.assertIsNone(lead["entered_pool_at"])
         first = await self.lead(admin, ids[0])
         self.assertEqual((first["source"], first["product"]), ("fb", "SOAP"))
+        self.assertEqual(first["name"], "Nguyễn Thị Hoa", "a skipped duplicate changed the lead")
 
         # Admin may import too; ids keep growing in input order.
-        more = (await admin.call("leads.import", {"leads": [{"phone": "0356789123"},
-                                                            {"phone": "0356789124"}]}))["ids"]
-        self.assertEqual(len(more), 2)
+        r = await admin.call("leads.import", {"leads": [{"phone": "0356789123"},
+                                                        {"phone": "0356789124"}]})
+        more = self.assert_import_result(r, 2)
+        self.assertEqual((r["duplicates"], r["invalid"]), ([], []), r)
         self.assertLess(max(ids), more[0])
         self.assertEqual([(await self.lead(admin, i))["phone"] for i in more],
                          ["0356789123", "0356789124"])
         listed = await self.all_leads(c["manager1"])
         self.assertEqual([l["id"] for l in listed], ids + more, "leads.list is by id")
 
-    async def test_a_bad_row_is_named_and_nothing_is_imported(self):
+    async def test_a_bad_row_is_named_with_its_value_and_nothing_is_imported(self):
         admin, users, c = await self.setup_users("manager1", "sale1", "sale2")
         manager = c["manager1"]
+        manager_id, admin_id = users["manager1"]["id"], await self.admin_id(admin)
         good = {"phone": "0912345678", "name": "Khách"}
+        other = "0912345679"
         # Deactivate sale2: an inactive owner is a bad row.
-        await admin.call("users.update", {"user_id": users["sale2"]["id"], "active": False})
+        s2 = users["sale2"]["id"]
+        await admin.call("users.update", {"user_id": s2, "active": False})
+        # (what, rows, row, field, value as given, a word of the reason or None)
         cases = [
-            ([good, good, good, {"phone": "12345"}, good], "leads[3]"),
-            ([good, {"phone": "0912345678", "status": "no_such_status"}], "leads[1]"),
-            ([good, good, {"phone": "0912345678", "owner_id": users["sale2"]["id"]}],
-             "leads[2]"),
-            ([{"phone": "0912345678", "owner_id": 999}, good], "leads[0]"),
-            ([good, {"phone": "0912345678", "name": "x" * 201}], "leads[1]"),
-            ([good, {"phone": ""}], "leads[1]"),
-            ([good, {"name": "no phone"}], "leads[1]"),
+            ("bad phone", [good, good, good, {"phone": "12345"}, good],
+             4, "phone", "12345", None),
+            ("empty phone", [good, {"phone": ""}], 2, "phone", "", None),
+            ("unknown status", [good, {"phone": other, "status": "no_such_status"}],
+             2, "status", "no_such_status", None),
+            ("inactive owner", [good, good, {"phone": other, "owner_id": s2}],
+             3, "owner_id", str(s2), None),
+            ("unknown owner", [{"phone": other, "owner_id": 999}, good],
+             1, "owner_id", "999", None),
+            ("a manager as owner", [good, {"phone": other, "owner_id": manager_id}],
+             2, "owner_id", str(manager_id), "must be a sale"),
+            ("the admin as owner", [good, {"phone": other, "owner_id": admin_id}],
+             2, "owner_id", str(admin_id), "must be a sale"),
+            ("long name", [good, {"phone": other, "name": "x" * 201}],
+             2, "name", "x" * 201, None),
+            ("long source", [good, {"phone": other, "source": "s" * 201}],
+             2, "source", "s" * 201, None),
+            ("long product", [{"phone": other, "product": "p" * 201}, good],
+             1, "product", "p" * 201, None),
         ]
-        for rows, needle in cases:
-            with self.subTest(needle=needle, rows=rows[-1]):
-                await self.rejected(manager, "leads.import", {"leads": rows}, "bad_request",
-                                    needle)
+        for what, rows, row, field, value, reason in cases:
+            with self.subTest(what):
+                err = await self.rejected(manager, "leads.import", {"leads": rows},
+                                          "bad_request", f'row {row} {field} "{value}"')
+                self.assertTrue(err["message"].startswith("1 row is invalid, nothing was imported:"),
+                                err)
+                self.assert_problems(err.get("invalid"), [(row, field, value, reason)])
+        with self.subTest("a row without a phone is a bad row like any other"):
+            err = await self.rejected(manager, "leads.import",
+                                      {"leads": [good, {"name": "no phone"}]}, "bad_request")
+            problems = err.get("invalid")
+            self.assertIsInstance(problems, list, f"a row without a phone is not listed: {err}")
+            self.assertEqual([(p.get("row"), p.get("field")) for p in problems], [(2, "phone")],
+                             err)
+            self.assertIn("row 2 phone", err["message"], err)
         await self.rejected(manager, "leads.import", {"leads": []}, "bad_request")
+        await self.rejected(manager, "leads.import", {"leads": [good], "on_duplicate": "merge"},
+                            "bad_request", "on_duplicate")
         self.assertEqual(await self.all_leads(admin), [], "a rejected import imported leads")
-        # The same rows without the bad one import fine.
-        ids = (await manager.call("leads.import", {"leads": [good, good, good, good]}))["ids"]
-        self.assertEqual(len(ids), 4)
+
+        # The same rows without the bad one import fine: one lead, the repeats its duplicates.
+        r = await manager.call("leads.import", {"leads": [good, good, good, good]})
+        ids = self.assert_import_result(r, 4)
+        self.assertIsInstance(ids[0], int)
+        self.assertEqual(ids[1:], [None, None, None], r)
+        self.assertEqual(r["duplicates"],
+                         [{"row": k, "lead_id": ids[0], "owner_id": None, "updated": False}
+                          for k in (2, 3, 4)], r)
+        self.assertEqual(len(await self.all_leads(admin)), 1)
+
+        with self.subTest("skip_invalid skips a row without a phone"):
+            r = await manager.call("leads.import", {"leads": [{"name": "no phone"},
+                                                              {"phone": other}],
+                                                    "skip_invalid": True})
+            self.assertEqual(len(r["ids"]), 2, r)
+            self.assertIsNone(r["ids"][0], r)
+            self.assertIsInstance(r["ids"][1], int, r)
+            self.assertEqual([(p.get("row"), p.get("field")) for p in r["invalid"]],
+                             [(1, "phone")], r)
+
+    async def test_bad_rows_at_100_and_250_are_listed_together_and_nothing_is_imported(self):
+        admin, users, c = await self.setup_users("manager1", "sale1")
+        manager = c["manager1"]
+        manager_id, s1 = users["manager1"]["id"], users["sale1"]["id"]
+        rows = [{"phone": f"0915{i:06d}", "name": f"Khách {i + 1}", "owner_id": s1}
+                for i in range(300)]
+        rows[99] = {"phone": "12345", "name": "Khách 100"}
+        rows[249] = {"phone": "0915000249", "name": "Khách 250", "owner_id": manager_id}
+        err = await self.rejected(manager, "leads.import", {"leads": rows}, "bad_request",
+                                  'row 100 phone "12345"', f'row 250 owner_id "{manager_id}"')
+        self.assertTrue(err["message"].startswith("2 rows are invalid, nothing was imported:"),
+                        err)
+        self.assert_problems(err.get("invalid"), [(100, "phone", "12345", None),
+                                                  (250, "owner_id", str(manager_id),
+                                                   "must be a sale")])
+        self.assertEqual(await self.all_leads(admin), [], "a refused import imported leads")
+        self.assertEqual((await c["sale1"].call("leads.mine"))["items"], [])
+
+        # Corrected, the list imports whole.
+        rows[99] = {"phone": "0915000099", "name": "Khách 100", "owner_id": s1}
+        rows[249] = {"phone": "0915000249", "name": "Khách 250", "owner_id": s1}
+        r = await manager.call("leads.import", {"leads": rows})
+        ids = self.assert_import_result(r, 300)
+        self.assertNotIn(None, ids)
+        self.assertEqual((r["duplicates"], r["invalid"]), ([], []))
+        self.assertEqual(len((await c["sale1"].call("leads.mine"))["items"]), 300)
+
+        # Every bad row is listed, up to 1,000; the message counts them all.
+        bad = [{"phone": f"1{i}"} for i in range(1200)]
+        err = await self.rejected(manager, "leads.import", {"leads": bad}, "bad_request",
+                                  'row 1 phone "10"')
+        self.assertTrue(err["message"].startswith("1200 rows are invalid, nothing was imported:"),
+                        err["message"][:300])
+        problems = err.get("invalid")
+        self.assertEqual(len(problems), 1000, "up to 1,000 bad rows are listed")
+        self.assertEqual(sorted(p["row"] for p in problems), list(range(1, 1001)))
+        self.assertTrue(all(p["field"] == "phone" and p["value"] == f"1{p['row'] - 1}"
+                            for p in problems), problems[:5])
+        self.assertEqual(len(await self.all_leads(admin)), 300)
+
+    async def test_500_rows_with_20_repeats_make_480_leads_and_one_owner_per_phone(self):
+        admin, users, c = await self.setup_users("manager1", "sale1", "sale2", "sale3")
+        manager = c["manager1"]
+        sales = [users[n]["id"] for n in ("sale1", "sale2", "sale3")]
+        # Already in the unit: 10 leads, owned by sale1, sale2 or nobody.
+        old_phones = [f"0914{i:06d}" for i in range(10)]
+        old_owners = [None if i % 3 == 0 else sales[i % 2] for i in range(10)]
+        r = await manager.call("leads.import", {"leads": [
+            {"phone": p, "name": f"Cũ {i}", "owner_id": o}
+            for i, (p, o) in enumerate(zip(old_phones, old_owners))]})
+        old_ids = self.assert_import_result(r, 10)
+
+        # The list: 480 new phones in all four written forms, owned round robin (or by nobody),
+        # and at rows 25, 50, ..., 500 a repeat in another written form, with another owner
+        # and name: rows 25, 75, ... repeat a lead already in the unit, rows 50, 100, ... a
+        # row earlier in the list.
+        rows, expect = [], []  # expect[k]: ("new", index of the new phone) or ("dup", lead ref)
+        new_phones = [f"0913{i:06d}" for i in range(480)]
+        new_owner = [None if i % 4 == 3 else sales[i % 3] for i in range(480)]
+        placed = 0
+        for k in range(500):
+            j, is_repeat = divmod(k + 1, 25)
+            if is_repeat == 0:
+                j -= 1
+                if j % 2 == 0:
+                    n = j // 2
+                    phone, owner_then = old_phones[n], old_owners[n]
+                    form = FORMS[1 + j % 3]
+                    expect.append(("dup-old", n))
+                else:
+                    n = 24 * j + 3  # placed before this row
+                    self.assertLess(n, placed)
+                    phone, owner_then = new_phones[n], new_owner[n]
+                    form = FORMS[(n + 1 + j % 3) % 4]
+                    expect.append(("dup-new", n))
+                others = [s for s in sales if s != owner_then]
+                rows.append({"phone": written(phone, form), "name": f"Repeat {j}",
+                             "owner_id": others[j % len(others)]})
+            else:
+                n = placed
+                placed += 1
+                row = {"phone": written(new_phones[n], FORMS[n % 4]), "name": f"Khách {n}"}
+                if new_owner[n] is not None:
+                    row["owner_id"] = new_owner[n]
+                rows.append(row)
+                expect.append(("new", n))
+        self.assertEqual(placed, 480)
+
+        r = await manager.call("leads.import", {"leads": rows}, timeout=60)
+        ids = self.assert_import_result(r, 500)
+        self.assertEqual(r["invalid"], [])
+        self.assertEqual(sum(1 for i in ids if i is not None), 480, "500 rows, 20 repeats")
+        id_of_new = {}
+        for k, (kind, n) in enumerate(expect):
+            if kind == "new":
+                self.assertIsNotNone(ids[k], f"row {k + 1} is a new phone")
+                id_of_new[n] = ids[k]
+            else:
+                self.assertIsNone(ids[k], f"row {k + 1} repeats a phone and got an id")
+        want_dups = []
+        for k, (kind, n) in enumerate(expect):
+            if kind == "dup-old":
+                want_dups.append({"row": k + 1, "lead_id": old_ids[n], "owner_id": old_owners[n],
+                                  "updated": False})
+            elif kind == "dup-new":
+                want_dups.append({"row": k + 1, "lead_id": id_of_new[n], "owner_id": new_owner[n],
+                                  "updated": False})
+        self.assertEqual(len(want_dups), 20)
+        self.assertEqual(sorted(r["duplicates"], key=lambda d: d["row"]), want_dups,
+                         "each duplicate names the lead that has the phone and its owner")
+
+        # The unit: 490 leads, one per phone, with the first row's name and owner.
+        leads = await self.all_leads(admin)
+        self.assertEqual(len(leads), 490)
+        phones = [l["phone"] for l in leads]
+        self.assertEqual(len(set(phones)), 490, "a phone belongs to two leads")
+        by_phone = {l["phone"]: l for l in leads}
+        for n, p in enumerate(new_phones):
+            lead = by_phone[p]
+            self.assertEqual((lead["id"], lead["owner_id"], lead["name"]),
+                             (id_of_new[n], new_owner[n], f"Khách {n}"), lead)
+        for n, p in enumerate(old_phones):
+            lead = by_phone[p]
+            self.assertEqual((lead["id"], lead["owner_id"], lead["name"]),
+                             (old_ids[n], old_owners[n], f"Cũ {n}"), lead)
+        # And no phone sits in two sales' work queues.
+        seen = {}
+        for name, sale_id in zip(("sale1", "sale2", "sale3"), sales):
+            mine = (await c[name].call("leads.mine"))["items"]
+            want = sorted(l["id"] for l in leads if l["owner_id"] == sale_id)
+            self.assertEqual(sorted(l["id"] for l in mine), want, name)
+            for l in mine:
+                self.assertNotIn(l["phone"], seen,
+                                 f"{l['phone']} is owned by {seen.get(l['phone'])} and {name}")
+                seen[l["phone"]] = name
+
+    async def test_skip_invalid_imports_the_good_rows_and_reports_the_bad(self):
+        admin, users, c = await self.setup_users("manager1", "sale1")
+        manager = c["manager1"]
+        s1, manager_id = users["sale1"]["id"], users["manager1"]["id"]
+        rows = [
+            {"phone": "0912000001", "name": "A"},
+            {"phone": "12345", "name": "Typo"},
+            {"phone": "0912 000 003", "name": "C", "owner_id": s1, "status": "call_back"},
+            {"phone": "0912000004", "owner_id": manager_id},
+            {"phone": "0912000005", "status": "no_such_status"},
+            {"phone": "+84 912 000 001", "name": "A again"},
+            {"phone": "0912-000-007", "name": "G", "source": "fb"},
+            {"phone": "0912000008", "owner_id": 999},
+        ]
+        before = await self.seq()
+        r = await manager.call("leads.import", {"leads": rows, "skip_invalid": True})
+        ids = self.assert_import_result(r, len(rows))
+        a, cc, g = ids[0], ids[2], ids[6]
+        self.assertEqual([i is not None for i in ids],
+                         [True, False, True, False, False, False, True, False], r)
+        self.assert_problems(r["invalid"], [(2, "phone", "12345", None),
+                                            (4, "owner_id", str(manager_id), "must be a sale"),
+                                            (5, "status", "no_such_status", None),
+                                            (8, "owner_id", "999", None)])
+        self.assertEqual(r["duplicates"],
+                         [{"row": 6, "lead_id": a, "owner_id": None, "updated": False}], r)
+        self.assertGreater(await self.seq(), before)
+        leads = await self.all_leads(admin)
+        self.assertEqual([l["id"] for l in leads], [a, cc, g])
+        self.assertEqual([(l["phone"], l["name"], l["owner_id"], l["status"]) for l in leads],
+                         [("0912000001", "A", None, "new"),
+                          ("0912000003", "C", s1, "call_back"),
+                          ("0912000007", "G", None, "new")])
+        self.assertEqual([l["id"] for l in (await c["sale1"].call("leads.mine"))["items"]], [cc])
+
+        # Only bad rows: nothing to import, every row reported, no error.
+        r = await manager.call("leads.import", {"leads": [{"phone": "1"}, {"phone": "22"}],
+                                                "skip_invalid": True})
+        self.assertEqual(r["ids"], [None, None], r)
+        self.assert_problems(r["invalid"], [(1, "phone", "1", None), (2, "phone", "22", None)])
+        self.assertEqual(len(await self.all_leads(admin)), 3)
+
+    async def test_skip_invalid_a_bad_row_gives_its_phone_to_no_one(self):
+        # A bad row is not imported, so it is no earlier row for a later good row with the same
+        # phone: that row is imported, and the bad row's id stays null.
+        admin, users, c = await self.setup_users("manager1")
+        rows = [{"phone": "0912000005", "status": "no_such_status", "name": "Bad"},
+                {"phone": "0912 000 005", "name": "Good"}]
+        r = await c["manager1"].call("leads.import", {"leads": rows, "skip_invalid": True})
+        ids = r["ids"]
+        self.assertEqual(len(ids), 2, r)
+        self.assertIsNone(ids[0], f"the bad row 1 got an id: {r}")
+        self.assertIsInstance(ids[1], int, f"the good row 2 was not imported: {r}")
+        self.assertEqual(r["duplicates"], [], r)
+        self.assert_problems(r["invalid"], [(1, "status", "no_such_status", None)])
+        self.assertEqual((await self.lead(admin, ids[1]))["name"], "Good")
+
+    async def test_on_duplicate_update_changes_the_existing_lead(self):
+        admin, users, c = await self.setup_users("manager1", "sale1", "sale2")
+        manager = c["manager1"]
+        s1, s2 = users["sale1"]["id"], users["sale2"]["id"]
+        l1, l2, l3 = (await manager.call("leads.import", {"leads": [
+            {"phone": "0912345001", "name": "Hoa", "source": "fb", "product": "SOAP",
+             "owner_id": s1},
+            {"phone": "0912345002", "name": "Nam"},
+            {"phone": "0912345003", "name": "Lan", "status": "busy", "owner_id": s2},
+        ]}))["ids"]
+        for name in ("sale1", "sale2"):
+            await c[name].call("subscribe", {"topics": ["me"]})
+        start1 = len(c["sale1"].pushes)
+
+        rows = [
+            {"phone": "+84 912 345 001", "name": "Hoa Nguyễn", "status": "call_back",
+             "owner_id": s2},
+            {"phone": "0912-345-002", "source": "zalo"},
+            {"phone": "0912345004", "name": "Mới"},
+            {"phone": "0912 345 003", "status": "busy", "product": "TEA"},
+            {"phone": "+84 912 345 004", "name": "Mới 2", "status": "no_answer"},
+        ]
+        r = await manager.call("leads.import", {"leads": rows, "on_duplicate": "update"})
+        ids = self.assert_import_result(r, len(rows))
+        self.assertEqual([i is None for i in ids], [True, True, False, True, True], r)
+        l4 = ids[2]
+        self.assertEqual(r["invalid"], [])
+        dups = sorted(r["duplicates"], key=lambda d: d["row"])
+        self.assertEqual([(d["row"], d["lead_id"], d["updated"]) for d in dups],
+                         [(1, l1, True), (2, l2, True), (4, l3, True), (5, l4, True)], r)
+        self.assertIn(dups[0]["owner_id"], (s1, s2), dups[0])
+        self.assertEqual([d["owner_id"] for d in dups[1:]], [None, s2, None], dups)
+
+        got = await self.lead(admin, l1)
+        self.assertEqual((got["phone"], got["name"], got["status"], got["owner_id"],
+                          got["source"], got["product"]),
+                         ("0912345001", "Hoa Nguyễn", "call_back", s2, "fb", "SOAP"),
+                         "name, status and owner from the row; empty fields keep the lead's")
+        got = await self.lead(admin, l2)
+        self.assertEqual((got["name"], got["source"], got["status"], got["owner_id"]),
+                         ("Nam", "zalo", "new", None), got)
+        got = await self.lead(admin, l3)
+        self.assertEqual((got["name"], got["product"], got["status"], got["owner_id"]),
+                         ("Lan", "TEA", "busy", s2), "no owner in the row keeps the owner")
+        got = await self.lead(admin, l4)
+        self.assertEqual((got["phone"], got["name"], got["status"]),
+                         ("0912345004", "Mới 2", "no_answer"), "an earlier row is updated too")
+        self.assertEqual(len(await self.all_leads(admin)), 4, "an update made a new lead")
+        # The owner change is a reassignment: the work queues and the old owner see it.
+        self.assertEqual((await c["sale1"].call("leads.mine"))["items"], [])
+        self.assertEqual(sorted(l["id"] for l in (await c["sale2"].call("leads.mine"))["items"]),
+                         [l1, l3])
+        lost = await c["sale1"].wait_push(
+            lambda p: p["push"] == "me" and p["type"] == "lead_lost", 2, start1)
+        self.assertIsNotNone(lost, "the previous owner is told (me/lead_lost)")
+        self.assertEqual(lost["data"]["lead_id"], l1)
+
+        # An update may not hand a lead to a manager: a bad row, nothing changes.
+        err = await self.rejected(manager, "leads.import",
+                                  {"leads": [{"phone": "0912345002", "name": "X",
+                                              "owner_id": users["manager1"]["id"]}],
+                                   "on_duplicate": "update"}, "bad_request", "row 1 owner_id")
+        self.assert_problems(err.get("invalid"),
+                             [(1, "owner_id", str(users["manager1"]["id"]), "must be a sale")])
+        self.assertEqual((await self.lead(admin, l2))["name"], "Nam")
 
     async def test_chunked_import_with_a_batch_id(self):
         admin, users, c = await self.setup_users("manager1", "sale1")
@@ -144,10 +510,10 @@ class ImportTest(LeadsCase):
 
         r3 = await manager.call("leads.import", {"leads": chunk3,
                                                  "batch": {"id": "file-1", "final": True}})
-        self.assertEqual(set(r3), {"ids"}, r3)
-        ids = r3["ids"]
         rows = chunk1 + chunk2 + chunk3
-        self.assertEqual(len(ids), len(rows), "the final chunk must answer every staged id")
+        ids = self.assert_import_result(r3, len(rows))
+        self.assertEqual((r3["duplicates"], r3["invalid"]), ([], []), r3)
+        self.assertNotIn(None, ids, "the final chunk must answer every staged id")
         got = [await self.lead(admin, i) for i in ids]
         self.assertEqual([l["phone"] for l in got], [r["phone"] for r in rows])
         self.assertEqual([l["name"] for l in got], [r["name"] for r in rows])
@@ -156,20 +522,117 @@ class ImportTest(LeadsCase):
         mine = (await c["sale1"].call("leads.mine"))["items"]
         self.assertEqual([l["id"] for l in mine], [ids[-1]])
 
-        # A bad row in a staged chunk rejects the whole import, named by its place in it.
+        # A committed batch's id is spent: any chunk under it is refused.
+        for final in (False, True):
+            await self.rejected(manager, "leads.import",
+                                {"leads": [{"phone": "0906000000"}],
+                                 "batch": {"id": "file-1", "final": final}},
+                                "bad_request", "batch file-1 has ended", "new batch id")
+        self.assertEqual(len(await self.all_leads(admin)), len(rows))
+
+        # A bad row in a staged chunk refuses the whole batch, named by its row in the batch.
         await manager.call("leads.import", {"leads": chunk1, "batch": {"id": "file-3"}})
         await manager.call("leads.import", {"leads": [{"phone": "0904000000"},
                                                       {"phone": "not a phone"}],
                                             "batch": {"id": "file-3"}})
-        await self.rejected(manager, "leads.import",
-                            {"leads": [{"phone": "0905000000"}],
-                             "batch": {"id": "file-3", "final": True}},
-                            "bad_request", "leads[4]")
+        err = await self.rejected(manager, "leads.import",
+                                  {"leads": [{"phone": "0905000000"}],
+                                   "batch": {"id": "file-3", "final": True}},
+                                  "bad_request", 'row 5 phone "not a phone"')
+        self.assert_problems(err.get("invalid"), [(5, "phone", "not a phone", None)])
         self.assertEqual(len(await self.all_leads(admin)), len(rows), "a rejected batch imported")
+        # Its rows are gone: the same rows as a new batch, without the bad one, import alone.
+        r = await manager.call("leads.import", {"leads": [{"phone": "0905000000"}],
+                                                "batch": {"id": "file-4", "final": True}})
+        self.assertEqual(len(r["ids"]), 1, f"rows of the refused batch came back: {r}")
 
         # A sale may not stage chunks either.
         await self.rejected(c["sale1"], "leads.import",
                             {"leads": chunk1, "batch": {"id": "sale-file"}}, "forbidden")
+
+    async def test_a_refused_final_chunk_imports_nothing_and_spends_the_batch_id(self):
+        admin, users, c = await self.setup_users("manager1", "sale1")
+        manager = c["manager1"]
+        s1 = users["sale1"]["id"]
+        chunks = [[{"phone": f"09160{k}{i:04d}", "name": f"K{k}-{i}", "owner_id": s1}
+                   for i in range(5)] for k in range(3)]
+        for chunk in chunks[:2]:
+            r = await manager.call("leads.import", {"leads": chunk, "batch": {"id": "list-7"}})
+            self.assertEqual(r, {"staged": True})
+        bad_final = [dict(row) for row in chunks[2]]
+        bad_final[1]["status"] = "no_such_status"  # row 12 of the batch
+        err = await self.rejected(manager, "leads.import",
+                                  {"leads": bad_final, "batch": {"id": "list-7", "final": True}},
+                                  "bad_request", 'row 12 status "no_such_status"')
+        self.assert_problems(err.get("invalid"), [(12, "status", "no_such_status", None)])
+        self.assertEqual(await self.all_leads(admin), [], "a refused batch imported rows")
+        self.assertEqual((await c["sale1"].call("leads.mine"))["items"], [])
+
+        # Resending only the corrected final chunk under the same id would import a third of
+        # the list: it is refused, and so is a new first chunk under that id.
+        await self.rejected(manager, "leads.import",
+                            {"leads": chunks[2], "batch": {"id": "list-7", "final": True}},
+                            "bad_request", "batch list-7 has ended", "new batch id")
+        await self.rejected(manager, "leads.import",
+                            {"leads": chunks[0], "batch": {"id": "list-7"}},
+                            "bad_request", "batch list-7 has ended")
+        self.assertEqual(await self.all_leads(admin), [], "a spent batch id imported rows")
+
+        # The whole list again under a new id imports whole.
+        for chunk in chunks[:2]:
+            await manager.call("leads.import", {"leads": chunk, "batch": {"id": "list-7b"}})
+        r = await manager.call("leads.import", {"leads": chunks[2],
+                                                "batch": {"id": "list-7b", "final": True}})
+        ids = self.assert_import_result(r, 15)
+        self.assertNotIn(None, ids)
+        self.assertEqual([l["phone"] for l in await self.all_leads(admin)],
+                         [row["phone"] for chunk in chunks for row in chunk])
+
+    async def test_a_sales_chunks_are_forbidden_and_nothing_is_staged(self):
+        admin, users, c = await self.setup_users("manager1", "sale1")
+        sale = c["sale1"]
+        rows = [{"phone": f"091700000{i}"} for i in range(3)]
+        # More open batches than a user may have: each is refused as forbidden, none staged.
+        for k in range(6):
+            await self.rejected(sale, "leads.import",
+                                {"leads": rows, "batch": {"id": f"sale-{k}"}}, "forbidden")
+        await self.rejected(sale, "leads.import",
+                            {"leads": [{"phone": "0917000009"}],
+                             "batch": {"id": "sale-0", "final": True}}, "forbidden")
+        self.assertEqual(await self.all_leads(admin), [])
+        # Made a manager, the same user's final chunk under that id carries only its own rows.
+        await admin.call("users.update", {"user_id": users["sale1"]["id"], "role": "manager"})
+        _, promoted = await self.login_ws("sale1", PW["sale1"], label="sale1-manager")
+        r = await promoted.call("leads.import", {"leads": [{"phone": "0917000009"}],
+                                                 "batch": {"id": "sale-1", "final": True}})
+        self.assertEqual(len(r["ids"]), 1, f"a sale's forbidden chunk was staged: {r}")
+        self.assertEqual([l["phone"] for l in await self.all_leads(admin)], ["0917000009"])
+
+    async def test_at_most_four_open_batches_per_user(self):
+        admin, users, c = await self.setup_users("manager1")
+        manager = c["manager1"]
+        for k in range(4):
+            r = await manager.call("leads.import", {"leads": [{"phone": f"091800000{k}"}],
+                                                    "batch": {"id": f"open-{k}"}})
+            self.assertEqual(r, {"staged": True})
+        await self.rejected(manager, "leads.import",
+                            {"leads": [{"phone": "0918000004"}], "batch": {"id": "open-4"}},
+                            "bad_request", "4")
+        # Per user: the admin may still stage.
+        r = await admin.call("leads.import", {"leads": [{"phone": "0918000009"}],
+                                              "batch": {"id": "open-0"}})
+        self.assertEqual(r, {"staged": True})
+        # Ending one frees its place.
+        r = await manager.call("leads.import", {"leads": [{"phone": "0918000005"}],
+                                                "batch": {"id": "open-0", "final": True}})
+        self.assertEqual(len(r["ids"]), 2)
+        r = await manager.call("leads.import", {"leads": [{"phone": "0918000004"}],
+                                                "batch": {"id": "open-4"}})
+        self.assertEqual(r, {"staged": True})
+        r = await admin.call("leads.import", {"leads": [{"phone": "0918000008"}],
+                                              "batch": {"id": "open-0", "final": True}})
+        self.assertEqual(len(r["ids"]), 2, "the admin's batch open-0 is not the manager's")
+        self.assertEqual(len(await self.all_leads(admin)), 4)
 
     async def test_a_hundred_thousand_rows_in_chunks(self):
         admin, users, c = await self.setup_users("manager1")
@@ -177,7 +640,7 @@ class ImportTest(LeadsCase):
         n, chunk = 100_000, 10_000
         phones = [f"09{10000000 + i:08d}" for i in range(n)]  # 0910000000 ... 0910099999
         started = time.monotonic()
-        ids = None
+        result = None
         for k in range(0, n, chunk):
             rows = [{"phone": p} for p in phones[k:k + chunk]]
             final = k + chunk >= n
@@ -188,19 +651,23 @@ class ImportTest(LeadsCase):
                                                     "batch": {"id": "big", "final": final}},
                                    timeout=120)
             if final:
-                ids = r.get("ids")
+                result = r
             else:
                 self.assertEqual(r, {"staged": True})
         imported_s = time.monotonic() - started
+        self.assertIsInstance(result, dict)
+        self.assertEqual((result.get("duplicates"), result.get("invalid")), ([], []))
+        ids = result.get("ids")
         self.assertIsInstance(ids, list)
         self.assertEqual(len(ids), n)
+        self.assertNotIn(None, ids)
         self.assertEqual(len(set(ids)), n)
         self.assertEqual(ids, sorted(ids), "ids must be in input order")
 
         # leads.list pages through all of them, by id, 1,000 at a time.
         page = await manager.call("leads.list", {"limit": 1000})
         self.assertEqual(len(page["items"]), 1000)
-        self.assertIsNotNone(page["next_cursor"])
+        self.assertIsInstance(page["next_cursor"], str, "next_cursor is an opaque string")
         listed = await self.all_leads(manager)
         self.assertEqual(len(listed), n)
         self.assertEqual([l["id"] for l in listed], ids)
@@ -213,7 +680,7 @@ class ImportTest(LeadsCase):
         self.assertLess(total_s, 30.0 * self.slowness(),
                         f"100,000 leads: import took {imported_s:.1f}s, with paging {total_s:.1f}s")
 
-        # One row past 100,000 in one import is refused, and the batch is dropped.
+        # One row past 100,000 in one import is refused, and the batch ends with it.
         rows = [{"phone": phones[0]}] * chunk
         for _ in range(n // chunk):
             r = await manager.call("leads.import", {"leads": rows, "batch": {"id": "big-2"}},
@@ -222,9 +689,17 @@ class ImportTest(LeadsCase):
         await self.rejected(manager, "leads.import",
                             {"leads": [{"phone": phones[1]}],
                              "batch": {"id": "big-2", "final": True}}, "bad_request", "100")
+        await self.rejected(manager, "leads.import",
+                            {"leads": [{"phone": phones[2]}],
+                             "batch": {"id": "big-2", "final": True}},
+                            "bad_request", "batch big-2 has ended")
+        # Under a new id, the row is a duplicate of the lead imported above.
         r = await manager.call("leads.import", {"leads": [{"phone": phones[2]}],
-                                                "batch": {"id": "big-2", "final": True}})
-        self.assertEqual(len(r["ids"]), 1, "the refused batch was not dropped")
+                                                "batch": {"id": "big-3", "final": True}})
+        self.assertEqual(r["ids"], [None], "the refused batch was not dropped")
+        self.assertEqual(r["duplicates"],
+                         [{"row": 1, "lead_id": ids[2], "owner_id": None, "updated": False}])
+        self.assertEqual(len(await self.all_leads(manager)), n)
 
     def slowness(self):
         """Sanitizer builds are several times slower; their build directory says so."""
@@ -357,6 +832,13 @@ class WorkQueueTest(LeadsCase):
 
         await self.rejected(c["manager1"], "leads.assign", {"lead_id": 9999, "owner_id": s1},
                             "not_found")
+        # An owner must be an active sale: not a manager, not the admin.
+        await self.rejected(c["manager1"], "leads.assign",
+                            {"lead_id": lead_id, "owner_id": users["manager1"]["id"]},
+                            "bad_request", "must be a sale")
+        await self.rejected(c["manager1"], "leads.assign",
+                            {"lead_id": lead_id, "owner_id": await self.admin_id(admin)},
+                            "bad_request", "must be a sale")
         await self.rejected(c["sale1"], "leads.assign", {"lead_id": lead_id, "owner_id": s1},
                             "forbidden")
         self.assertIsNone((await self.lead(admin, lead_id))["owner_id"])

@@ -178,7 +178,7 @@ class OrdersTest(CommerceCase):
         await self.rejected(admin, "orders.create",
                             {"phone": PHONE_X, "name": "Khách Mới", "items": [huge] * 9,
                              "combos": [{"code": "VAULT", "qty": 1000000}]}, "bad_request")
-        # Leads and conversations come in later issues: not_found today.
+        # A lead or a conversation that does not exist (conversations come with the inbox).
         await self.rejected(admin, "orders.create",
                             {"lead_id": 1, "phone": PHONE_X, "name": "Khách Mới",
                              "items": [good]}, "not_found")

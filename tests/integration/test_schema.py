@@ -232,12 +232,14 @@ class SchemaTest(ServerTestCase):
         entered_at = (await admin.call("leads.get", {"lead_id": l1}))["lead"]["entered_pool_at"]
         await call(manager, "leads.list")
         await call(admin, "leads.list", {"in_pool": True, "status": "new", "limit": 2})
-        await call(manager, "leads.list", {"owner_id": s1["id"], "cursor": 0, "limit": 1000})
+        await call(manager, "leads.list", {"owner_id": s1["id"], "cursor": "0", "limit": 1000})
         await call(sale, "leads.mine")
         await call(sale2, "leads.mine")
         await call(manager, "leads.get", {"lead_id": l1})
         await call(sale, "leads.get", {"lead_id": l1})
         await call(admin, "leads.get", {"lead_id": l3})
+        await call(admin, "leads.log_call", {"lead_id": l3, "direction": "out", "duration_s": 30,
+                                             "outcome": "answered", "note": "hẹn gọi lại"})
         for ws in (sale2, manager, admin):
             await call(ws, "pool.query")
         await call(sale2, "pool.query", {"filters": {
@@ -250,6 +252,10 @@ class SchemaTest(ServerTestCase):
         await call(sale, "pool.views", {"lead_id": l2})
         await call(sale2, "pool.hide", {"lead_id": l2})
         await call(sale2, "pool.claim", {"lead_id": l1})
+        # A manager's note on a pooled lead changes its row; a status that does not float
+        # takes it out of the pool.
+        await call(manager, "leads.note", {"lead_id": l2, "text": "Khách hỏi giá"})
+        await call(manager, "leads.update", {"lead_id": l2, "status": "call_back"})
         # Out of the floating statuses, so nothing floats back while queries run.
         await call(sale2, "leads.update", {"lead_id": l1, "status": "call_back",
                                            "note": "Gọi lại sau"})
