@@ -287,6 +287,14 @@ std::optional<core::Time> Args::opt_time(std::string_view key) const {
   return t;
 }
 
+std::optional<core::TimeArg> Args::opt_time_arg(std::string_view key) const {
+  auto text = opt_text(key);
+  if (!text) return std::nullopt;
+  auto t = core::parse_time_arg(*text);
+  if (!t) throw BadRequest(std::string(key) + " must be a time such as " + std::string(core::time_arg_forms));
+  return t;
+}
+
 const json::object& Args::object(std::string_view key) const {
   const json::value* v = find(key);
   if (v == nullptr) throw BadRequest(std::string(key) + " is required");

@@ -15,6 +15,7 @@
 #include "app/engine.hpp"
 #include "app/lookups.hpp"
 #include "core/state.hpp"
+#include "core/time.hpp"
 
 namespace salesdesk::app {
 
@@ -80,6 +81,8 @@ class Args {
   std::optional<bool> opt_boolean(std::string_view key) const;
   std::optional<std::vector<std::int64_t>> opt_ids(std::string_view key) const;
   std::optional<core::Time> opt_time(std::string_view key) const;  // ISO 8601 UTC
+  // A time as people type it: a date, an offset, or the unit's local time (core::TimeArg).
+  std::optional<core::TimeArg> opt_time_arg(std::string_view key) const;
   const json::object& object(std::string_view key) const;
 
  private:

@@ -299,19 +299,35 @@ std::vector<core::LeadRow> lead_rows(const json::object& args) {
   return rows;
 }
 
-core::PoolFilter pool_filter(const json::object& args) {
-  core::PoolFilter f;
+// pool.query's filters as given; times as people type them (a date, an offset, the unit's
+// local time) are resolved against the unit's offset when the query runs.
+struct PoolFilterArgs {
+  core::PoolFilter filter;
+  std::optional<core::TimeArg> entered_from;
+  std::optional<core::TimeArg> entered_to;
+  core::PoolFilter resolve(const core::State& s) const {
+    core::PoolFilter f = filter;
+    const std::int64_t offset = s.settings.number("unit.utc_offset_minutes");
+    if (entered_from) f.entered_from = core::resolve_time_arg(*entered_from, offset, false);
+    if (entered_to) f.entered_to = core::resolve_time_arg(*entered_to, offset, true);
+    return f;
+  }
+};
+
+PoolFilterArgs pool_filter(const json::object& args) {
+  PoolFilterArgs out;
   const auto* v = args.if_contains("filters");
-  if (v == nullptr || v->is_null()) return f;
+  if (v == nullptr || v->is_null()) return out;
   if (!v->is_object()) throw BadRequest("filters must be an object");
   Args a(v->get_object());
+  core::PoolFilter& f = out.filter;
   f.source = a.opt_text("source");
   f.product = a.opt_text("product");
   f.status = a.opt_text("status");
   f.q = a.opt_text("q");
-  f.entered_from = a.opt_time("entered_from");
-  f.entered_to = a.opt_time("entered_to");
-  return f;
+  out.entered_from = a.opt_time_arg("entered_from");
+  out.entered_to = a.opt_time_arg("entered_to");
+  return out;
 }
 
 // ---- leads ----
@@ -453,10 +469,10 @@ Prepared op_leads_assign(const json::object& args, const Caller& caller) {
 
 // ---- the pool ----
 Prepared op_pool_query(const json::object& args, const Caller& caller) {
-  const core::PoolFilter f = pool_filter(args);
-  return timed_query(caller, pool_users, [f, viewer = caller.user_id](const core::State& s, core::Time now) -> Result<json::value> {
+  const PoolFilterArgs given = pool_filter(args);
+  return timed_query(caller, pool_users, [given, viewer = caller.user_id](const core::State& s, core::Time now) -> Result<json::value> {
     if (!s.settings.flag("pool.enabled")) return core::reject(core::Code::pool_disabled, "the number pool is turned off");
-    const Draw& d = draw_for(s, viewer, f, now);
+    const Draw& d = draw_for(s, viewer, given.resolve(s), now);
     json::array list;
     for (core::LeadId id : d.ids) {
       const core::Lead& l = *s.leads.find(id);

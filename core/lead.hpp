@@ -220,6 +220,7 @@ class TextTable {
   TextId intern(const std::string& text);
   std::optional<TextId> find(const std::string& text) const;
   const std::string& text(TextId id) const { return texts_.at(static_cast<std::size_t>(id)); }
+  std::size_t size() const { return texts_.size(); }
   template <class A>
   void save(A& ar) const { ar(texts_); }
   template <class A>

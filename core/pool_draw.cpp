@@ -6,6 +6,7 @@
 #include <iterator>
 #include <limits>
 #include <queue>
+#include <tuple>
 
 #include "core/lead.hpp"
 #include "core/state.hpp"
@@ -13,6 +14,10 @@
 
 namespace salesdesk::core {
 namespace {
+
+// What an attribute filter matches: the texts (sources, products, statuses as leads carry them)
+// the filter stands for.
+using TextSet = std::vector<TextId>;  // sorted
 
 // Attribute keys start with a byte no folded word has, so q's prefixes never reach them.
 std::string attribute_key(char kind, TextId id) {
@@ -131,9 +136,11 @@ class Cursor {
   std::priority_queue<Head> heads_;
 };
 
-Cursor attribute_cursor(const PoolIndex& index, char kind, TextId id) {
+Cursor attribute_cursor(const PoolIndex& index, char kind, const TextSet& ids) {
   Cursor out;
-  if (auto it = index.postings.find(attribute_key(kind, id)); it != index.postings.end()) out.add(it->second);
+  for (TextId id : ids) {
+    if (auto it = index.postings.find(attribute_key(kind, id)); it != index.postings.end()) out.add(it->second);
+  }
   return out;
 }
 
@@ -162,12 +169,53 @@ std::optional<PoolKey> next_in_all(std::vector<Cursor>& cursors, PoolKey key) {
 }
 
 struct Wanted {
-  std::optional<TextId> source, product, status;
+  std::optional<TextSet> source, product, status;
 };
 
+bool in(const std::optional<TextSet>& set, TextId id) {
+  return !set || std::binary_search(set->begin(), set->end(), id);
+}
+
 bool attributes_match(const Lead& l, const Wanted& w) {
-  return (!w.source || l.source == *w.source) && (!w.product || l.product == *w.product) &&
-         (!w.status || l.status == *w.status);
+  return in(w.source, l.source) && in(w.product, l.product) && in(w.status, l.status);
+}
+
+// Whether every word of the filter begins a word of the text ("kem dưỡng" and "Kem" match
+// "Kem dưỡng da"; "FB" matches "fb"): case- and accent-insensitive, words by prefix.
+bool words_begin(const std::vector<std::string>& wanted, const std::string& text) {
+  const auto have = words(text);
+  return std::all_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
+    return std::any_of(have.begin(), have.end(), [&](const std::string& h) { return h.starts_with(w); });
+  });
+}
+
+// The catalog's name of a code a lead carries ("fb" -> "Facebook"), or "".
+std::string catalog_name(const State& s, char kind, const std::string& code) {
+  if (kind == 's') {
+    auto it = s.catalog.sources.find(code);
+    return it == s.catalog.sources.end() ? "" : it->second.name;
+  }
+  if (kind == 'p') {
+    auto it = s.catalog.products.find(code);
+    return it == s.catalog.products.end() ? "" : it->second.name;
+  }
+  auto it = s.catalog.statuses.find(code);
+  return it == s.catalog.statuses.end() ? "" : it->second.name;
+}
+
+// The texts a filter value stands for: each text leads carry whose words, or whose catalog
+// name's words, begin with the value's words. The table holds only the distinct sources,
+// products and statuses ever imported, so a walk of it is short.
+TextSet matching_texts(const State& s, char kind, const std::string& value) {
+  TextSet out;
+  const auto wanted = words(value);
+  if (wanted.empty()) return out;
+  for (std::size_t i = 1; i < s.leads.texts.size(); ++i) {
+    const auto id = TextId{static_cast<std::uint32_t>(i)};
+    const std::string& text = s.leads.texts.text(id);
+    if (words_begin(wanted, text) || words_begin(wanted, catalog_name(s, kind, text))) out.push_back(id);
+  }
+  return out;
 }
 
 }  // namespace
@@ -176,10 +224,11 @@ std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f
   const Leads& leads = s.leads;
   std::vector<LeadId> out;
   Wanted want;
-  for (auto [text, slot] : {std::pair{&f.source, &want.source}, {&f.product, &want.product}, {&f.status, &want.status}}) {
+  for (auto [kind, text, slot] : {std::tuple{'s', &f.source, &want.source}, {'p', &f.product, &want.product},
+                                  {'t', &f.status, &want.status}}) {
     if (!*text) continue;
-    *slot = leads.texts.find(**text);
-    if (!*slot) return out;  // no lead ever had it
+    *slot = matching_texts(s, kind, **text);
+    if ((*slot)->empty()) return out;  // no lead ever had it
   }
   const Time from = f.entered_from.value_or(std::numeric_limits<Time>::min());
   const Time to = f.entered_to.value_or(std::numeric_limits<Time>::max());

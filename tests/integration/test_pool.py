@@ -467,7 +467,8 @@ class DrawTest(PoolCase):
         cases = [
             ({"source": src_a}, [l1, l2]),
             ({"source": src_b}, [l3, l4]),
-            ({"source": src_a.upper()}, []),
+            # Case- and accent-insensitive, words by prefix (issue 8, item 30).
+            ({"source": src_a.upper()}, [l1, l2]),
             ({"product": soap}, [l1, l3]),
             ({"product": tea, "status": "new"}, [l4]),
             ({"source": src_a, "status": "busy"}, [l2]),

@@ -10,24 +10,15 @@
 #include <utility>
 #include <vector>
 
+#include "core/time.hpp"
 #include "core/types.hpp"
 #include "storage/journal.hpp"
 
 namespace salesdesk::journal_cli {
 
-// A time argument as written: its date and time of day, and the offset if one was written.
-struct TimeArg {
-  core::Time wall = 0;                         // the written date and time, counted as if UTC
-  std::optional<std::int64_t> offset_minutes;  // nullopt: the unit's local time
-  bool date_only = false;                      // "2026-11-23": the whole local day
-};
-
-// The forms parse_time_arg accepts, for error messages.
-extern const std::string_view time_arg_forms;
-
-// YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.fff]] (a space may stand for the T) followed by Z,
-// +HH:MM, +HHMM, +HH (or -), or by nothing for the unit's local time. Anything else: nullopt.
-std::optional<TimeArg> parse_time_arg(std::string_view text);
+using core::parse_time_arg;
+using core::time_arg_forms;
+using core::TimeArg;
 
 // "+07:00", "-03:30", "+00:00".
 std::string offset_text(std::int64_t minutes);
