@@ -300,6 +300,20 @@ Result<bool> check_owner(const State& s, UserId owner_id, const std::string& fie
   return true;
 }
 
+// An imported source is checked against the catalog when the unit keeps one: a code or a
+// name as people type it ("Facebook", "FB") is stored as the catalog's code. A unit with no
+// sources in its catalog takes any source as given.
+Result<std::string> catalog_source(const State& s, const std::string& given) {
+  if (given.empty() || s.catalog.sources.empty() || s.catalog.sources.contains(given)) return given;
+  const std::string wanted = fold(given);
+  for (const auto& [code, source] : s.catalog.sources) {
+    if (fold(code) == wanted || fold(source.name) == wanted) return code;
+  }
+  std::string known;
+  for (const auto& [code, source] : s.catalog.sources) known += (known.empty() ? "" : ", ") + code;
+  return reject(Code::bad_request, "source: no source " + given + " in the catalog (" + known + ")");
+}
+
 // One row checked: the lead it would import, or the first problem of the row (1-based).
 std::variant<LeadImported, Problem> import_row(const State& s, const LeadRow& row, std::size_t index) {
   const auto problem = [&](std::string field, std::string value, const Error& e) {
@@ -314,10 +328,12 @@ std::variant<LeadImported, Problem> import_row(const State& s, const LeadRow& ro
   }
   const std::string status = row.status.empty() ? "new" : row.status;
   if (auto ok = check_status(s, status, "status"); !ok) return problem("status", row.status, ok.error());
+  auto source = catalog_source(s, row.source);
+  if (!source) return problem("source", row.source, source.error());
   if (auto ok = check_owner(s, row.owner_id, "owner_id"); !ok) {
     return problem("owner_id", std::to_string(row.owner_id), ok.error());
   }
-  return LeadImported{0, phone.value(), row.lead_name, row.source, row.product, status, row.owner_id};
+  return LeadImported{0, phone.value(), row.lead_name, source.value(), row.product, status, row.owner_id};
 }
 
 // The lead a row's phone repeats: the newest with it in the unit, or one this import adds.

@@ -1,46 +1,8 @@
 #include "core/lead.hpp"
 
-#include "tests/core/given.hpp"
+#include "tests/core/floor.hpp"
 
 using namespace salesdesk::test;
-
-namespace {
-
-constexpr Time minute = 60'000;
-
-struct Floor : Given {
-  UserId lan = 0, minh = 0, hoa = 0, mai = 0;
-  Floor() {
-    lan = user("lan", Role::sale);
-    minh = user("minh", Role::sale);
-    hoa = user("hoa", Role::sale);
-    mai = user("mai", Role::manager);
-    must(admin_id, UpdateSettings{{{"pool.enabled", true}, {"pool.float_after_minutes", std::int64_t{10}},
-                                   {"pool.reveal_cooldown_s", std::int64_t{0}}}});
-  }
-  LeadId import(std::string phone, UserId owner = 0, std::string status = "", std::string name = "Khách") {
-    auto events = must(mai, ImportLeads{{{std::move(phone), std::move(name), "fb", "tea", std::move(status), owner}}});
-    return only<LeadImported>(events).lead_id;
-  }
-  // Moves the clock and runs the float timer as the engine does.
-  Events tick(Time by) {
-    now += by;
-    return must(system_actor, FloatDueLeads{});
-  }
-  const Lead& lead(LeadId id) const { return *state.leads.find(id); }
-  const std::string& status(LeadId id) const { return state.leads.text(lead(id).status); }
-  const LeadHistory& history(LeadId id) const { return state.leads.history(lead(id)); }
-  std::vector<LeadId> with_phone(const std::string& phone) const {
-    std::vector<LeadId> out;
-    state.leads.each_with_phone(phone_key(phone), [&](const Lead& l) {
-      out.push_back(l.id);
-      return true;
-    });
-    return out;
-  }
-};
-
-}  // namespace
 
 SCENARIO("importing leads") {
   Floor f;
@@ -591,4 +553,18 @@ TEST_CASE("a note of only spaces is refused and changes nothing") {
     CHECK(code_of(r) == Code::bad_request);
   }
   CHECK(f.lead(id).last_action_at == before);
+}
+
+TEST_CASE("imported sources are checked against the catalog when the unit keeps one") {
+  Floor f;
+  f.must(f.mai, ImportLeads{{{"0911111111", "", "anything", "", "", 0}}});  // no catalog yet
+  f.must(admin_id, UpsertSource{"fb", "Facebook", "facebook"});
+  f.must(f.mai, ImportLeads{{{"0922222222", "", "Facebook", "", "", 0}, {"0933333333", "", "FB", "", "", 0}}});
+  CHECK(f.state.leads.text(f.lead(2).source) == "fb");
+  CHECK(f.state.leads.text(f.lead(3).source) == "fb");
+  auto r = f.when(f.mai, ImportLeads{{{"0944444444", "", "tiktok", "", "", 0}}});
+  REQUIRE(code_of(r) == Code::bad_request);
+  REQUIRE(r.error().invalid.size() == 1);
+  CHECK(r.error().invalid[0].field == "source");
+  CHECK(r.error().invalid[0].reason.find("no source tiktok") != std::string::npos);
 }

@@ -2,27 +2,17 @@
 // phones found in texts in every form people write them.
 #include "core/masking.hpp"
 
-#include "core/lead.hpp"
-#include "tests/core/given.hpp"
+#include "tests/core/floor.hpp"
 
 using namespace salesdesk::test;
 
 namespace {
 
-constexpr Time minute = 60'000;
-
-struct Unit : Given {
-  UserId lan = 0, minh = 0, hoa = 0, mai = 0;
+// A floor whose lan owns 0912345678, floated into the pool.
+struct Unit : Floor {
   Unit() {
-    lan = user("lan", Role::sale);
-    minh = user("minh", Role::sale);
-    hoa = user("hoa", Role::sale);
-    mai = user("mai", Role::manager);
-    must(admin_id, UpdateSettings{{{"pool.enabled", true}, {"pool.float_after_minutes", std::int64_t{10}},
-                                   {"pool.reveal_cooldown_s", std::int64_t{0}}}});
-    must(mai, ImportLeads{{{"0912345678", "Hoa", "fb", "tea", "", lan}}});
-    now += 11 * minute;
-    must(system_actor, FloatDueLeads{});
+    import("0912345678", lan, "", "Hoa");
+    tick(11 * minute);
   }
 };
 
@@ -116,6 +106,7 @@ TEST_CASE("in pool contexts every phone-like number is masked for a sale, known 
 SCENARIO("pool filters match sources, products and statuses as people type them") {
   Unit u;
   u.must(admin_id, UpsertSource{"fb", "Facebook", "facebook"});
+  u.must(admin_id, UpsertSource{"zalo", "Zalo OA", "zalo"});
   u.must(u.mai, ImportLeads{{{"0987654321", "An", "fb", "Kem dưỡng da", "busy", 0},
                              {"0977777777", "Bình", "zalo", "Trà xanh", "no_answer", 0}}});
   u.now += 11 * minute;

@@ -344,14 +344,20 @@ class HttpResponse:
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def http_request(port, method, path, body=None, headers=None, timeout=REQUEST_TIMEOUT_S):
-    """One HTTP request to 127.0.0.1:port; any status comes back as an HttpResponse."""
+def request_body(body, headers=None):
+    """A request body as bytes (JSON for a dict or list) and its headers."""
     if isinstance(body, (dict, list)):
         body = json.dumps(body).encode()
     elif isinstance(body, str):
         body = body.encode()
     hdrs = {"Content-Type": "application/json"} if body is not None else {}
     hdrs.update(headers or {})
+    return body, hdrs
+
+
+def http_request(port, method, path, body=None, headers=None, timeout=REQUEST_TIMEOUT_S):
+    """One HTTP request to 127.0.0.1:port; any status comes back as an HttpResponse."""
+    body, hdrs = request_body(body, headers)
     req = urllib.request.Request(f"http://{HOST}:{port}{path}", data=body, headers=hdrs,
                                  method=method)
     try:

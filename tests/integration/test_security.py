@@ -32,6 +32,7 @@ import time
 import unicodedata
 import unittest
 
+import harness
 from harness import (HOST, REQUEST_TIMEOUT_S, ConnectionLost, HttpResponse, RejectionChecks,
                      Server, ServerTestCase, WsClient, create_users)
 
@@ -45,12 +46,7 @@ def http_from(port, method, path, body=None, headers=None, source=HOST,
               timeout=REQUEST_TIMEOUT_S):
     """One HTTP request to 127.0.0.1:port from the client address `source` (urllib cannot bind
     its socket); any status comes back as an HttpResponse."""
-    if isinstance(body, (dict, list)):
-        body = json.dumps(body).encode()
-    elif isinstance(body, str):
-        body = body.encode()
-    hdrs = {"Content-Type": "application/json"} if body is not None else {}
-    hdrs.update(headers or {})
+    body, hdrs = harness.request_body(body, headers)
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout, source_address=(source, 0))
     try:
         conn.request(method, path, body=body, headers=hdrs)
