@@ -833,3 +833,35 @@ class CommerceCase(ServerTestCase):
         out = await asyncio.to_thread(self.server.journal, "dump", *args)
         self.assertEqual(out.returncode, 0, out.stderr)
         return [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
+
+
+class SharedServer:
+    """One server, its users and their tokens for every test of a module (setUpModule starts
+    it, tearDownModule stops it and fails if it did not exit cleanly)."""
+
+    def __init__(self):
+        self.server = self.users = self.tokens = None
+
+    def start(self, specs):
+        """specs: [(username, role, password)]; admin is logged in too."""
+        server = Server()
+        try:
+            server.start()
+            users = create_users(server, specs)
+            tokens = login_all(server, [("admin", ADMIN_PASSWORD)] + [(u, p) for u, _, p in specs])
+        except BaseException:
+            server.cleanup()
+            raise
+        self.server, self.users, self.tokens = server, users, tokens
+
+    def stop(self):
+        server, self.server = self.server, None
+        if server is None:
+            return
+        try:
+            code = server.stop()
+        finally:
+            server.cleanup()
+        if code != 0:
+            raise AssertionError(f"server exited with {code} on SIGTERM\n{server.stderr_tail()}")
+

@@ -15,8 +15,8 @@ import time
 import unittest
 from datetime import datetime, timezone
 
-from harness import (ADMIN_PASSWORD, RejectionChecks, Server, ServerTestCase, WsClient,
-                     create_users, dump_events, login_all, wait_until)
+from harness import (RejectionChecks, ServerTestCase, SharedServer, WsClient, dump_events,
+                     wait_until)
 
 FLOAT_DEADLINE_S = 3.0   # "enters the pool within 2 seconds" + slack
 PUSH_DEADLINE_S = 2.0    # "pushed within 1 s of its acknowledgement" + slack
@@ -75,34 +75,18 @@ def is_push(topic, type_, lead_id=None):
     return match
 
 
-_shared = {}
+_shared = SharedServer()
 
 
 def setUpModule():
     """One server, its users and their tokens for every test of this file."""
-    server = Server()
-    try:
-        server.start()
-        specs = [("manager1", "manager", pw("manager1"))]
-        specs += [(u, "sale", pw(u)) for u in SALES + DEDICATED]
-        users = create_users(server, specs)
-        tokens = login_all(server, [("admin", ADMIN_PASSWORD)] + [(u, p) for u, _, p in specs])
-    except BaseException:
-        server.cleanup()
-        raise
-    _shared.update(server=server, users=users, tokens=tokens)
+    specs = [("manager1", "manager", pw("manager1"))]
+    specs += [(u, "sale", pw(u)) for u in SALES + DEDICATED]
+    _shared.start(specs)
 
 
 def tearDownModule():
-    server = _shared.pop("server", None)
-    if server is None:
-        return
-    try:
-        code = server.stop()
-    finally:
-        server.cleanup()
-    if code != 0:
-        raise AssertionError(f"server exited with {code} on SIGTERM\n{server.stderr_tail()}")
+    _shared.stop()
 
 
 class PoolCase(RejectionChecks, ServerTestCase):
@@ -112,9 +96,9 @@ class PoolCase(RejectionChecks, ServerTestCase):
     @classmethod
     def setUpClass(cls):
         unittest.IsolatedAsyncioTestCase.setUpClass()
-        cls.server = _shared["server"]
-        cls.users = _shared["users"]
-        cls.tokens = _shared["tokens"]
+        cls.server = _shared.server
+        cls.users = _shared.users
+        cls.tokens = _shared.tokens
 
     @classmethod
     def tearDownClass(cls):
