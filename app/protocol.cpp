@@ -126,7 +126,9 @@ core::SettingValue setting_value(std::string_view key, const json::value& v) {
   if (v.is_int64()) return v.get_int64();
   if (v.is_uint64()) throw BadRequest("setting " + std::string(key) + " is out of range");
   if (v.is_double()) {
+    // Range first: casting a double outside int64 to an integer is undefined behaviour.
     const double d = v.get_double();
+    if (!(d >= -9e15 && d <= 9e15)) throw BadRequest("setting " + std::string(key) + " is out of range");
     if (d != static_cast<double>(static_cast<std::int64_t>(d))) {
       throw BadRequest("setting " + std::string(key) + " must be an integer");
     }

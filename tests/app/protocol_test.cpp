@@ -107,3 +107,13 @@ TEST_CASE("cursors, limits and ids are range-checked at decoding") {
   CHECK(a.limit("limit", 100, 500) == 7);
   CHECK(a.id("lead_id") == 9007199254740991);
 }
+
+TEST_CASE("a setting given as a double outside int64 is refused, not cast") {
+  const app::Op* op = app::find_op("settings.update");
+  REQUIRE(op != nullptr);
+  for (const char* patch : {R"({"patch":{"pool.batch_size":1e300}})", R"({"patch":{"pool.batch_size":-1e19}})"}) {
+    CAPTURE(patch);
+    const auto args = boost::json::parse(patch).as_object();
+    CHECK_THROWS_AS(op->prepare(args, app::Caller{1, "digest", nullptr}), app::BadRequest);
+  }
+}
