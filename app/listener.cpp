@@ -40,7 +40,8 @@ void Listener::on_accept(boost::system::error_code ec, boost::asio::ip::tcp::soc
     // Out of descriptors: accepting again at once would spin a core. Wait for some to close.
     services_.metrics.accept_backoffs += 1;
     backoff_.expires_after(accept_backoff);
-    backoff_.async_wait([self = shared_from_this()](boost::system::error_code) { self->do_accept(); });
+    backoff_.async_wait(
+        [self = shared_from_this()](boost::system::error_code) { self->do_accept(); });
     return;
   }
   if (!ec) admit(std::move(socket));

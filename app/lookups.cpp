@@ -31,7 +31,8 @@ void report_hidden_lookups(Engine& engine, core::UserId user, int misses) {
   core::RecordSystemMessage message{
       "security",
       "user " + std::to_string(user) + " looked up " + std::to_string(misses) +
-          " phone numbers that are masked for them within " + std::to_string(PhoneLookups::window.count()) +
+          " phone numbers that are masked for them within " +
+          std::to_string(PhoneLookups::window.count()) +
           " minutes",
       "user:" + std::to_string(user)};
   engine.submit(Request{CommandRequest{core::system_actor, std::move(message), {}, {}}, {}});

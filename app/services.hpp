@@ -55,7 +55,8 @@ class ConnectionGate {
    public:
     Ticket() = default;
     Ticket(ConnectionGate* gate, std::string address) : gate_(gate), address_(std::move(address)) {}
-    Ticket(Ticket&& o) noexcept : gate_(std::exchange(o.gate_, nullptr)), address_(std::move(o.address_)) {}
+    Ticket(Ticket&& o) noexcept
+        : gate_(std::exchange(o.gate_, nullptr)), address_(std::move(o.address_)) {}
     Ticket& operator=(Ticket&&) = delete;
     Ticket(const Ticket&) = delete;
     ~Ticket() {

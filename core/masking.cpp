@@ -5,6 +5,7 @@
 
 #include "core/phone.hpp"
 #include "core/state.hpp"
+#include "core/text.hpp"
 
 namespace salesdesk::core {
 
@@ -43,24 +44,6 @@ struct Glyph {
   char digit = 0;
 };
 
-char32_t decode(std::string_view s, std::size_t& i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
-  if (len == 1 || i + len > s.size()) {
-    ++i;
-    return c < 0x80 ? c : 0xfffd;
-  }
-  char32_t cp = c & (0xff >> (len + 1));
-  for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
-  i += len;
-  return cp;
-}
-
-bool invisible(char32_t cp) {
-  return cp == 0xad || cp == 0x34f || cp == 0x61c || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) ||
-         (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff;
-}
-
 bool separator(char32_t cp) {
   switch (cp) {
     case ' ': case '.': case '-': case '/': case '_': case ',': case '(': case ')': case '+':
@@ -75,7 +58,7 @@ bool separator(char32_t cp) {
 
 Glyph classify(std::string_view text, std::size_t& i) {
   Glyph g{i, i, Kind::other, 0};
-  const char32_t cp = decode(text, i);
+  const char32_t cp = next_code_point(text, i);
   g.end = i;
   if (cp >= '0' && cp <= '9') {
     g.kind = Kind::digit;
@@ -83,7 +66,7 @@ Glyph classify(std::string_view text, std::size_t& i) {
   } else if (cp >= 0xff10 && cp <= 0xff19) {  // full-width digits, as NFKC reads them
     g.kind = Kind::digit;
     g.digit = static_cast<char>('0' + (cp - 0xff10));
-  } else if (invisible(cp)) {
+  } else if (invisible(cp) || (cp >= 0x202a && cp <= 0x202e)) {  // direction overrides too
     g.kind = Kind::invisible;
   } else if (separator(cp)) {
     g.kind = Kind::separator;
@@ -195,7 +178,8 @@ std::string mask_phone_like(std::string_view text) {
 
 std::string visible_text(const State& s, UserId viewer, const std::string& text) {
   if (!masks_for(s, viewer) || s.leads.pool.empty()) return text;
-  return mask_runs_where(text, [&](const std::string& digits) { return holds_hidden(s, viewer, digits); });
+  return mask_runs_where(text,
+                         [&](const std::string& digits) { return holds_hidden(s, viewer, digits); });
 }
 
 std::string pool_text(const State& s, UserId viewer, const std::string& text) {

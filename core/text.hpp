@@ -27,4 +27,11 @@ bool clean_name(std::string_view utf8);
 // True if the text has nothing but white space (any Unicode space) or is empty.
 bool blank(std::string_view utf8);
 
+// Decodes the code point at `i` and moves `i` past it; an invalid byte is U+FFFD.
+char32_t next_code_point(std::string_view utf8, std::size_t& i);
+
+// Characters that show nothing: zero-width spaces and joiners, direction marks, word joiners,
+// soft hyphens, byte order marks, fillers.
+bool invisible(char32_t cp);
+
 }  // namespace salesdesk::core
