@@ -63,6 +63,9 @@ void inspect(const http::request<http::string_body>& request) {
 }
 
 // Reads one request from `rest` as http::read would; false when the connection would end.
+// After need_more, http::read reads from the socket before it puts again (Beast's parser asserts
+// that it is given more than last time); the peer has sent everything, so that read is the end
+// of the stream.
 bool read_one(std::string_view& rest) {
   http::request_parser<http::string_body> parser;
   parser.header_limit(header_bytes_max);
@@ -72,11 +75,12 @@ bool read_one(std::string_view& rest) {
   while (!parser.is_done()) {
     const std::size_t used = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
     rest.remove_prefix(used);
-    if (ec == http::error::need_more) ec = {};
-    if (ec) return false;
-    if (used == 0 && !parser.is_done()) {
-      parser.put_eof(ec);  // the peer has nothing more to send
+    if (ec == http::error::need_more || (!ec && used == 0)) {
+      if (!parser.got_some()) return false;
+      parser.put_eof(ec);
       if (ec || !parser.is_done()) return false;
+    } else if (ec) {
+      return false;
     }
   }
   inspect(parser.get());
