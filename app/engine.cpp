@@ -89,10 +89,15 @@ void Engine::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool Engine::submit(Request request) {
+bool Engine::submit(Request request) { return enqueue(std::move(request), true); }
+
+bool Engine::submit_control(Request request) { return enqueue(std::move(request), false); }
+
+// One queue for both, so that a session's requests and its control traffic keep their order.
+bool Engine::enqueue(Request request, bool bounded) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || queue_.size() >= engine_queue_depth_max) return false;
+    if (stopping_ || (bounded && queue_.size() >= engine_queue_depth_max)) return false;
     queue_.push_back(std::move(request));
     metrics_.engine_queue_depth = static_cast<std::int64_t>(queue_.size());
   }
@@ -101,27 +106,38 @@ bool Engine::submit(Request request) {
 }
 
 void Engine::connection_opened(core::UserId user, const std::string& token_digest) {
-  submit(Request{ControlRequest{[this, user, token_digest] {
-                   ++connections_[user];
-                   unconnected_since_.erase(user);
-                   ++session_connections_[token_digest];
-                   session_used_[token_digest] = now();
-                 }},
-                 {}});
-  submit(Request{CommandRequest{core::system_actor, core::ResumePresence{user}, {}, {}}, {}});
+  submit_control(Request{ControlRequest{[this, user, token_digest] {
+                           ++connections_[user];
+                           unconnected_since_.erase(user);
+                           ++session_connections_[token_digest];
+                           session_used_[token_digest] = now();
+                         }},
+                         {}});
+  submit_control(Request{CommandRequest{core::system_actor, core::ResumePresence{user}, {}, {}}, {}});
 }
 
 void Engine::connection_closed(core::UserId user, const std::string& token_digest) {
-  submit(Request{ControlRequest{[this, user, token_digest] {
-                   session_used_[token_digest] = now();
-                   if (--session_connections_[token_digest] <= 0) session_connections_.erase(token_digest);
-                   if (--connections_[user] > 0) return;
-                   connections_.erase(user);
-                   unconnected_since_[user] = now();
-                   // A sale's open view of a number ends when they disconnect.
-                   submit(Request{CommandRequest{core::system_actor, core::EndViewsOf{user}, {}, {}}, {}});
-                 }},
-                 {}});
+  submit_control(Request{ControlRequest{[this, user, token_digest] {
+                           session_used_[token_digest] = now();
+                           if (--session_connections_[token_digest] <= 0) {
+                             session_connections_.erase(token_digest);
+                           }
+                           if (--connections_[user] > 0) return;
+                           connections_.erase(user);
+                           unconnected_since_[user] = now();
+                           // A sale's open view of a number ends when they disconnect.
+                           submit_control(Request{
+                               CommandRequest{core::system_actor, core::EndViewsOf{user}, {}, {}}, {}});
+                         }},
+                         {}});
+}
+
+void Engine::run_timers(Done done) {
+  ControlRequest fence{[] {}};
+  fence.after_timers = true;
+  if (!submit_control(Request{std::move(fence), std::move(done)})) {
+    throw std::logic_error("run_timers on a stopped engine");
+  }
 }
 
 // Sessions past their lifetime, or idle with no connection, end (journaled, reason given).
@@ -184,8 +200,14 @@ void Engine::process(std::vector<Request>& requests) {
       if (!r.done) continue;
       batch.replies.push_back(Held{std::move(r.done), answer(*q, t)});
     } else {
-      std::get<ControlRequest>(r.body).run();
-      if (r.done) batch.replies.push_back(Held{std::move(r.done), success(boost::json::value{})});
+      auto& control = std::get<ControlRequest>(r.body);
+      control.run();
+      if (!r.done) continue;
+      if (control.after_timers) {
+        timer_waiters_.push_back(std::move(r.done));
+      } else {
+        batch.replies.push_back(Held{std::move(r.done), success(boost::json::value{})});
+      }
     }
   }
   commit(batch);
@@ -288,7 +310,7 @@ void Engine::commit(Batch& batch) {
 }
 
 void Engine::tick(core::Time t) {
-  if (t < next_tick_) return;
+  if (t < next_tick_ && timer_waiters_.empty()) return;
   next_tick_ = t + engine_tick_ms;
   std::vector<Request> timers;
   // The pool's clocks: leads whose time has come float, views past their TTL end.
@@ -309,6 +331,8 @@ void Engine::tick(core::Time t) {
     ++it;
   }
   process(timers);
+  std::vector<Done> waiters = std::exchange(timer_waiters_, {});
+  for (Done& done : waiters) done(success(boost::json::value{}, state_.seq));
 }
 
 }  // namespace salesdesk::app

@@ -64,6 +64,9 @@ struct QueryRequest {
 // Runtime bookkeeping that is not journaled (live connections), run on the engine thread.
 struct ControlRequest {
   std::function<void()> run;
+  // Answer only after the engine's timers have run and their batch is committed and published
+  // (a test's fence for time: move the clock, then wait for this).
+  bool after_timers = false;
 };
 
 struct Request {
@@ -101,11 +104,17 @@ class Engine {
 
   // False when the queue is full or the engine is stopping: the caller answers rate_limited.
   bool submit(Request request);
+  // Control traffic (a connection opened or closed, the views it leaves, its session check)
+  // is never refused for a full queue: it is bounded by the number of connections, and losing
+  // it would leave counts wrong and views open after a disconnect. False only when stopping.
+  bool submit_control(Request request);
 
-  // Connection bookkeeping for presence, called from sessions.
   // Connection bookkeeping for presence and session expiry, called from sessions.
   void connection_opened(core::UserId user, const std::string& token_digest);
   void connection_closed(core::UserId user, const std::string& token_digest);
+  // Runs the timers now (whatever the time of the last tick) and calls `done` once their batch
+  // is committed and published: tests move their clock, then wait for this instead of sleeping.
+  void run_timers(Done done);
 
   core::Seq head() const;
 
@@ -128,6 +137,7 @@ class Engine {
   Outcome answer(const QueryRequest& q, core::Time now) const;
   void apply(core::UserId actor, const core::Events& events, core::Time now, Batch& batch);
   void commit(Batch& batch);
+  bool enqueue(Request request, bool bounded);
   void tick(core::Time now);
   core::Time now();
 
@@ -150,6 +160,7 @@ class Engine {
   std::map<core::UserId, int> connections_;
   std::map<core::UserId, core::Time> unconnected_since_;
   core::Time next_tick_ = 0;
+  std::vector<Done> timer_waiters_;  // run_timers callers, answered after the next tick
   // Engine-thread only: live connections per session and when each was last used, for the
   // idle expiry; a session not seen since the start counts from the start.
   std::map<std::string, int> session_connections_;

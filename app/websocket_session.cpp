@@ -78,7 +78,7 @@ void WebSocketSession::check_session() {
                     if (o.ok && o.result.as_int64() == self->caller_.user_id) return;
                     self->end("the session has ended");
                   }};
-  if (!services_.engine.submit(std::move(request))) end("the server is busy");
+  if (!services_.engine.submit_control(std::move(request))) end("the server is stopping");
 }
 
 void WebSocketSession::do_read() {
