@@ -213,9 +213,10 @@ void Engine::process(std::vector<Request>& requests) {
   commit(batch);
 }
 
-Outcome Engine::answer(const QueryRequest& q, core::Time now) const {
+Outcome Engine::answer(const QueryRequest& q, core::Time now) {
   try {
-    auto result = q.timed ? q.timed(state_, now) : q.query(state_);
+    QueryContext context{now, volatile_};
+    auto result = q.timed ? q.timed(state_, context) : q.query(state_);
     return result ? success(std::move(result.value())) : failure(result.error());
   } catch (const std::exception& e) {
     std::cerr << "salesdesk: bug: a query failed: " << e.what() << std::endl;

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <typeindex>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -44,9 +46,33 @@ Outcome success(boost::json::value result, core::Seq seq = 0);
 Outcome failure(core::Error error);
 
 using Done = std::function<void(Outcome)>;
+
+// State of the modules that is not journaled (the pool's draw windows): one object of each
+// type, made on first use, owned by the engine, touched on its thread only, and lost on
+// restart (each module says in schema/protocol.md what that means for its clients).
+class Volatile {
+ public:
+  template <class T>
+  T& of() {
+    std::shared_ptr<void>& slot = slots_[std::type_index(typeid(T))];
+    if (!slot) slot = std::make_shared<T>();
+    return *static_cast<T*>(slot.get());
+  }
+
+ private:
+  std::unordered_map<std::type_index, std::shared_ptr<void>> slots_;
+};
+
+// What a query may use besides the committed state.
+struct QueryContext {
+  core::Time now = 0;  // the engine's time
+  Volatile& local;
+};
+
 using Query = std::function<core::Result<boost::json::value>(const core::State&)>;
-// A query that also needs the engine's time (the pool's draw windows).
-using TimedQuery = std::function<core::Result<boost::json::value>(const core::State&, core::Time now)>;
+// A query that also needs the engine's time or a module's volatile state.
+using TimedQuery =
+    std::function<core::Result<boost::json::value>(const core::State&, QueryContext&)>;
 using Render = std::function<boost::json::value(const core::State&, const core::Events&)>;
 
 struct CommandRequest {
@@ -134,7 +160,7 @@ class Engine {
   void run();
   void process(std::vector<Request>& requests);
   void handle(CommandRequest& c, Done& done, Batch& batch, core::Time now);
-  Outcome answer(const QueryRequest& q, core::Time now) const;
+  Outcome answer(const QueryRequest& q, core::Time now);
   void apply(core::UserId actor, const core::Events& events, core::Time now, Batch& batch);
   void commit(Batch& batch);
   bool enqueue(Request request, bool bounded);
@@ -145,6 +171,7 @@ class Engine {
   Metrics& metrics_;
   Clock clock_;
   core::State state_;
+  Volatile volatile_;  // engine-thread only
   core::Time last_at_ = 0;
   core::Seq snapshot_seq_ = 0;
   Publisher publisher_;

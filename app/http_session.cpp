@@ -208,7 +208,7 @@ void HttpSession::metrics(const http::request<http::string_body>& req) {
     return send(error_response(req.version(), req.keep_alive(), http::status::forbidden,
                                "forbidden", "metrics are served to loopback or with the token"));
   }
-  services_.metrics.staged_import_bytes = staged_import_bytes();
+  services_.metrics.staged_import_bytes = services_.staging.bytes();
   Response res = json_response(req.version(), req.keep_alive(), http::status::ok,
                                services_.metrics.render());
   res.set(http::field::content_type, "text/plain; version=0.0.4");
@@ -248,7 +248,8 @@ void HttpSession::upgrade(http::request<http::string_body>&& req) {
                                            "unauthorized", "log in first"));
         }
         std::make_shared<WebSocketSession>(std::move(self->stream_), self->services_,
-                                           Caller{user, digest, &self->services_.lookups},
+                                           Caller{user, digest, &self->services_.lookups,
+                                                  &self->services_.staging},
                                            std::move(self->ticket_))
             ->run(std::move(*request));
       });

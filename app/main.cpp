@@ -151,7 +151,8 @@ int serve(const Options& o) {
   app::ConnectionGate gate(capacity, std::max<std::size_t>(1, capacity / connections_per_address_share));
   app::PhoneLookups lookups(
       [&engine](core::UserId user, int misses) { app::report_hidden_lookups(engine, user, misses); });
-  app::Services services{engine, hub, metrics, throttle, hashing, gate, lookups,
+  app::ImportStaging staging;
+  app::Services services{engine, hub, metrics, throttle, hashing, gate, lookups, staging,
                          o.web_root, o.metrics_token, o.secure_cookie};
   engine.set_publisher([&hub](const core::State& s, const std::vector<app::Committed>& c) {
     hub.publish(s, c);

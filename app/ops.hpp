@@ -26,13 +26,13 @@ Prepared checked_query(const Caller& caller, core::Roles roles, F render) {
   }};
 }
 
-// A query that needs the engine's time.
+// A query that needs the engine's time or a module's volatile state (QueryContext).
 template <class F>
 Prepared timed_query(const Caller& caller, core::Roles roles, F render) {
   QueryRequest q;
-  q.timed = [caller, roles, render](const core::State& s, core::Time now) -> Result<json::value> {
+  q.timed = [caller, roles, render](const core::State& s, QueryContext& context) -> Result<json::value> {
     if (auto ok = core::authorize(s, caller.user_id, roles); !ok) return ok.error();
-    return render(s, now);
+    return render(s, context);
   };
   return q;
 }

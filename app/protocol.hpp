@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/engine.hpp"
+#include "app/import_staging.hpp"
 #include "app/lookups.hpp"
 #include "core/state.hpp"
 #include "core/time.hpp"
@@ -30,7 +31,8 @@ struct BadRequest : std::runtime_error {
 struct Caller {
   core::UserId user_id = 0;
   std::string token_digest;
-  PhoneLookups* lookups = nullptr;  // the server's; none in tests that do not need it
+  PhoneLookups* lookups = nullptr;   // the server's; none in tests that do not need it
+  ImportStaging* staging = nullptr;  // the server's chunked imports
 };
 
 using Prepared = std::variant<CommandRequest, QueryRequest>;
@@ -106,8 +108,6 @@ std::string push_frame(std::string_view topic, std::string_view type, json::valu
 const std::vector<Op>& session_ops();
 const std::vector<Op>& commerce_ops();
 const std::vector<Op>& pool_ops();
-// Bytes of chunked lead imports waiting for their final chunk (for /metrics).
-std::int64_t staged_import_bytes();
 // One pool.query row as `viewer` may see it (also measured by tools/bench/bench_pool).
 json::object pool_row(const core::State& s, core::UserId viewer, const core::Lead& l);
 void pool_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out);

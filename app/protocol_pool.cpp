@@ -3,10 +3,8 @@
 // core::visible_phone or core::visible_text for the caller, so a masked number never reaches a
 // sale who has not revealed it.
 #include <algorithm>
-#include <deque>
-#include <mutex>
-#include <unordered_map>
 
+#include "app/import_staging.hpp"
 #include "app/ops.hpp"
 #include "core/order.hpp"
 #include "core/text.hpp"
@@ -26,12 +24,6 @@ constexpr core::Roles sales_only{false, false, true};
 constexpr core::Roles pool_users{true, true, true};
 constexpr std::size_t leads_page_max = 1000;
 constexpr std::size_t batch_id_bytes_max = 128;
-constexpr std::size_t staged_batches_max = 64;
-constexpr std::size_t staged_batches_per_user_max = 4;
-constexpr std::size_t staged_bytes_per_user_max = std::size_t{64} << 20;
-constexpr std::size_t staged_bytes_max = std::size_t{256} << 20;
-constexpr std::size_t ended_batches_kept = 4096;
-constexpr auto staged_batch_idle = std::chrono::minutes(10);
 
 json::value time_or_null(core::Time t) { return t == 0 ? json::value(nullptr) : json::value(core::format_time(t)); }
 
@@ -109,170 +101,6 @@ Render lead_result(core::LeadId id, core::UserId viewer) {
   return [id, viewer](const core::State& s, const core::Events&) {
     return json::value{{"lead", lead_json(s, viewer, *s.leads.find(id))}};
   };
-}
-
-// ---- chunked imports: rows staged per user and batch id until the final chunk ----
-// A batch id is used once: its final chunk takes the staged rows out and the batch commits whole
-// or is refused whole; any later chunk under that id is refused, so a batch can never commit
-// in part. Only a manager or admin stages (checked on the engine thread, before staging), within
-// per-user and global caps on open batches and bytes.
-class ImportStaging {
- public:
-  // Adds the rows of a non-final chunk. Throws BadRequest over a cap or for an ended batch.
-  void add(core::UserId user, const std::string& id, std::vector<core::LeadRow> rows) {
-    std::lock_guard lock(mutex_);
-    prune();
-    refuse_ended(user, id);
-    const auto key = std::make_pair(user, id);
-    auto it = batches_.find(key);
-    if (it == batches_.end()) it = open(key);
-    Batch& b = it->second;
-    const std::size_t bytes = bytes_of(rows);
-    check_room(user, b, rows.size(), bytes);
-    std::move(rows.begin(), rows.end(), std::back_inserter(b.rows));
-    b.bytes += bytes;
-    bytes_ += bytes;
-    b.touched = std::chrono::steady_clock::now();
-  }
-
-  // The final chunk: every staged row of the batch, then these; the batch id ends here.
-  std::vector<core::LeadRow> finish(core::UserId user, const std::string& id,
-                                    std::vector<core::LeadRow> last) {
-    std::lock_guard lock(mutex_);
-    refuse_ended(user, id);
-    remember_ended(user, id);
-    auto it = batches_.find({user, id});
-    if (it == batches_.end()) return last;
-    std::vector<core::LeadRow> all = std::move(it->second.rows);
-    bytes_ -= it->second.bytes;
-    batches_.erase(it);
-    if (all.size() + last.size() > core::import_rows_max) {
-      throw BadRequest("at most " + std::to_string(core::import_rows_max) + " leads in one import");
-    }
-    std::move(last.begin(), last.end(), std::back_inserter(all));
-    return all;
-  }
-
-  std::int64_t bytes() const {
-    std::lock_guard lock(mutex_);
-    return static_cast<std::int64_t>(bytes_);
-  }
-
- private:
-  struct Batch {
-    std::vector<core::LeadRow> rows;
-    std::size_t bytes = 0;
-    std::chrono::steady_clock::time_point touched;
-  };
-  using Key = std::pair<core::UserId, std::string>;
-
-  static std::size_t bytes_of(const std::vector<core::LeadRow>& rows) {
-    std::size_t n = 0;
-    for (const auto& r : rows) {
-      n += sizeof(core::LeadRow) + r.phone.size() + r.lead_name.size() + r.source.size() +
-           r.product.size() + r.status.size();
-    }
-    return n;
-  }
-
-  std::map<Key, Batch>::iterator open(const Key& key) {
-    std::size_t mine = 0;
-    for (const auto& [k, b] : batches_) mine += k.first == key.first ? 1 : 0;
-    if (mine >= staged_batches_per_user_max) {
-      throw BadRequest("at most " + std::to_string(staged_batches_per_user_max) +
-                       " imports in progress per user: finish one first");
-    }
-    if (batches_.size() >= staged_batches_max) {
-      throw BadRequest("at most " + std::to_string(staged_batches_max) +
-                       " imports in progress on the server, retry later");
-    }
-    return batches_.emplace(key, Batch{}).first;
-  }
-
-  void check_room(core::UserId user, const Batch& b, std::size_t rows, std::size_t bytes) const {
-    if (b.rows.size() + rows > core::import_rows_max) {
-      throw BadRequest("at most " + std::to_string(core::import_rows_max) + " leads in one import");
-    }
-    std::size_t mine = 0;
-    for (const auto& [k, other] : batches_) mine += k.first == user ? other.bytes : 0;
-    if (mine + bytes > staged_bytes_per_user_max) {
-      throw BadRequest("at most " + std::to_string(staged_bytes_per_user_max >> 20) +
-                       " MiB of an import may wait for its final chunk per user");
-    }
-    if (bytes_ + bytes > staged_bytes_max) {
-      throw BadRequest("the server holds " + std::to_string(staged_bytes_max >> 20) +
-                       " MiB of unfinished imports already, retry later");
-    }
-  }
-
-  void refuse_ended(core::UserId user, const std::string& id) const {
-    if (std::find(ended_.begin(), ended_.end(), Key{user, id}) != ended_.end()) {
-      throw BadRequest("batch " + id + " has ended (committed or refused as a whole): " +
-                       "send the import again under a new batch id");
-    }
-  }
-
-  void remember_ended(core::UserId user, const std::string& id) {
-    ended_.push_back({user, id});
-    if (ended_.size() > ended_batches_kept) ended_.pop_front();
-  }
-
-  void prune() {
-    const auto now = std::chrono::steady_clock::now();
-    std::erase_if(batches_, [&](const auto& kv) {
-      if (now - kv.second.touched <= staged_batch_idle) return false;
-      bytes_ -= kv.second.bytes;
-      return true;
-    });
-  }
-
-  mutable std::mutex mutex_;
-  std::map<Key, Batch> batches_;
-  std::deque<Key> ended_;
-  std::size_t bytes_ = 0;
-};
-
-ImportStaging& staging() {
-  static ImportStaging instance;
-  return instance;
-}
-
-// ---- pool draws: the batch a sale sees for pool.batch_window_s (engine thread only) ----
-// Within its window a draw is shown again, less the leads that left. A draw short of
-// pool.batch_size is topped up by leads that entered the pool during the window (oldest first),
-// so a sale who opened an empty pool sees what floats in at once; a window never shows more
-// than pool.batch_size distinct leads.
-struct Draw {
-  core::PoolFilter filter;
-  core::Time made_at = 0;
-  core::Time window_ends_at = 0;
-  std::vector<core::LeadId> ids;
-};
-
-std::unordered_map<core::UserId, Draw>& draws() {
-  static std::unordered_map<core::UserId, Draw> by_sale;  // touched only on the engine thread
-  return by_sale;
-}
-
-void top_up(const core::State& s, core::UserId viewer, Draw& d, std::size_t size) {
-  if (d.ids.size() >= size) return;
-  core::PoolFilter entered_since = d.filter;
-  entered_since.entered_from = std::max(d.filter.entered_from.value_or(0), d.made_at);
-  for (core::LeadId id : core::draw_pool(s, viewer, entered_since, size)) {
-    if (d.ids.size() >= size) break;
-    if (std::find(d.ids.begin(), d.ids.end(), id) == d.ids.end()) d.ids.push_back(id);
-  }
-}
-
-const Draw& draw_for(const core::State& s, core::UserId viewer, const core::PoolFilter& f, core::Time now) {
-  Draw& d = draws()[viewer];
-  const auto size = static_cast<std::size_t>(s.settings.number("pool.batch_size"));
-  if (d.window_ends_at <= now || !(d.filter == f)) {
-    d = Draw{f, now, now + s.settings.number("pool.batch_window_s") * core::ms_per_s, core::draw_pool(s, viewer, f, size)};
-  } else {
-    top_up(s, viewer, d, size);
-  }
-  return d;
 }
 
 // ---- argument helpers ----
@@ -361,9 +189,9 @@ Render import_result(std::shared_ptr<const core::ImportLeads> import) {
 Prepared stage_chunk(const Caller& caller, const std::string& id, std::vector<core::LeadRow> rows) {
   auto shared = std::make_shared<std::vector<core::LeadRow>>(std::move(rows));
   return ops::checked_query(caller, core::managers,
-                            [user = caller.user_id, id, shared](const core::State&) -> Result<json::value> {
+                            [user = caller.user_id, staging = caller.staging, id, shared](const core::State&) -> Result<json::value> {
                               try {
-                                staging().add(user, id, std::move(*shared));
+                                staging->add(user, id, std::move(*shared));
                               } catch (const BadRequest& e) {
                                 return core::reject(core::Code::bad_request, e.what());
                               }
@@ -383,7 +211,9 @@ Prepared op_leads_import(const json::object& args, const Caller& caller) {
       throw BadRequest("batch.id must be 1 to " + std::to_string(batch_id_bytes_max) + " bytes");
     }
     if (!b.opt_boolean("final").value_or(false)) return stage_chunk(caller, id, std::move(rows));
-    rows = staging().finish(caller.user_id, id, std::move(rows));
+    const auto expected = b.opt_integer_in("rows", 0, static_cast<std::int64_t>(core::import_rows_max));
+    rows = caller.staging->finish(caller.user_id, id, std::move(rows),
+                                  expected ? std::optional<std::size_t>(*expected) : std::nullopt);
   }
   c.rows = std::move(rows);
   auto shared = std::make_shared<const core::ImportLeads>(c);
@@ -470,9 +300,11 @@ Prepared op_leads_assign(const json::object& args, const Caller& caller) {
 // ---- the pool ----
 Prepared op_pool_query(const json::object& args, const Caller& caller) {
   const PoolFilterArgs given = pool_filter(args);
-  return timed_query(caller, pool_users, [given, viewer = caller.user_id](const core::State& s, core::Time now) -> Result<json::value> {
+  return timed_query(caller, pool_users, [given, viewer = caller.user_id](const core::State& s,
+                                                                          QueryContext& context) -> Result<json::value> {
     if (!s.settings.flag("pool.enabled")) return core::reject(core::Code::pool_disabled, "the number pool is turned off");
-    const Draw& d = draw_for(s, viewer, given.resolve(s), now);
+    auto& draws = context.local.of<core::PoolDraws>();
+    const core::PoolDraw& d = draws.draw_for(s, viewer, given.resolve(s), context.now);
     json::array list;
     for (core::LeadId id : d.ids) {
       const core::Lead& l = *s.leads.find(id);
@@ -556,8 +388,6 @@ void changed_push(const core::State& s, const Committed& c, core::LeadId id, std
 }
 
 }  // namespace
-
-std::int64_t staged_import_bytes() { return staging().bytes(); }
 
 const std::vector<Op>& pool_ops() {
   static const std::vector<Op> table = {

@@ -13,6 +13,7 @@
 #include "app/auth.hpp"
 #include "app/engine.hpp"
 #include "app/hub.hpp"
+#include "app/import_staging.hpp"
 #include "app/lookups.hpp"
 #include "app/metrics.hpp"
 
@@ -89,6 +90,7 @@ struct Services {
   Hashing& hashing;
   ConnectionGate& gate;
   PhoneLookups& lookups;
+  ImportStaging& staging;
   std::string web_root;
   std::string metrics_token;  // "" = /metrics answers loopback clients only
   bool secure_cookie = false; // the session cookie gets Secure (served over TLS or a TLS proxy)

@@ -523,6 +523,29 @@ struct PoolFilter {
 // `limit` (the sale's own leads are never shown to them).
 std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f, std::size_t limit);
 
+// The batch a sale sees for pool.batch_window_s. Within its window a draw is shown again, less
+// the leads that left; a draw short of pool.batch_size is topped up by leads that entered the
+// pool during the window (oldest first), so a sale who opened an empty pool sees what floats in
+// at once; a window never shows more than pool.batch_size distinct leads. A new filter, or the
+// end of the window, draws afresh.
+struct PoolDraw {
+  PoolFilter filter;
+  Time made_at = 0;
+  Time window_ends_at = 0;
+  std::vector<LeadId> ids;
+};
+
+// Every sale's current draw: state of the pool module that is not journaled (the engine owns
+// one; a restart forgets them all, so each sale's next query draws afresh).
+class PoolDraws {
+ public:
+  const PoolDraw& draw_for(const State& s, UserId viewer, const PoolFilter& f, Time now);
+  std::size_t size() const { return by_sale_.size(); }
+
+ private:
+  std::unordered_map<UserId, PoolDraw> by_sale_;
+};
+
 }  // namespace salesdesk::core
 
 CEREAL_CLASS_VERSION(salesdesk::core::LeadReassigned, 1);

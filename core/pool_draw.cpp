@@ -262,4 +262,30 @@ std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f
   return out;
 }
 
+namespace {
+
+void top_up(const State& s, UserId viewer, PoolDraw& d, std::size_t size) {
+  if (d.ids.size() >= size) return;
+  PoolFilter entered_since = d.filter;
+  entered_since.entered_from = std::max(d.filter.entered_from.value_or(0), d.made_at);
+  for (LeadId id : draw_pool(s, viewer, entered_since, size)) {
+    if (d.ids.size() >= size) break;
+    if (std::find(d.ids.begin(), d.ids.end(), id) == d.ids.end()) d.ids.push_back(id);
+  }
+}
+
+}  // namespace
+
+const PoolDraw& PoolDraws::draw_for(const State& s, UserId viewer, const PoolFilter& f, Time now) {
+  PoolDraw& d = by_sale_[viewer];
+  const auto size = static_cast<std::size_t>(s.settings.number("pool.batch_size"));
+  if (d.window_ends_at <= now || !(d.filter == f)) {
+    const Time window = s.settings.number("pool.batch_window_s") * ms_per_s;
+    d = PoolDraw{f, now, now + window, draw_pool(s, viewer, f, size)};
+  } else {
+    top_up(s, viewer, d, size);
+  }
+  return d;
+}
+
 }  // namespace salesdesk::core

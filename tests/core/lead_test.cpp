@@ -568,3 +568,59 @@ TEST_CASE("imported sources are checked against the catalog when the unit keeps 
   CHECK(r.error().invalid[0].field == "source");
   CHECK(r.error().invalid[0].reason.find("no source tiktok") != std::string::npos);
 }
+
+TEST_CASE("a sale's pool draw holds for its window, is topped up, and belongs to its owner") {
+  Floor f;
+  f.must(admin_id, UpdateSettings{{{"pool.batch_size", std::int64_t{2}}, {"pool.batch_window_s", std::int64_t{60}}}});
+  f.import("0912000001");
+  f.import("0912000002");
+  f.import("0912000003");
+  f.tick(11 * minute);
+  PoolDraws draws;
+  const Time t0 = f.now;
+  const PoolDraw first = draws.draw_for(f.state, f.hoa, {}, t0);
+  CHECK(first.ids == std::vector<LeadId>{1, 2});
+  CHECK(first.window_ends_at == t0 + 60'000);
+
+  SUBCASE("within the window the same draw comes back, less what left") {
+    f.must(f.lan, ClaimLead{1});
+    const PoolDraw again = draws.draw_for(f.state, f.hoa, {}, t0 + 30'000);
+    CHECK(again.window_ends_at == first.window_ends_at);
+    CHECK(again.ids == std::vector<LeadId>{1, 2});  // the query leaves out what is not in the pool
+  }
+  SUBCASE("after the window a new draw") {
+    f.must(f.lan, ClaimLead{1});
+    const PoolDraw next = draws.draw_for(f.state, f.hoa, {}, t0 + 60'000);
+    CHECK(next.window_ends_at == t0 + 120'000);
+    CHECK(next.ids == std::vector<LeadId>{2, 3});
+  }
+  SUBCASE("another filter draws afresh") {
+    PoolFilter named;
+    named.q = "Khách";
+    CHECK(draws.draw_for(f.state, f.hoa, named, t0 + 1).window_ends_at == t0 + 60'001);
+  }
+  SUBCASE("another owner of draws (another engine, or after a restart) knows none of them") {
+    PoolDraws fresh;
+    CHECK(fresh.size() == 0);
+    CHECK(fresh.draw_for(f.state, f.hoa, {}, t0 + 5).window_ends_at == t0 + 60'005);
+    CHECK(draws.size() == 1);
+  }
+}
+
+TEST_CASE("a short draw is topped up by leads that float in during its window") {
+  Floor f;
+  f.must(admin_id, UpdateSettings{{{"pool.batch_size", std::int64_t{3}}}});
+  f.import("0912000001");
+  f.now += 30'000;
+  f.import("0912000002");
+  f.import("0912000003");
+  f.import("0912000004");
+  f.tick(10 * minute - 29'000);  // the first floats; the others 30 s later
+  PoolDraws draws;
+  const PoolDraw first = draws.draw_for(f.state, f.hoa, {}, f.now);
+  CHECK(first.ids == std::vector<LeadId>{1});
+  f.tick(40'000);  // within the window: three more float, room for two
+  const PoolDraw topped = draws.draw_for(f.state, f.hoa, {}, f.now);
+  CHECK(topped.window_ends_at == first.window_ends_at);
+  CHECK(topped.ids == std::vector<LeadId>{1, 2, 3});
+}

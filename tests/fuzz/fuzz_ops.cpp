@@ -107,7 +107,9 @@ void execute(const fuzz::Unit& u, const app::CommandRequest& c, Scratch& scratch
 }
 
 void answer(const fuzz::Unit& u, const app::QueryRequest& q) {
-  auto result = q.timed ? q.timed(u.state, u.now) : q.query(u.state);
+  app::Volatile local;  // a fresh engine's: no draw windows yet
+  app::QueryContext context{u.now, local};
+  auto result = q.timed ? q.timed(u.state, context) : q.query(u.state);
   if (result) {
     (void)json::serialize(result.value());
   } else {

@@ -173,7 +173,9 @@ Unit build() {
   Unit u;
   u.state = b.state();
   u.now = b.time() + core::ms_per_s;
-  u.callers = {app::Caller{admin, "digest-1"}, app::Caller{manager, "digest-2"}, app::Caller{lan, "digest-3"}};
+  u.callers = {app::Caller{admin, "digest-1", nullptr, &u.staging},
+               app::Caller{manager, "digest-2", nullptr, &u.staging},
+               app::Caller{lan, "digest-3", nullptr, &u.staging}};
   return u;
 }
 

@@ -15,6 +15,7 @@ struct Unit {
   core::State state;
   core::Time now = 0;                 // the engine's clock for every fuzzed request
   std::array<app::Caller, 3> callers;  // admin, manager, sale
+  app::ImportStaging staging;          // theirs
 };
 
 // The same unit every call (built on the first); aborts if a command of the build is rejected.

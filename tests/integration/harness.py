@@ -798,36 +798,14 @@ class RejectionChecks:
 
 
 # The base of the commerce suites (test_catalog, test_customers, test_orders).
-class CommerceCase(ServerTestCase):
-    """A fresh server per test, and the check every rejected command must pass: the error code,
-    the words its message must name, and a journal head that did not move."""
+class CommerceCase(RejectionChecks, ServerTestCase):
+    """A fresh server per test, and the check every rejected command must pass (RejectionChecks):
+    the error code, the words its message must name, and a journal head that did not move."""
 
     per_test = True
 
     async def admin(self):
         return (await self.login_ws("admin", label="admin"))[1]
-
-    async def rejected(self, ws, op, args, code, *needles):
-        before = await self.seq()
-        err = await ws.error(op, args)
-        self.assertEqual(err.get("code"), code, f"{op} {args!r} answered {err!r}")
-        message = err.get("message", "")
-        self.assertIsInstance(message, str)
-        for needle in needles:
-            self.assertIn(needle, message,
-                          f"{op} {args!r}: the error message does not name {needle!r}: {err!r}")
-        await self.assert_nothing_appended(before, f"the rejected {op} {args!r}")
-        return err
-
-    async def assert_nothing_appended(self, before, what):
-        after = await self.seq()
-        if after == before:
-            return
-        # Only events of the server's own timers (actor 0, e.g. a presence grace period) may
-        # have landed meanwhile; anything done on behalf of a user is a change.
-        events = await self.dump("--from", str(before + 1))
-        by_users = [e for e in events if e.get("actor") != 0]
-        self.assertEqual(by_users, [], f"{what} appended events (head {before} -> {after})")
 
     async def dump(self, *args):
         out = await asyncio.to_thread(self.server.journal, "dump", *args)

@@ -562,5 +562,54 @@ class RestartViewTest(RejectionChecks, ServerTestCase):
                          f"the first view must end on record with reason restart: {ended}")
 
 
+    async def test_a_restart_forgets_draw_windows_and_staged_imports(self):
+        """What is not journaled (schema/protocol.md "The engine"): a sale's draw window and
+        the staged chunks of an unfinished import. After a restart the sale's next pool.query
+        draws afresh, and a final chunk that gives its batch's row count is refused whole."""
+        _, admin = await self.login_ws("admin", label="admin")
+        await self.create_user(admin, "rdraw1", "sale", password=pw("rdraw1"))
+        await admin.call("settings.update", {"patch": dict(BASELINE, **{"pool.batch_window_s": 3600})})
+        phones = [new_phone() for _ in range(3)]
+        ids = (await admin.call("leads.import", {"leads": [{"phone": p} for p in phones]}))["ids"]
+
+        async def floated():
+            r = await admin.call("leads.list", {"in_pool": True})
+            return len(r["items"]) == len(ids)
+        self.assertTrue(await wait_until(floated, FLOAT_DEADLINE_S), "the leads did not float")
+        token, sale = await self.login_ws("rdraw1", pw("rdraw1"), label="rdraw1")
+        first = await sale.call("pool.query")
+        self.assertEqual([row["lead_id"] for row in first["items"]], ids)
+        again = await sale.call("pool.query")
+        self.assertEqual(again["window_ends_at"], first["window_ends_at"], "the window did not hold")
+
+        rows = [{"phone": new_phone()} for _ in range(4)]
+        r = await admin.call("leads.import", {"leads": rows[:2], "batch": {"id": "before-restart"}})
+        self.assertEqual(r, {"staged": True})
+
+        code = await asyncio.to_thread(self.server.restart)
+        self.assertEqual(code, 0, self.server.stderr_tail())
+        for ws in self.clients:
+            await ws.close()
+        sale = await self.connect(token, label="rdraw1-again")
+        after = await sale.call("pool.query")
+        self.assertGreater(after["window_ends_at"], first["window_ends_at"],
+                           "a draw window of the last run survived the restart")
+        self.assertEqual([row["lead_id"] for row in after["items"]], ids)
+
+        _, admin = await self.login_ws("admin", label="admin-again")
+        await self.rejected(admin, "leads.import",
+                            {"leads": rows[2:], "batch": {"id": "before-restart", "final": True,
+                                                          "rows": 4}},
+                            "bad_request", "has 2 rows here, not 4", "nothing was imported",
+                            "new batch id")
+        in_list = {l["phone"] for l in (await admin.call("leads.list"))["items"]}
+        self.assertFalse(in_list & {row["phone"] for row in rows}, "part of a batch was imported")
+        # Sent again whole under a new id, with its count, it imports whole.
+        await admin.call("leads.import", {"leads": rows[:2], "batch": {"id": "after-restart"}})
+        r = await admin.call("leads.import", {"leads": rows[2:], "batch": {"id": "after-restart",
+                                                                           "final": True, "rows": 4}})
+        self.assertEqual(len([i for i in r["ids"] if i is not None]), 4, r)
+
+
 if __name__ == "__main__":
     unittest.main()
