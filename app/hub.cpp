@@ -1,5 +1,7 @@
 #include "app/hub.hpp"
 
+#include <cstdint>
+
 #include "app/protocol.hpp"
 
 namespace salesdesk::app {
@@ -19,7 +21,11 @@ void Hub::leave(Subscriber* s) {
     u->second.erase(s);
     if (u->second.empty()) by_user_.erase(u);
   }
-  for (const std::string& t : it->second.topics) --listeners_[t];
+  for (const std::string& t : it->second.topics) {
+    auto topic = by_topic_.find(t);
+    topic->second.erase(s);
+    if (topic->second.empty()) by_topic_.erase(topic);
+  }
   entries_.erase(it);
 }
 
@@ -28,7 +34,7 @@ void Hub::subscribe(Subscriber* s, const std::vector<std::string>& topics) {
   auto it = entries_.find(s);
   if (it == entries_.end()) return;
   for (const std::string& t : topics) {
-    if (it->second.topics.insert(t).second) ++listeners_[t];
+    if (it->second.topics.insert(t).second) by_topic_[t].insert(s);
   }
 }
 
@@ -37,112 +43,162 @@ void Hub::unsubscribe(Subscriber* s, const std::vector<std::string>& topics) {
   auto it = entries_.find(s);
   if (it == entries_.end()) return;
   for (const std::string& t : topics) {
-    if (it->second.topics.erase(t) > 0) --listeners_[t];
+    if (it->second.topics.erase(t) == 0) continue;
+    auto topic = by_topic_.find(t);
+    topic->second.erase(s);
+    if (topic->second.empty()) by_topic_.erase(topic);
   }
 }
 
-bool Hub::anyone_listens(const std::string& topic) const {
-  auto it = listeners_.find(topic);
-  return it != listeners_.end() && it->second > 0;
-}
-
-void Hub::route(const Push& push, Targets& out) const {
-  const auto wants = [&](const Entry& e) {
-    return e.topics.contains(push.topic) && (!push.audience || push.audience(e.user));
-  };
-  if (push.to) {
-    auto u = by_user_.find(*push.to);
-    if (u == by_user_.end()) return;
-    for (Subscriber* s : u->second) {
-      const Entry& e = entries_.at(s);
-      if (wants(e)) {
-        if (auto p = e.subscriber.lock()) out.push_back(std::move(p));
-      }
-    }
-    return;
-  }
-  for (const auto& [ptr, e] : entries_) {
-    if (wants(e)) {
-      if (auto p = e.subscriber.lock()) out.push_back(std::move(p));
-    }
-  }
-}
-
-// Connections whose session just ended (logout, password reset, deactivation).
-void Hub::ending(const Committed& c, Targets& out) const {
-  const auto* ended = std::get_if<core::SessionEnded>(&c.event.base());
-  if (ended == nullptr) return;
-  auto u = by_user_.find(ended->user_id);
-  if (u == by_user_.end()) return;
-  for (Subscriber* s : u->second) {
-    const Entry& e = entries_.at(s);
-    if (e.token_digest != ended->token_digest.value) continue;
-    if (auto p = e.subscriber.lock()) out.push_back(std::move(p));
-  }
-}
-
-// The frames of a batch, gathered per connection so each gets one post for the whole batch
-// rather than one per push.
-class Hub::Outboxes {
+// What one batch delivers: for each connection reached, the indexes of its pushes in order and
+// whether its session ended. Filled under the hub's lock; framed and sent after it.
+class Hub::Delivery {
  public:
-  Outbox& of(const std::shared_ptr<Subscriber>& s) {
-    auto [it, added] = index_.try_emplace(s.get(), boxes_.size());
-    if (added) boxes_.push_back(Outbox{s, {}, false});
-    return boxes_[it->second];
+  Delivery(const std::vector<Push>& pushes, core::Seq seq) : pushes_(pushes), seq_(seq) {}
+
+  void add(Subscriber* s, const Entry& e, std::size_t push) {
+    Box* box = of(s, e);
+    if (box != nullptr && !box->end) box->pushes.push_back(static_cast<std::uint32_t>(push));
   }
+  // Nothing after this point reaches the connection.
+  void end(Subscriber* s, const Entry& e) {
+    if (Box* box = of(s, e)) box->end = true;
+  }
+
   void flush() {
-    for (Outbox& box : boxes_) {
-      if (!box.frames.empty()) box.to->send(std::move(box.frames));
+    for (Box& box : boxes_) {
+      if (!box.to) continue;
+      Frames frames = frames_of(box.pushes);
+      if (!frames.empty()) box.to->send(std::move(frames));
       if (box.end) box.to->end("session ended");
     }
   }
 
  private:
-  std::vector<Outbox> boxes_;
+  struct Box {
+    std::shared_ptr<Subscriber> to;  // null when the connection is already gone
+    std::vector<std::uint32_t> pushes;
+    bool end = false;
+  };
+
+  Box* of(Subscriber* s, const Entry& e) {
+    auto [it, added] = index_.try_emplace(s, boxes_.size());
+    if (added) boxes_.push_back(Box{e.subscriber.lock(), {}, false});
+    Box& box = boxes_[it->second];
+    return box.to ? &box : nullptr;
+  }
+
+  // A connection's frames: each push's own frame, except that its pushes of the coalesced
+  // topic leave as one frame where the first of them was.
+  Frames frames_of(const std::vector<std::uint32_t>& pushes) {
+    std::vector<std::uint32_t> coalesced;
+    for (std::uint32_t i : pushes) {
+      if (pushes_[i].topic == coalesced_topic) coalesced.push_back(i);
+    }
+    Frames out;
+    bool coalesced_sent = false;
+    for (std::uint32_t i : pushes) {
+      if (pushes_[i].topic != coalesced_topic || coalesced.size() == 1) {
+        out.push_back(single(i));
+      } else if (!coalesced_sent) {
+        out.push_back(together(coalesced));
+        coalesced_sent = true;
+      }
+    }
+    return out;
+  }
+
+  Frame single(std::uint32_t i) {
+    if (single_.empty()) single_.resize(pushes_.size());
+    if (!single_[i]) single_[i] = std::make_shared<const std::string>(pushes_[i].text);
+    return single_[i];
+  }
+
+  // One frame per distinct list of pushes, shared by every connection that gets that list.
+  Frame together(const std::vector<std::uint32_t>& list) {
+    Frame& frame = together_[list];
+    if (!frame) {
+      std::vector<std::string_view> texts;
+      texts.reserve(list.size());
+      for (std::uint32_t i : list) texts.push_back(pushes_[i].text);
+      frame = std::make_shared<const std::string>(batch_frame(coalesced_topic, texts, seq_));
+    }
+    return frame;
+  }
+
+  const std::vector<Push>& pushes_;
+  const core::Seq seq_;
+  std::vector<Box> boxes_;
   std::unordered_map<Subscriber*, std::size_t> index_;
+  std::vector<Frame> single_;
+  std::map<std::vector<std::uint32_t>, Frame> together_;
 };
 
+void Hub::route(const Push& push, std::size_t index, Delivery& out) const {
+  auto topic = by_topic_.find(push.topic);
+  if (topic == by_topic_.end()) return;
+  const std::set<Subscriber*>& listening = topic->second;
+  const auto deliver = [&](Subscriber* s) {
+    const Entry& e = entries_.at(s);
+    if (!push.audience || push.audience(e.user)) out.add(s, e, index);
+  };
+  if (!push.to) {
+    for (Subscriber* s : listening) deliver(s);
+    return;
+  }
+  auto u = by_user_.find(*push.to);
+  if (u == by_user_.end()) return;
+  for (Subscriber* s : u->second) {
+    if (listening.contains(s)) deliver(s);
+  }
+}
+
+// Connections whose session just ended (logout, password reset, deactivation).
+void Hub::ending(const Committed& c, Delivery& out) const {
+  const auto* ended = std::get_if<core::SessionEnded>(&c.event.base());
+  auto u = by_user_.find(ended->user_id);
+  if (u == by_user_.end()) return;
+  for (Subscriber* s : u->second) {
+    const Entry& e = entries_.at(s);
+    if (e.token_digest == ended->token_digest.value) out.end(s, e);
+  }
+}
+
 void Hub::publish(const core::State& state, const std::vector<Committed>& committed) {
+  std::set<std::string, std::less<>> listened_topics;
   {
     std::lock_guard lock(mutex_);
     if (entries_.empty()) return;
+    for (const auto& [topic, subscribers] : by_topic_) listened_topics.insert(topic);
   }
-  const auto listened_to = [this](const std::string& topic) {
-    std::lock_guard lock(mutex_);
-    return anyone_listens(topic);
-  };
-  Outboxes out;
+  const Listened listened = [&](const std::string& topic) { return listened_topics.contains(topic); };
+
+  // Render on this (the engine's) thread, which may read the state; an ended session is noted
+  // at its place among the pushes.
   bool entered_replaced = false;
-  for (const Push& push : batch_pushes(state, committed, listened_to, entered_replaced)) deliver(push, out);
+  std::vector<Push> pushes = batch_pushes(state, committed, listened, entered_replaced);
+  std::vector<std::pair<std::size_t, const Committed*>> endings;
   for (const Committed& c : committed) {
     if (entered_replaced && std::holds_alternative<core::LeadFloated>(c.event.base())) continue;
-    Targets to_end;
-    {
-      std::lock_guard lock(mutex_);
-      ending(c, to_end);
+    if (std::holds_alternative<core::SessionEnded>(c.event.base())) endings.emplace_back(pushes.size(), &c);
+    for (Push& p : pushes_for(state, c, listened)) pushes.push_back(std::move(p));
+  }
+  if (pushes.empty() && endings.empty()) return;
+
+  Delivery out(pushes, committed.back().seq);
+  {
+    std::lock_guard lock(mutex_);
+    std::size_t next_end = 0;
+    for (std::size_t i = 0; i <= pushes.size(); ++i) {
+      while (next_end < endings.size() && endings[next_end].first <= i) ending(*endings[next_end++].second, out);
+      if (i < pushes.size()) route(pushes[i], i, out);
     }
-    for (auto& s : to_end) out.of(s).end = true;  // nothing after this event reaches it
-    for (const Push& push : pushes_for(state, c, listened_to)) deliver(push, out);
   }
   out.flush();
 }
 
-void Hub::deliver(const Push& push, Outboxes& out) {
-  Targets targets;
-  {
-    std::lock_guard lock(mutex_);
-    route(push, targets);
-  }
-  if (targets.empty()) return;
-  auto frame = std::make_shared<const std::string>(push.text);
-  for (auto& s : targets) {
-    Outbox& box = out.of(s);
-    if (!box.end) box.frames.push_back(frame);
-  }
-}
-
 void Hub::end_all(const std::string& reason) {
-  Targets all;
+  std::vector<std::shared_ptr<Subscriber>> all;
   {
     std::lock_guard lock(mutex_);
     for (const auto& [ptr, e] : entries_) {

@@ -1,6 +1,12 @@
 // The hub: who is connected, as which user, subscribed to what. It routes pushes after each
 // commit and ends connections whose session ended. It knows nothing of sockets: a connection
 // is a Subscriber that can be sent a frame or told to end.
+//
+// Publishing a batch costs in proportion to what is delivered, not to who is connected:
+// subscribers are indexed by topic and by user; each push is rendered once per kind of viewer
+// (protocol_*.cpp), routed under one lock for the whole batch, and a connection's `pool` pushes
+// of one batch leave as one frame (schema/protocol.md "Pushes that scale"), shared by every
+// connection that gets the same pushes.
 #pragma once
 
 #include <map>
@@ -29,6 +35,9 @@ class Subscriber {
   virtual void end(std::string reason) = 0;
 };
 
+// The topic whose pushes of one batch are coalesced into one frame per connection.
+constexpr std::string_view coalesced_topic = "pool";
+
 class Hub {
  public:
   void join(const std::shared_ptr<Subscriber>& s, core::UserId user, std::string token_digest);
@@ -48,23 +57,13 @@ class Hub {
     std::string token_digest;
     std::set<std::string, std::less<>> topics;
   };
-  using Targets = std::vector<std::shared_ptr<Subscriber>>;
-  // What one batch sends each connection: its frames, then, if its session ended, the end.
-  struct Outbox {
-    std::shared_ptr<Subscriber> to;
-    Frames frames;
-    bool end = false;
-  };
-  class Outboxes;
-  void route(const Push& push, Targets& out) const;
-  void deliver(const Push& push, Outboxes& out);
-  void ending(const Committed& c, Targets& out) const;
-
-  bool anyone_listens(const std::string& topic) const;
+  class Delivery;
+  void route(const Push& push, std::size_t index, Delivery& out) const;
+  void ending(const Committed& c, Delivery& out) const;
 
   mutable std::mutex mutex_;
   std::unordered_map<Subscriber*, Entry> entries_;
-  std::map<std::string, std::size_t, std::less<>> listeners_;  // subscribers per topic
+  std::map<std::string, std::set<Subscriber*>, std::less<>> by_topic_;
   std::map<core::UserId, std::set<Subscriber*>> by_user_;
 };
 

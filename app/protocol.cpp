@@ -170,6 +170,21 @@ std::string push_frame(std::string_view topic, std::string_view type, json::valu
                                       {"seq", seq}});
 }
 
+std::string batch_frame(std::string_view topic, const std::vector<std::string_view>& frames,
+                        core::Seq seq) {
+  // Each frame is {"push":TOPIC,...}: what follows that first member is the inner push.
+  const std::string head = "{\"push\":" + json::serialize(json::string(topic)) + ",";
+  std::string out = head + "\"type\":\"batch\",\"data\":{\"pushes\":[";
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    if (frames[i].substr(0, head.size()) != head) throw std::logic_error("not a push of the topic");
+    if (i > 0) out += ',';
+    out += '{';
+    out.append(frames[i].substr(head.size()));
+  }
+  out += "]},\"seq\":" + std::to_string(seq) + "}";
+  return out;
+}
+
 // ---- Args ----
 const json::value* Args::find(std::string_view key) const {
   auto it = o_.find(key);

@@ -103,6 +103,10 @@ struct Push {
 };
 
 std::string push_frame(std::string_view topic, std::string_view type, json::value data, core::Seq seq);
+// Several pushes of one topic (frames of push_frame) as one frame, in order:
+// {"push":TOPIC,"type":"batch","data":{"pushes":[{"type","data","seq"}, ...]},"seq":SEQ}.
+std::string batch_frame(std::string_view topic, const std::vector<std::string_view>& frames,
+                        core::Seq seq);
 
 // The tables of operations, by area (protocol.cpp, protocol_commerce.cpp).
 const std::vector<Op>& session_ops();

@@ -429,7 +429,10 @@ class WsClient:
     """A WebSocket connection that matches responses to requests by id and keeps pushes apart.
 
     frames: every text frame received, in order (for leak searches).
-    pushes: every push object received, in order; push_times the monotonic time of each.
+    pushes: every push object received, in order; push_times the monotonic time of each. A
+      batch frame (several pushes of one topic in one frame, schema/protocol.md "Pushes that
+      scale") is opened up: each push inside it is listed as if it had come alone.
+    batch_frames: every batch frame as received.
     null_id: responses with "id": null, in order.
     """
 
@@ -439,6 +442,7 @@ class WsClient:
         self.frames = []
         self.pushes = []
         self.push_times = []
+        self.batch_frames = []
         self.null_id = []
         self.unmatched = []
         self.response_seqs = []  # seq of every ok response, in arrival order
@@ -476,8 +480,12 @@ class WsClient:
                 if not isinstance(obj, dict):
                     self.unmatched.append(obj)
                 elif "push" in obj:
-                    self.pushes.append(obj)
-                    self.push_times.append(time.monotonic())
+                    inner = unbatched(obj)
+                    if inner is not None:
+                        self.batch_frames.append(obj)
+                    for p in inner if inner is not None else [obj]:
+                        self.pushes.append(p)
+                        self.push_times.append(time.monotonic())
                 elif "id" in obj:
                     if obj.get("ok") is True and "seq" in obj:
                         self.response_seqs.append(obj["seq"])
@@ -746,6 +754,14 @@ def find_value(obj, key):
 
 # ---------------------------------------------------------------------------------------------
 # Helpers added for the leads and pool tests (issue 4); generic, usable by any test.
+
+def unbatched(frame):
+    """The pushes inside a batch frame, each as {"push","type","data","seq"}; None for a push
+    that is not a batch frame."""
+    if frame.get("type") != "batch":
+        return None
+    return [{"push": frame["push"], **p} for p in frame["data"]["pushes"]]
+
 
 async def wait_until(check, timeout, interval=0.05):
     """Polls the async callable check() until it returns something truthy (returned) or timeout

@@ -318,6 +318,12 @@ class SchemaTest(ServerTestCase):
                          "ops of protocol.json the scenario did not call")
         seen = set()
         for ws in self.clients:
+            for p in ws.batch_frames:  # the pushes inside are checked one by one below
+                self.assertEqual(set(p), {"push", "type", "data", "seq"}, p)
+                self.assertEqual(errors_of(PUSHES[p["push"]]["batch"], p["data"]), [],
+                                 f"batch frame does not match protocol.json: {p}")
+                self.assertEqual(p["seq"], p["data"]["pushes"][-1]["seq"], p)
+                seen.add((p["push"], "batch"))
             for p in ws.pushes:
                 topic, type_ = p.get("push"), p.get("type")
                 self.assertIn(topic, PUSHES, f"push topic {topic!r} is not in protocol.json: {p}")
