@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/user.hpp"
+#include "storage/hex.hpp"
 
 namespace salesdesk::app {
 namespace {
@@ -20,21 +21,14 @@ constexpr int min_iterations = 100'000;
 
 std::vector<unsigned char> random_bytes(std::size_t n) {
   std::vector<unsigned char> out(n);
-  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
-  return out;
-}
-
-std::vector<unsigned char> unhex(const std::string& text) {
-  std::vector<unsigned char> out;
-  if (text.size() % 2 != 0) return out;
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    out.push_back(static_cast<unsigned char>(std::stoi(text.substr(i, 2), nullptr, 16)));
+  if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) {
+    throw std::runtime_error("RAND_bytes failed");
   }
   return out;
 }
 
-std::vector<unsigned char> derive(const std::string& password, const std::vector<unsigned char>& salt,
-                                  int iterations) {
+std::vector<unsigned char> derive(const std::string& password,
+                                  const std::vector<unsigned char>& salt, int iterations) {
   std::vector<unsigned char> out(derived_bytes);
   if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt.data(),
                         static_cast<int>(salt.size()), iterations, EVP_sha256(),
@@ -46,22 +40,12 @@ std::vector<unsigned char> derive(const std::string& password, const std::vector
 
 }  // namespace
 
-std::string hex(const unsigned char* data, std::size_t size) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(digits[data[i] >> 4]);
-    out.push_back(digits[data[i] & 0xf]);
-  }
-  return out;
-}
-
 std::string hash_password(const std::string& password) {
   const auto salt = random_bytes(salt_bytes);
   const auto derived = derive(password, salt, pbkdf2_iterations);
-  return "pbkdf2-sha256$" + std::to_string(pbkdf2_iterations) + "$" + hex(salt.data(), salt.size()) +
-         "$" + hex(derived.data(), derived.size());
+  return "pbkdf2-sha256$" + std::to_string(pbkdf2_iterations) + "$" +
+         storage::to_hex(salt.data(), salt.size()) + "$" +
+         storage::to_hex(derived.data(), derived.size());
 }
 
 bool verify_password(const std::string& password, const std::string& encoded) {
@@ -77,16 +61,16 @@ bool verify_password(const std::string& password, const std::string& encoded) {
     return false;
   }
   if (iterations < min_iterations) return false;
-  const auto salt = unhex(encoded.substr(a + 1, b - a - 1));
-  const auto expected = unhex(encoded.substr(b + 1));
-  if (salt.empty() || expected.size() != derived_bytes) return false;
-  const auto derived = derive(password, salt, iterations);
-  return CRYPTO_memcmp(derived.data(), expected.data(), derived_bytes) == 0;
+  const auto salt = storage::from_hex(std::string_view(encoded).substr(a + 1, b - a - 1));
+  const auto expected = storage::from_hex(std::string_view(encoded).substr(b + 1));
+  if (!salt || salt->empty() || !expected || expected->size() != derived_bytes) return false;
+  const auto derived = derive(password, *salt, iterations);
+  return CRYPTO_memcmp(derived.data(), expected->data(), derived_bytes) == 0;
 }
 
 std::string random_token() {
   const auto bytes = random_bytes(token_bytes);
-  return hex(bytes.data(), bytes.size());
+  return storage::to_hex(bytes.data(), bytes.size());
 }
 
 std::string random_password() {
@@ -102,7 +86,7 @@ std::string token_digest(const std::string& token) {
   if (EVP_Digest(token.data(), token.size(), out.data(), &size, EVP_sha256(), nullptr) != 1) {
     throw std::runtime_error("SHA-256 failed");
   }
-  return hex(out.data(), size);
+  return storage::to_hex(out.data(), size);
 }
 
 namespace {

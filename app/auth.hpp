@@ -22,7 +22,6 @@ bool verify_password(const std::string& password, const std::string& encoded);
 std::string random_token();        // hex of token_bytes random bytes
 std::string random_password();     // for the first admin when no password is given
 std::string token_digest(const std::string& token);  // hex SHA-256
-std::string hex(const unsigned char* data, std::size_t size);
 
 // Login throttling. An attempt is counted when it starts (before the slow hash), so a burst
 // sent at once is throttled like a slow series. Three keys, each with its own allowance:

@@ -33,7 +33,8 @@ void add_catalog(Engine& engine, core::UserId admin) {
   engine.apply_now(admin, core::UpsertProduct{"CA-PHE", "Cà phê Buôn Ma Thuột 250g", 120000});
   engine.apply_now(admin, core::UpsertProduct{"MAT-ONG", "Mật ong rừng 500ml", 150000});
   engine.apply_now(admin, core::UpsertProduct{"AM-TRA", "Ấm trà gốm Bát Tràng", 350000});
-  engine.apply_now(admin, core::UpsertCombo{"QUA-TET", "Hộp quà Tết", 399000, {{"TRA-XANH", 1}, {"AM-TRA", 1}}});
+  engine.apply_now(
+      admin, core::UpsertCombo{"QUA-TET", "Hộp quà Tết", 399000, {{"TRA-XANH", 1}, {"AM-TRA", 1}}});
   engine.apply_now(admin, core::UpsertSource{"fb", "Facebook", "facebook"});
   engine.apply_now(admin, core::UpsertSource{"zalo", "Zalo OA", "zalo"});
   engine.apply_now(admin, core::UpsertSource{"hotline", "Hotline", "phone"});
@@ -44,8 +45,10 @@ void add_catalog(Engine& engine, core::UserId admin) {
 void add_orders(Engine& engine) {
   const core::UserId lan = 3;
   const core::UserId minh = 4;
-  engine.apply_now(lan, core::CreateCustomer{"Phạm Thu Hà", {"0912345678"}, "12 Hàng Bạc, Hoàn Kiếm, Hà Nội"});
-  engine.apply_now(minh, core::CreateCustomer{"Võ Quốc Bảo", {"0987654321"}, "45 Lê Lợi, Quận 1, TP.HCM"});
+  engine.apply_now(
+      lan, core::CreateCustomer{"Phạm Thu Hà", {"0912345678"}, "12 Hàng Bạc, Hoàn Kiếm, Hà Nội"});
+  engine.apply_now(
+      minh, core::CreateCustomer{"Võ Quốc Bảo", {"0987654321"}, "45 Lê Lợi, Quận 1, TP.HCM"});
   core::CreateOrder first;
   first.customer_id = 1;
   first.items = {{"TRA-XANH", 2, {}, {}}, {"MAT-ONG", 1, 1000, {}}};

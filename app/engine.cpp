@@ -113,7 +113,8 @@ void Engine::connection_opened(core::UserId user, const std::string& token_diges
                            session_used_[token_digest] = now();
                          }},
                          {}});
-  submit_control(Request{CommandRequest{core::system_actor, core::ResumePresence{user}, {}, {}}, {}});
+  submit_control(
+      Request{CommandRequest{core::system_actor, core::ResumePresence{user}, {}, {}}, {}});
 }
 
 void Engine::connection_closed(core::UserId user, const std::string& token_digest) {
@@ -127,7 +128,8 @@ void Engine::connection_closed(core::UserId user, const std::string& token_diges
                            unconnected_since_[user] = now();
                            // A sale's open view of a number ends when they disconnect.
                            submit_control(Request{
-                               CommandRequest{core::system_actor, core::EndViewsOf{user}, {}, {}}, {}});
+                               CommandRequest{core::system_actor, core::EndViewsOf{user}, {}, {}},
+                               {}});
                          }},
                          {}});
 }
@@ -151,9 +153,10 @@ void Engine::expire_sessions(core::Time t, std::vector<Request>& timers) {
     const std::string reason = core::session_expiry(state_, session, last_used, connected, t);
     if (reason.empty()) continue;
     session_used_.erase(digest);
-    timers.push_back(Request{CommandRequest{core::system_actor, core::ExpireSession{core::Secret{digest}, reason},
-                                            {}, {}},
-                             {}});
+    timers.push_back(
+        Request{CommandRequest{
+                    core::system_actor, core::ExpireSession{core::Secret{digest}, reason}, {}, {}},
+                {}});
   }
 }
 
@@ -226,8 +229,9 @@ Outcome Engine::answer(const QueryRequest& q, core::Time now) {
 
 void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
   if (c.key.size() > idempotency_key_bytes_max) {
-    const auto error = core::reject(core::Code::bad_request, "key is longer than " +
-                                                                 std::to_string(idempotency_key_bytes_max) + " bytes");
+    const auto error =
+        core::reject(core::Code::bad_request,
+                     "key is longer than " + std::to_string(idempotency_key_bytes_max) + " bytes");
     if (done) batch.replies.push_back(Held{std::move(done), failure(error)});
     return;
   }
@@ -260,7 +264,10 @@ void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
   } catch (const std::exception& e) {
     // A bug in a rendering: the events stand (they are facts); the caller hears of the bug.
     std::cerr << "salesdesk: bug: rendering a result failed: " << e.what() << std::endl;
-    if (done) batch.replies.push_back(Held{std::move(done), failure(core::reject(core::Code::internal, "internal error"))});
+    if (done) {
+      batch.replies.push_back(
+          Held{std::move(done), failure(core::reject(core::Code::internal, "internal error"))});
+    }
     return;
   }
   // A command that changed nothing (a repeat, a no-op) stores no key: there is nothing to
@@ -316,7 +323,8 @@ void Engine::tick(core::Time t) {
   std::vector<Request> timers;
   // The pool's clocks: leads whose time has come float, views past their TTL end.
   timers.push_back(Request{CommandRequest{core::system_actor, core::FloatDueLeads{}, {}, {}}, {}});
-  timers.push_back(Request{CommandRequest{core::system_actor, core::EndExpiredViews{}, {}, {}}, {}});
+  timers.push_back(
+      Request{CommandRequest{core::system_actor, core::EndExpiredViews{}, {}, {}}, {}});
   expire_sessions(t, timers);
   for (auto it = unconnected_since_.begin(); it != unconnected_since_.end();) {
     const core::User* u = state_.users.find(it->first);
@@ -325,7 +333,8 @@ void Engine::tick(core::Time t) {
       continue;
     }
     if (t - it->second >= presence_grace_ms) {
-      timers.push_back(Request{CommandRequest{core::system_actor, core::ExpirePresence{u->id}, {}, {}}, {}});
+      timers.push_back(
+          Request{CommandRequest{core::system_actor, core::ExpirePresence{u->id}, {}, {}}, {}});
       it = unconnected_since_.erase(it);
       continue;
     }

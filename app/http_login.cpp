@@ -54,7 +54,8 @@ void HttpSession::login(const http::request<http::string_body>& req) {
     return send(busy(version, keep, "too many logins at once, retry in a moment", 1));
   }
   // Counted now, before the hash: a burst sent at once is throttled like a slow series.
-  if (auto wait = services_.throttle.begin(creds->username, address_, LoginThrottle::Clock::now())) {
+  if (auto wait =
+          services_.throttle.begin(creds->username, address_, LoginThrottle::Clock::now())) {
     return send(busy(version, keep, "too many failed logins, try again in " +
                                         std::to_string(wait->count()) + " s", wait->count()));
   }
@@ -65,8 +66,9 @@ void HttpSession::login(const http::request<http::string_body>& req) {
       },
       [self = shared_from_this(), creds = *creds, version, keep, secure](Outcome found) {
         const core::UserId id = found.ok ? found.result.as_object().at("id").as_int64() : 0;
-        const std::string hash =
-            id != 0 ? std::string(found.result.as_object().at("hash").as_string()) : unknown_user_hash;
+        const std::string hash = id != 0
+                                     ? std::string(found.result.as_object().at("hash").as_string())
+                                     : unknown_user_hash;
         self->services_.hashing.queued_logins += 1;
         boost::asio::post(self->services_.hashing.logins, [self, creds, version, keep, secure, id,
                                                            hash] {
@@ -107,8 +109,9 @@ void HttpSession::start_session(const std::string& username, core::UserId id, bo
             return self->send(error_response(version, keep, http::status::unauthorized,
                                              "bad_credentials", "wrong username or password"));
           }
-          Response res = json_response(version, keep, http::status::ok,
-                                       json::serialize(json::object{{"token", token}, {"user", o.result}}));
+          Response res =
+              json_response(version, keep, http::status::ok,
+                            json::serialize(json::object{{"token", token}, {"user", o.result}}));
           res.set(http::field::set_cookie, login_cookie(token, secure));
           self->send(std::move(res));
         });
@@ -128,19 +131,21 @@ void HttpSession::logout(const http::request<http::string_body>& req) {
                                "no session given"));
   }
   auto self = shared_from_this();
-  Request request{CommandRequest{core::system_actor, core::EndSession{core::Secret{token_digest(token)}}, {}, {}},
-                  [self, version, keep](Outcome o) {
-                    boost::asio::post(self->stream_.get_executor(), [self, version, keep, o = std::move(o)] {
-                      if (!o.ok) {
-                        return self->send(error_response(version, keep, http::status::unauthorized,
-                                                         "unauthorized", o.error.message));
-                      }
-                      Response res = json_response(version, keep, http::status::ok, R"({"ok":true})");
-                      res.set(http::field::set_cookie,
-                              "sd_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-                      self->send(std::move(res));
-                    });
-                  }};
+  Request request{
+      CommandRequest{
+          core::system_actor, core::EndSession{core::Secret{token_digest(token)}}, {}, {}},
+      [self, version, keep](Outcome o) {
+        boost::asio::post(self->stream_.get_executor(), [self, version, keep, o = std::move(o)] {
+          if (!o.ok) {
+            return self->send(error_response(version, keep, http::status::unauthorized,
+                                             "unauthorized", o.error.message));
+          }
+          Response res = json_response(version, keep, http::status::ok, R"({"ok":true})");
+          res.set(http::field::set_cookie,
+                  "sd_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+          self->send(std::move(res));
+        });
+      }};
   if (!services_.engine.submit(std::move(request))) {
     send(error_response(version, keep, http::status::service_unavailable, "rate_limited",
                         "the server is busy"));

@@ -74,7 +74,8 @@ std::string cookie_value(std::string_view header, std::string_view name) {
     if (end == std::string_view::npos) end = header.size();
     std::string_view part = header.substr(pos, end - pos);
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.size() > name.size() && part.substr(0, name.size()) == name && part[name.size()] == '=') {
+    if (part.size() > name.size() && part.substr(0, name.size()) == name &&
+        part[name.size()] == '=') {
       return std::string(part.substr(name.size() + 1));
     }
     pos = end + 1;
@@ -82,7 +83,8 @@ std::string cookie_value(std::string_view header, std::string_view name) {
   return {};
 }
 
-Response json_response(unsigned version, bool keep_alive, http::status status, const std::string& body) {
+Response json_response(unsigned version, bool keep_alive, http::status status,
+                       const std::string& body) {
   Response res{status, version};
   res.set(http::field::server, "salesdesk");
   res.set(http::field::content_type, "application/json");
@@ -156,8 +158,9 @@ void HttpSession::refuse_malformed(beast::error_code ec) {
     return send(error_response(11, false, http::status::request_header_fields_too_large,
                                "too_large", "the request headers are larger than 8 KiB"));
   }
-  const bool parse_error = ec.category() == beast::error_code(http::error::bad_version).category() &&
-                           ec != http::error::partial_message && ec != http::error::short_read;
+  const bool parse_error =
+      ec.category() == beast::error_code(http::error::bad_version).category() &&
+      ec != http::error::partial_message && ec != http::error::short_read;
   if (!parse_error) {  // the client went away or the network failed: nobody to answer
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
     return;
@@ -173,15 +176,18 @@ void HttpSession::route(http::request<http::string_body>&& req) {
   if (target == "/api/login" && method == http::verb::post) return login(req);
   if (target == "/api/logout" && method == http::verb::post) return logout(req);
   if (target == "/healthz" && method == http::verb::get) {
-    return send(json_response(req.version(), req.keep_alive(), http::status::ok,
-                              json::serialize(json::object{{"ok", true}, {"seq", services_.engine.head()}})));
+    return send(json_response(
+        req.version(), req.keep_alive(), http::status::ok,
+        json::serialize(json::object{{"ok", true}, {"seq", services_.engine.head()}})));
   }
   if (target == "/metrics" && method == http::verb::get) return metrics(req);
   if (target.rfind("/api/", 0) == 0 || target.rfind("/webhooks/", 0) == 0) {
     return send(error_response(req.version(), req.keep_alive(), http::status::not_found,
                                "not_found", "no such route"));
   }
-  if (method == http::verb::get || method == http::verb::head) return send(static_file(services_, req));
+  if (method == http::verb::get || method == http::verb::head) {
+    return send(static_file(services_, req));
+  }
   send(error_response(req.version(), req.keep_alive(), http::status::method_not_allowed,
                       "bad_request", "method not allowed"));
 }
@@ -217,10 +223,12 @@ void HttpSession::metrics(const http::request<http::string_body>& req) {
 
 void HttpSession::ask(Query query, std::function<void(Outcome)> then) {
   auto self = shared_from_this();
-  Request request{QueryRequest{std::move(query)}, [self, then = std::move(then)](Outcome o) mutable {
-                    boost::asio::post(self->stream_.get_executor(),
-                                      [then = std::move(then), o = std::move(o)]() mutable { then(std::move(o)); });
-                  }};
+  Request request{
+      QueryRequest{std::move(query)}, [self, then = std::move(then)](Outcome o) mutable {
+        boost::asio::post(
+            self->stream_.get_executor(),
+            [then = std::move(then), o = std::move(o)]() mutable { then(std::move(o)); });
+      }};
   if (!services_.engine.submit(std::move(request))) {
     then(failure(core::reject(core::Code::rate_limited, "the server is busy")));
   }
@@ -258,10 +266,11 @@ void HttpSession::upgrade(http::request<http::string_body>&& req) {
 void HttpSession::send(Response response) {
   const bool keep_alive = response.keep_alive();
   auto shared = std::make_shared<Response>(std::move(response));
-  http::async_write(stream_, *shared,
-                    [self = shared_from_this(), shared, keep_alive](beast::error_code ec, std::size_t n) {
-                      self->on_write(keep_alive, ec, n);
-                    });
+  http::async_write(
+      stream_, *shared,
+      [self = shared_from_this(), shared, keep_alive](beast::error_code ec, std::size_t n) {
+        self->on_write(keep_alive, ec, n);
+      });
 }
 
 void HttpSession::on_write(bool keep_alive, beast::error_code ec, std::size_t) {

@@ -171,7 +171,9 @@ void Hub::publish(const core::State& state, const std::vector<Committed>& commit
     if (entries_.empty()) return;
     for (const auto& [topic, subscribers] : by_topic_) listened_topics.insert(topic);
   }
-  const Listened listened = [&](const std::string& topic) { return listened_topics.contains(topic); };
+  const Listened listened = [&](const std::string& topic) {
+    return listened_topics.contains(topic);
+  };
 
   // Render on this (the engine's) thread, which may read the state; an ended session is noted
   // at its place among the pushes.
@@ -180,7 +182,9 @@ void Hub::publish(const core::State& state, const std::vector<Committed>& commit
   std::vector<std::pair<std::size_t, const Committed*>> endings;
   for (const Committed& c : committed) {
     if (entered_replaced && std::holds_alternative<core::LeadFloated>(c.event.base())) continue;
-    if (std::holds_alternative<core::SessionEnded>(c.event.base())) endings.emplace_back(pushes.size(), &c);
+    if (std::holds_alternative<core::SessionEnded>(c.event.base())) {
+      endings.emplace_back(pushes.size(), &c);
+    }
     for (Push& p : pushes_for(state, c, listened)) pushes.push_back(std::move(p));
   }
   if (pushes.empty() && endings.empty()) return;
@@ -190,7 +194,9 @@ void Hub::publish(const core::State& state, const std::vector<Committed>& commit
     std::lock_guard lock(mutex_);
     std::size_t next_end = 0;
     for (std::size_t i = 0; i <= pushes.size(); ++i) {
-      while (next_end < endings.size() && endings[next_end].first <= i) ending(*endings[next_end++].second, out);
+      while (next_end < endings.size() && endings[next_end].first <= i) {
+        ending(*endings[next_end++].second, out);
+      }
       if (i < pushes.size()) route(pushes[i], i, out);
     }
   }

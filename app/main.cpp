@@ -148,9 +148,11 @@ int serve(const Options& o) {
   app::Hub hub;
   app::LoginThrottle throttle;
   const std::size_t capacity = connection_capacity(o.max_connections);
-  app::ConnectionGate gate(capacity, std::max<std::size_t>(1, capacity / connections_per_address_share));
-  app::PhoneLookups lookups(
-      [&engine](core::UserId user, int misses) { app::report_hidden_lookups(engine, user, misses); });
+  app::ConnectionGate gate(capacity,
+                           std::max<std::size_t>(1, capacity / connections_per_address_share));
+  app::PhoneLookups lookups([&engine](core::UserId user, int misses) {
+    app::report_hidden_lookups(engine, user, misses);
+  });
   app::ImportStaging staging;
   app::Services services{engine, hub, metrics, throttle, hashing, gate, lookups, staging,
                          o.web_root, o.metrics_token, o.secure_cookie};
@@ -160,7 +162,8 @@ int serve(const Options& o) {
   engine.start();
 
   const auto address = boost::asio::ip::make_address(o.host);
-  auto listener = std::make_shared<app::Listener>(ioc, boost::asio::ip::tcp::endpoint{address, o.port}, services);
+  auto listener = std::make_shared<app::Listener>(
+      ioc, boost::asio::ip::tcp::endpoint{address, o.port}, services);
   listener->run();
   const auto bound = listener->local_endpoint();
   std::cout << "salesdesk listening on http://" << o.host << ":" << bound.port() << std::endl;

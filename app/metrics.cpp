@@ -12,7 +12,8 @@ std::string number(double v) {
   return buf;
 }
 
-void render_counter(std::string& out, std::string_view name, std::string_view label, const std::map<std::string, std::uint64_t, std::less<>>& m,
+void render_counter(std::string& out, std::string_view name, std::string_view label,
+                    const std::map<std::string, std::uint64_t, std::less<>>& m,
                     std::string_view extra = {}) {
   for (const auto& [key, value] : m) {
     out.append(name).append("{").append(label).append("=\"").append(key).append("\"");
@@ -77,7 +78,8 @@ std::string Metrics::render() const {
   std::string out;
   {
     std::lock_guard lock(mutex_);
-    header(out, "salesdesk_requests_total", "WebSocket requests by operation and outcome", "counter");
+    header(out, "salesdesk_requests_total", "WebSocket requests by operation and outcome",
+           "counter");
     render_counter(out, "salesdesk_requests_total", "op", commands_ok_, "outcome=\"ok\"");
     render_counter(out, "salesdesk_requests_total", "op", commands_failed_, "outcome=\"error\"");
     header(out, "salesdesk_events_total", "Journaled events by type", "counter");
@@ -91,16 +93,18 @@ std::string Metrics::render() const {
     out.append(name).append(" ").append(std::to_string(v)).append("\n");
   };
   gauge("salesdesk_connected_clients", "Open WebSocket connections", connected_clients.load());
-  gauge("salesdesk_engine_queue_depth", "Requests waiting for the engine", engine_queue_depth.load());
+  gauge("salesdesk_engine_queue_depth", "Requests waiting for the engine",
+        engine_queue_depth.load());
   gauge("salesdesk_journal_head", "Sequence number of the last durable event", journal_head.load());
   gauge("salesdesk_dropped_slow_clients_total", "Connections dropped for a full write queue",
         static_cast<std::int64_t>(dropped_slow_clients.load()));
   gauge("salesdesk_refused_connections_total", "Connections refused over the connection caps",
         static_cast<std::int64_t>(refused_connections.load()));
-  gauge("salesdesk_password_hashes_total", "Passwords hashed or checked (logins, users.create/update)",
+  gauge("salesdesk_password_hashes_total",
+        "Passwords hashed or checked (logins, users.create/update)",
         static_cast<std::int64_t>(password_hashes.load()));
-  gauge("salesdesk_staged_import_bytes", "Bytes of chunked lead imports waiting for their final chunk",
-        staged_import_bytes.load());
+  gauge("salesdesk_staged_import_bytes",
+        "Bytes of chunked lead imports waiting for their final chunk", staged_import_bytes.load());
   gauge("salesdesk_accept_backoffs_total", "Pauses of the accept loop for want of descriptors",
         static_cast<std::int64_t>(accept_backoffs.load()));
   return out;

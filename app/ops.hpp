@@ -30,7 +30,8 @@ Prepared checked_query(const Caller& caller, core::Roles roles, F render) {
 template <class F>
 Prepared timed_query(const Caller& caller, core::Roles roles, F render) {
   QueryRequest q;
-  q.timed = [caller, roles, render](const core::State& s, QueryContext& context) -> Result<json::value> {
+  q.timed = [caller, roles, render](const core::State& s,
+                                    QueryContext& context) -> Result<json::value> {
     if (auto ok = core::authorize(s, caller.user_id, roles); !ok) return ok.error();
     return render(s, context);
   };

@@ -128,7 +128,9 @@ core::SettingValue setting_value(std::string_view key, const json::value& v) {
   if (v.is_double()) {
     // Range first: casting a double outside int64 to an integer is undefined behaviour.
     const double d = v.get_double();
-    if (!(d >= -9e15 && d <= 9e15)) throw BadRequest("setting " + std::string(key) + " is out of range");
+    if (!(d >= -9e15 && d <= 9e15)) {
+      throw BadRequest("setting " + std::string(key) + " is out of range");
+    }
     if (d != static_cast<double>(static_cast<std::int64_t>(d))) {
       throw BadRequest("setting " + std::string(key) + " must be an integer");
     }
@@ -165,7 +167,8 @@ const std::vector<Op>& session_ops() {
   return table;
 }
 
-std::string push_frame(std::string_view topic, std::string_view type, json::value data, core::Seq seq) {
+std::string push_frame(std::string_view topic, std::string_view type, json::value data,
+                       core::Seq seq) {
   return json::serialize(json::object{{"push", topic}, {"type", type}, {"data", std::move(data)},
                                       {"seq", seq}});
 }
@@ -262,7 +265,9 @@ std::size_t Args::limit(std::string_view key, std::size_t fallback, std::size_t 
 std::int64_t Args::cursor(std::string_view key) const {
   const json::value* v = find(key);
   if (v == nullptr) return 0;
-  const auto bad = [&] { return BadRequest(std::string(key) + " is not a cursor this server gave"); };
+  const auto bad = [&] {
+    return BadRequest(std::string(key) + " is not a cursor this server gave");
+  };
   if (!v->is_string()) throw bad();
   const std::string_view text = v->get_string();
   if (text.empty() || text.size() > cursor_bytes_max) throw bad();
@@ -300,7 +305,9 @@ std::optional<core::Time> Args::opt_time(std::string_view key) const {
   auto text = opt_text(key);
   if (!text) return std::nullopt;
   auto t = core::parse_time(*text);
-  if (!t) throw BadRequest(type_error(key, "an ISO 8601 UTC time such as 2026-11-23T10:32:00.000Z"));
+  if (!t) {
+    throw BadRequest(type_error(key, "an ISO 8601 UTC time such as 2026-11-23T10:32:00.000Z"));
+  }
   return t;
 }
 
@@ -308,7 +315,10 @@ std::optional<core::TimeArg> Args::opt_time_arg(std::string_view key) const {
   auto text = opt_text(key);
   if (!text) return std::nullopt;
   auto t = core::parse_time_arg(*text);
-  if (!t) throw BadRequest(std::string(key) + " must be a time such as " + std::string(core::time_arg_forms));
+  if (!t) {
+    throw BadRequest(std::string(key) + " must be a time such as " +
+                     std::string(core::time_arg_forms));
+  }
   return t;
 }
 
@@ -371,7 +381,8 @@ json::object settings_json(const core::Settings& s) {
 json::array problems_json(const std::vector<core::Problem>& problems) {
   json::array out;
   for (const core::Problem& p : problems) {
-    out.push_back(json::object{{"row", p.row}, {"field", p.field}, {"value", p.value}, {"reason", p.reason}});
+    out.push_back(
+        json::object{{"row", p.row}, {"field", p.field}, {"value", p.value}, {"reason", p.reason}});
   }
   return out;
 }
@@ -383,8 +394,8 @@ json::object error_json(const core::Error& e) {
   return out;
 }
 
-std::vector<Push> batch_pushes(const core::State&, const std::vector<Committed>& batch, const Listened& listened,
-                               bool& entered_replaced) {
+std::vector<Push> batch_pushes(const core::State&, const std::vector<Committed>& batch,
+                               const Listened& listened, bool& entered_replaced) {
   std::vector<Push> out;
   entered_replaced = false;
   if (!listened("pool")) return out;
@@ -410,9 +421,10 @@ std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Lis
                                                  {"presence", core::to_string(e.presence)}},
                                     c.seq)});
         } else if constexpr (std::is_same_v<T, core::UserUpdated>) {
-          out.push_back({"me", e.user_id,
-                         push_frame("me", "user", json::object{{"user", user_json(*s.users.find(e.user_id))}},
-                                    c.seq)});
+          out.push_back(
+              {"me", e.user_id,
+               push_frame("me", "user", json::object{{"user", user_json(*s.users.find(e.user_id))}},
+                          c.seq)});
         } else if constexpr (std::is_same_v<T, core::SettingsChanged>) {
           json::object changed;
           for (const auto& change : e.changes) changed[change.key] = setting_json(change.value);
@@ -473,7 +485,9 @@ std::variant<Decoded, Undecodable> decode_request(std::string_view text) {
 
 core::Result<bool> check_topics(const std::vector<std::string>& topics) {
   for (const std::string& t : topics) {
-    if (t != "me" && t != "orders" && t != "pool") return core::reject(core::Code::bad_request, "unknown topic " + t);
+    if (t != "me" && t != "orders" && t != "pool") {
+      return core::reject(core::Code::bad_request, "unknown topic " + t);
+    }
   }
   return true;
 }

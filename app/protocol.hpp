@@ -102,7 +102,8 @@ struct Push {
   std::function<bool(core::UserId)> audience = {};  // empty = every subscriber
 };
 
-std::string push_frame(std::string_view topic, std::string_view type, json::value data, core::Seq seq);
+std::string push_frame(std::string_view topic, std::string_view type, json::value data,
+                       core::Seq seq);
 // Several pushes of one topic (frames of push_frame) as one frame, in order:
 // {"push":TOPIC,"type":"batch","data":{"pushes":[{"type","data","seq"}, ...]},"seq":SEQ}.
 std::string batch_frame(std::string_view topic, const std::vector<std::string_view>& frames,
@@ -114,12 +115,14 @@ const std::vector<Op>& commerce_ops();
 const std::vector<Op>& pool_ops();
 // One pool.query row as `viewer` may see it (also measured by tools/bench/bench_pool).
 json::object pool_row(const core::State& s, core::UserId viewer, const core::Lead& l);
-void pool_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out);
+void pool_pushes(const core::State& s, const Committed& c, const Listened& listened,
+                 std::vector<Push>& out);
 // A batch that floats many leads at once is told as one `refill` push, not a frame per lead:
 // thousands of frames would overflow every pool screen's write queue.
 constexpr std::size_t pool_entered_pushes_max = 100;
 std::optional<Push> pool_refill_push(const std::vector<Committed>& batch);
-void commerce_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out);
+void commerce_pushes(const core::State& s, const Committed& c, const Listened& listened,
+                     std::vector<Push>& out);
 
 // What subscribers should hear about a committed event; only topics `listened` admits are
 // rendered, so an event nobody listens to costs nothing.

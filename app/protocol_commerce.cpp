@@ -32,7 +32,9 @@ json::object source_json(const core::Source& s) {
   return {{"code", s.code}, {"name", s.name}, {"channel", s.channel}};
 }
 
-json::object warehouse_json(const core::Warehouse& w) { return {{"code", w.code}, {"name", w.name}}; }
+json::object warehouse_json(const core::Warehouse& w) {
+  return {{"code", w.code}, {"name", w.name}};
+}
 
 json::object status_json(const core::Status& s) {
   return {{"code", s.code}, {"name", s.name}, {"floats", s.floats}};
@@ -103,7 +105,8 @@ json::object order_json(const core::State& s, core::UserId viewer, const core::O
           {"created_by", o.created_by},
           {"assignee_id", user_ref(o.assignee_id)},
           {"lead_id", o.lead_id == 0 ? json::value(nullptr) : json::value(o.lead_id)},
-          {"conversation_id", o.conversation_id == 0 ? json::value(nullptr) : json::value(o.conversation_id)},
+          {"conversation_id",
+           o.conversation_id == 0 ? json::value(nullptr) : json::value(o.conversation_id)},
           {"created_at", core::format_time(o.created_at)},
           {"updated_at", core::format_time(o.updated_at)},
           {"lines", std::move(lines)}};
@@ -130,7 +133,11 @@ json::array pool_orders_json(const core::State& s, core::UserId viewer,
 }
 
 json::object message_json(const core::SystemMessage& m) {
-  return {{"id", m.id}, {"kind", m.kind}, {"text", m.text}, {"ref", m.ref}, {"at", core::format_time(m.at)}};
+  return {{"id", m.id},
+          {"kind", m.kind},
+          {"text", m.text},
+          {"ref", m.ref},
+          {"at", core::format_time(m.at)}};
 }
 
 // ---- argument helpers ----
@@ -174,8 +181,9 @@ std::optional<std::int64_t> percent_arg(const json::object& o, std::string_view 
 
 core::Error too_many_lookups() {
   return core::reject(core::Code::rate_limited,
-                      "too many phone lookups: at most " + std::to_string(PhoneLookups::lookups_max) +
-                          " in " + std::to_string(PhoneLookups::window.count()) + " minutes");
+                      "too many phone lookups: at most " +
+                          std::to_string(PhoneLookups::lookups_max) + " in " +
+                          std::to_string(PhoneLookups::window.count()) + " minutes");
 }
 
 // A full phone the caller typed, to look something up by: normalised, counted against the
@@ -266,11 +274,14 @@ Prepared catalog_list(const json::object&, const Caller& caller) {
 // ---- customers ----
 Prepared op_customers_create(const json::object& args, const Caller& caller) {
   Args a(args);
-  core::CreateCustomer c{a.text("name"), text_list(args, "phones"), a.opt_text("address").value_or("")};
-  return command(caller, std::move(c), [viewer = caller.user_id](const core::State& s, const core::Events& events) {
-    const auto& e = std::get<core::CustomerCreated>(events.front().base());
-    return json::value{{"customer", customer_json(s, viewer, *s.customers.find(e.customer_id))}};
-  });
+  core::CreateCustomer c{a.text("name"), text_list(args, "phones"),
+                         a.opt_text("address").value_or("")};
+  return command(caller, std::move(c),
+                 [viewer = caller.user_id](const core::State& s, const core::Events& events) {
+                   const auto& e = std::get<core::CustomerCreated>(events.front().base());
+                   return json::value{
+                       {"customer", customer_json(s, viewer, *s.customers.find(e.customer_id))}};
+                 });
 }
 
 Render customer_result(core::CustomerId id, core::UserId viewer) {
@@ -287,7 +298,10 @@ Prepared op_customers_update(const json::object& args, const Caller& caller) {
   c.address = a.opt_text("address");
   if (args.contains("phones")) c.phones = text_list(args, "phones");
   if (args.contains("nicknames")) c.nicknames = text_list(args, "nicknames");
-  if (args.contains("responsible_id")) c.responsible_id = a.opt_integer_in("responsible_id", 0, id_max).value_or(0);  // 0 or null: nobody
+  if (args.contains("responsible_id")) {
+    // 0 or null: nobody
+    c.responsible_id = a.opt_integer_in("responsible_id", 0, id_max).value_or(0);
+  }
   return command(caller, c, customer_result(c.customer_id, caller.user_id));
 }
 
@@ -299,15 +313,20 @@ Prepared op_customers_note(const json::object& args, const Caller& caller) {
 
 Prepared op_customers_get(const json::object& args, const Caller& caller) {
   const core::CustomerId id = Args(args).id("customer_id");
-  return checked_query(caller, core::everyone, [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
-    const core::Customer* c = s.customers.find(id);
-    if (c == nullptr) return core::reject(core::Code::not_found, "no customer " + std::to_string(id));
-    std::vector<const core::Order*> visible;
-    for (const core::Order* o : core::orders_of_customer(s, id, false)) {
-      if (core::may_see_order(s, viewer, *o)) visible.push_back(o);
-    }
-    return json::value{{"customer", customer_json(s, viewer, *c)}, {"orders", orders_json(s, viewer, visible)}};
-  });
+  return checked_query(caller, core::everyone,
+                       [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
+                         const core::Customer* c = s.customers.find(id);
+                         if (c == nullptr) {
+                           return core::reject(core::Code::not_found,
+                                               "no customer " + std::to_string(id));
+                         }
+                         std::vector<const core::Order*> visible;
+                         for (const core::Order* o : core::orders_of_customer(s, id, false)) {
+                           if (core::may_see_order(s, viewer, *o)) visible.push_back(o);
+                         }
+                         return json::value{{"customer", customer_json(s, viewer, *c)},
+                                            {"orders", orders_json(s, viewer, visible)}};
+                       });
 }
 
 // A search by phone (three digits or more) counts as a phone lookup for a sale: the prefix
@@ -315,17 +334,23 @@ Prepared op_customers_get(const json::object& args, const Caller& caller) {
 // and the lookups limit keeps it from being walked digit by digit.
 Prepared op_customers_search(const json::object& args, const Caller& caller) {
   const std::string q = Args(args).text("q");
-  return checked_query(caller, core::everyone, [q, caller](const core::State& s) -> Result<json::value> {
-    const core::UserId viewer = caller.user_id;
-    const bool by_phone = q.empty() || q[0] != '@' ? core::phone_prefix(q, s.settings.text("phone.country")).size() >= 3 : false;
-    if (by_phone && core::masks_for(s, viewer) && caller.lookups != nullptr &&
-        !caller.lookups->take(viewer, PhoneLookups::Clock::now())) {
-      return too_many_lookups();
-    }
-    json::array list;
-    for (const core::Customer* c : core::search_customers(s, q, viewer)) list.push_back(customer_json(s, viewer, *c));
-    return json::value(items(std::move(list)));
-  });
+  return checked_query(
+      caller, core::everyone, [q, caller](const core::State& s) -> Result<json::value> {
+        const core::UserId viewer = caller.user_id;
+        const bool by_phone =
+            q.empty() || q[0] != '@'
+                ? core::phone_prefix(q, s.settings.text("phone.country")).size() >= 3
+                : false;
+        if (by_phone && core::masks_for(s, viewer) && caller.lookups != nullptr &&
+            !caller.lookups->take(viewer, PhoneLookups::Clock::now())) {
+          return too_many_lookups();
+        }
+        json::array list;
+        for (const core::Customer* c : core::search_customers(s, q, viewer)) {
+          list.push_back(customer_json(s, viewer, *c));
+        }
+        return json::value(items(std::move(list)));
+      });
 }
 
 // ---- orders ----
@@ -342,7 +367,9 @@ core::CreateOrder order_command(const json::object& args) {
   c.warehouse = a.opt_text("warehouse");
   c.note = a.opt_text("note").value_or("");
   if (auto status = a.opt_text("status")) {
-    if (*status != "draft" && *status != "new") throw BadRequest("status of a new order must be draft or new");
+    if (*status != "draft" && *status != "new") {
+      throw BadRequest("status of a new order must be draft or new");
+    }
     c.draft = *status == "draft";
   }
   const json::array& lines = array_arg(args, "items");
@@ -358,7 +385,8 @@ core::CreateOrder order_command(const json::object& args) {
     const std::string field = "combos[" + std::to_string(i) + "]";
     const json::object& o = element(combos[i], field);
     Args combo(o);
-    c.combos.push_back(core::OrderCombo{combo.text("code"), combo.integer("qty"), percent_arg(o, field),
+    c.combos.push_back(core::OrderCombo{combo.text("code"), combo.integer("qty"),
+                                        percent_arg(o, field),
                                         combo.opt_integer("discount_amount")});
   }
   return c;
@@ -387,19 +415,23 @@ Prepared op_orders_set_status(const json::object& args, const Caller& caller) {
   Args a(args);
   const core::OrderId id = a.id("order_id");
   auto status = core::parse_order_status(a.text("status"));
-  if (!status) throw BadRequest("status must be one of draft, new, confirmed, shipping, delivered, returned, cancelled");
+  if (!status) {
+    throw BadRequest(
+        "status must be one of draft, new, confirmed, shipping, delivered, returned, cancelled");
+  }
   return command(caller, core::SetOrderStatus{id, *status}, order_result(id, caller.user_id));
 }
 
 Prepared op_orders_get(const json::object& args, const Caller& caller) {
   const core::OrderId id = Args(args).id("order_id");
-  return checked_query(caller, core::everyone, [id, caller](const core::State& s) -> Result<json::value> {
-    const core::Order* o = s.orders.find(id);
-    if (o == nullptr || !core::may_see_order(s, caller.user_id, *o)) {
-      return core::reject(core::Code::not_found, "no order " + std::to_string(id));
-    }
-    return json::value{{"order", order_json(s, caller.user_id, *o)}};
-  });
+  return checked_query(
+      caller, core::everyone, [id, caller](const core::State& s) -> Result<json::value> {
+        const core::Order* o = s.orders.find(id);
+        if (o == nullptr || !core::may_see_order(s, caller.user_id, *o)) {
+          return core::reject(core::Code::not_found, "no order " + std::to_string(id));
+        }
+        return json::value{{"order", order_json(s, caller.user_id, *o)}};
+      });
 }
 
 core::OrderFilter order_filter(const json::object& args) {
@@ -407,7 +439,9 @@ core::OrderFilter order_filter(const json::object& args) {
   const auto* filters = args.if_contains("filters");
   static const json::object none;
   const json::object& fo = (filters && filters->is_object()) ? filters->get_object() : none;
-  if (filters && !filters->is_object() && !filters->is_null()) throw BadRequest("filters must be an object");
+  if (filters && !filters->is_object() && !filters->is_null()) {
+    throw BadRequest("filters must be an object");
+  }
   Args a(fo);
   if (auto st = a.opt_text("status")) {
     f.status = core::parse_order_status(*st);
@@ -428,20 +462,24 @@ core::OrderFilter order_filter(const json::object& args) {
 
 Prepared op_orders_list(const json::object& args, const Caller& caller) {
   core::OrderFilter f = order_filter(args);
-  return checked_query(caller, core::everyone, [f, caller](const core::State& s) -> Result<json::value> {
-    core::OrderFilter filter = f;
-    if (filter.phone) {
-      auto phone = typed_phone(s, caller, *filter.phone, "filters.phone");
-      if (!phone) return phone.error();
-      if (!phone.value()) return json::value(json::object{{"items", json::array{}}, {"next_cursor", nullptr}});
-      filter.phone = *phone.value();
-    }
-    const auto found = core::list_orders(s, caller.user_id, filter);
-    json::object out = items(orders_json(s, caller.user_id, found));
-    const bool full = found.size() == filter.limit;
-    out["next_cursor"] = full ? json::value(std::to_string(found.back()->id)) : json::value(nullptr);
-    return json::value(std::move(out));
-  });
+  return checked_query(
+      caller, core::everyone, [f, caller](const core::State& s) -> Result<json::value> {
+        core::OrderFilter filter = f;
+        if (filter.phone) {
+          auto phone = typed_phone(s, caller, *filter.phone, "filters.phone");
+          if (!phone) return phone.error();
+          if (!phone.value()) {
+            return json::value(json::object{{"items", json::array{}}, {"next_cursor", nullptr}});
+          }
+          filter.phone = *phone.value();
+        }
+        const auto found = core::list_orders(s, caller.user_id, filter);
+        json::object out = items(orders_json(s, caller.user_id, found));
+        const bool full = found.size() == filter.limit;
+        out["next_cursor"] =
+            full ? json::value(std::to_string(found.back()->id)) : json::value(nullptr);
+        return json::value(std::move(out));
+      });
 }
 
 // orders.history and orders.by_phone: by phone, by a pool lead (the heart and duplicate lists
@@ -453,24 +491,33 @@ Prepared phone_orders(const json::object& args, const Caller& caller) {
   auto lead = a.opt_id("lead_id");
   auto customer = ClosedOnly ? a.opt_id("customer_id") : std::nullopt;
   if (!phone && !customer && !lead) {
-    throw BadRequest(ClosedOnly ? "phone, lead_id or customer_id is required" : "phone or lead_id is required");
+    throw BadRequest(ClosedOnly ? "phone, lead_id or customer_id is required"
+                                : "phone or lead_id is required");
   }
-  return checked_query(caller, core::everyone, [phone, lead, customer, caller](const core::State& s) -> Result<json::value> {
-    const core::UserId viewer = caller.user_id;
-    if (customer) return json::value(items(orders_json(s, viewer, core::orders_of_customer(s, *customer, ClosedOnly))));
-    if (lead) {
-      const core::Lead* l = s.leads.find(*lead);
-      // A pool row's lead, or one the caller works; any other lead id would give its phone away.
-      if (l == nullptr || !(l->in_pool || core::may_work(s, viewer, *l))) {
-        return core::reject(core::Code::not_found, "no lead " + std::to_string(*lead));
-      }
-      return json::value(items(pool_orders_json(s, viewer, core::orders_by_phone(s, core::phone_of(*l), ClosedOnly))));
-    }
-    auto number = typed_phone(s, caller, *phone, "phone");
-    if (!number) return number.error();
-    if (!number.value()) return json::value(items({}));
-    return json::value(items(orders_json(s, viewer, core::orders_by_phone(s, *number.value(), ClosedOnly))));
-  });
+  return checked_query(
+      caller, core::everyone,
+      [phone, lead, customer, caller](const core::State& s) -> Result<json::value> {
+        const core::UserId viewer = caller.user_id;
+        if (customer) {
+          return json::value(
+              items(orders_json(s, viewer, core::orders_of_customer(s, *customer, ClosedOnly))));
+        }
+        if (lead) {
+          const core::Lead* l = s.leads.find(*lead);
+          // A pool row's lead, or one the caller works; any other lead id would give its phone
+          // away.
+          if (l == nullptr || !(l->in_pool || core::may_work(s, viewer, *l))) {
+            return core::reject(core::Code::not_found, "no lead " + std::to_string(*lead));
+          }
+          return json::value(items(pool_orders_json(
+              s, viewer, core::orders_by_phone(s, core::phone_of(*l), ClosedOnly))));
+        }
+        auto number = typed_phone(s, caller, *phone, "phone");
+        if (!number) return number.error();
+        if (!number.value()) return json::value(items({}));
+        return json::value(
+            items(orders_json(s, viewer, core::orders_by_phone(s, *number.value(), ClosedOnly))));
+      });
 }
 
 // ---- system messages ----
@@ -478,16 +525,20 @@ Prepared op_system_messages_list(const json::object&, const Caller& caller) {
   return query(caller, core::admin_only, [](const core::State& s) {
     json::array list;
     const auto& all = s.system_messages.by_id;
-    for (auto it = all.begin() + s.system_messages.cleared_up_to; it != all.end(); ++it) list.push_back(message_json(*it));
+    for (auto it = all.begin() + s.system_messages.cleared_up_to; it != all.end(); ++it) {
+      list.push_back(message_json(*it));
+    }
     return items(std::move(list));
   });
 }
 
 Prepared op_system_messages_clear(const json::object&, const Caller& caller) {
-  return command(caller, core::ClearSystemMessages{}, [](const core::State& s, const core::Events& events) {
-    const std::int64_t cleared = events.empty() ? 0 : std::get<core::SystemMessagesCleared>(events.front().base()).count;
-    return json::value{{"cleared", cleared}, {"open", s.system_messages.open()}};
-  });
+  return command(
+      caller, core::ClearSystemMessages{}, [](const core::State& s, const core::Events& events) {
+        const std::int64_t cleared =
+            events.empty() ? 0 : std::get<core::SystemMessagesCleared>(events.front().base()).count;
+        return json::value{{"cleared", cleared}, {"open", s.system_messages.open()}};
+      });
 }
 
 }  // namespace
@@ -521,20 +572,26 @@ const std::vector<Op>& commerce_ops() {
   return table;
 }
 
-void commerce_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out) {
+void commerce_pushes(const core::State& s, const Committed& c, const Listened& listened,
+                     std::vector<Push>& out) {
   const auto order_push = [&](core::OrderId id, std::string_view type) {
     if (!listened("orders")) return;
     const core::Order* o = s.orders.find(id);
     // Rendered in full for those who may see its number, and masked for the others.
     const auto hidden = [&s, o](core::UserId u) {
-      return core::phone_hidden_from(s, u, o->phone) || core::visible_text(s, u, o->note) != o->note;
+      return core::phone_hidden_from(s, u, o->phone) ||
+             core::visible_text(s, u, o->note) != o->note;
     };
-    out.push_back({"orders", std::nullopt,
-                   push_frame("orders", type, json::object{{"order", order_json(s, core::system_actor, *o)}}, c.seq),
-                   [&s, o, hidden](core::UserId u) { return core::may_see_order(s, u, *o) && !hidden(u); }});
-    out.push_back({"orders", std::nullopt,
-                   push_frame("orders", type, json::object{{"order", order_json(s, core::anonymous_sale, *o)}}, c.seq),
-                   [&s, o, hidden](core::UserId u) { return core::may_see_order(s, u, *o) && hidden(u); }});
+    out.push_back(
+        {"orders", std::nullopt,
+         push_frame("orders", type, json::object{{"order", order_json(s, core::system_actor, *o)}},
+                    c.seq),
+         [&s, o, hidden](core::UserId u) { return core::may_see_order(s, u, *o) && !hidden(u); }});
+    out.push_back(
+        {"orders", std::nullopt,
+         push_frame("orders", type,
+                    json::object{{"order", order_json(s, core::anonymous_sale, *o)}}, c.seq),
+         [&s, o, hidden](core::UserId u) { return core::may_see_order(s, u, *o) && hidden(u); }});
   };
   const auto admins = [&s](core::UserId u) {
     const core::User* user = s.users.find(u);
@@ -551,15 +608,19 @@ void commerce_pushes(const core::State& s, const Committed& c, const Listened& l
           order_push(e.order_id, "assigned");
         } else if constexpr (std::is_same_v<T, core::SystemMessageRecorded>) {
           if (!listened("me")) return;
-          const core::SystemMessage& m = s.system_messages.by_id.at(static_cast<std::size_t>(e.message_id - 1));
+          const core::SystemMessage& m =
+              s.system_messages.by_id.at(static_cast<std::size_t>(e.message_id - 1));
           out.push_back({"me", std::nullopt,
                          push_frame("me", "system_message",
-                                    json::object{{"message", message_json(m)}, {"open", s.system_messages.open()}}, c.seq),
+                                    json::object{{"message", message_json(m)},
+                                                 {"open", s.system_messages.open()}},
+                                    c.seq),
                          admins});
         } else if constexpr (std::is_same_v<T, core::SystemMessagesCleared>) {
           if (!listened("me")) return;
           out.push_back({"me", std::nullopt,
-                         push_frame("me", "system_messages_cleared", json::object{{"open", s.system_messages.open()}}, c.seq),
+                         push_frame("me", "system_messages_cleared",
+                                    json::object{{"open", s.system_messages.open()}}, c.seq),
                          admins});
         }
       },

@@ -20,12 +20,12 @@ using ops::items;
 using ops::query;
 using ops::timed_query;
 
-constexpr core::Roles sales_only{false, false, true};
-constexpr core::Roles pool_users{true, true, true};
 constexpr std::size_t leads_page_max = 1000;
 constexpr std::size_t batch_id_bytes_max = 128;
 
-json::value time_or_null(core::Time t) { return t == 0 ? json::value(nullptr) : json::value(core::format_time(t)); }
+json::value time_or_null(core::Time t) {
+  return t == 0 ? json::value(nullptr) : json::value(core::format_time(t));
+}
 
 json::object lead_json(const core::State& s, core::UserId viewer, const core::Lead& l) {
   return {{"id", l.id},
@@ -45,7 +45,8 @@ std::string user_name(const core::State& s, core::UserId id) {
   return u == nullptr ? std::string{} : u->display_name;
 }
 
-json::array notes_json(const core::State& s, core::UserId viewer, const std::vector<core::Note>& notes) {
+json::array notes_json(const core::State& s, core::UserId viewer,
+                       const std::vector<core::Note>& notes) {
   json::array out;
   for (const core::Note& n : notes) {
     out.push_back(json::object{{"by", n.by},
@@ -68,7 +69,9 @@ json::object lead_detail(const core::State& s, core::UserId viewer, const core::
                                  {"duration_s", c.duration_s},
                                  {"recording_url", c.recording_url}});
   }
-  return {{"lead", lead_json(s, viewer, l)}, {"notes", notes_json(s, viewer, history.notes)}, {"calls", std::move(calls)}};
+  return {{"lead", lead_json(s, viewer, l)},
+          {"notes", notes_json(s, viewer, history.notes)},
+          {"calls", std::move(calls)}};
 }
 
 }  // namespace
@@ -79,8 +82,9 @@ json::object pool_row(const core::State& s, core::UserId viewer, const core::Lea
   const auto all_orders = core::orders_by_phone(s, full, false);
   const auto& notes = s.leads.history(l).notes;
   const core::OpenView* view = s.leads.view_of(l.id);
-  const auto closed = std::count_if(all_orders.begin(), all_orders.end(),
-                                    [](const core::Order* o) { return core::is_closed(o->status); });
+  const auto closed = std::count_if(all_orders.begin(), all_orders.end(), [](const core::Order* o) {
+    return core::is_closed(o->status);
+  });
   return {{"lead_id", l.id},
           {"phone", phone},
           {"masked", phone != full},
@@ -91,7 +95,8 @@ json::object pool_row(const core::State& s, core::UserId viewer, const core::Lea
           {"entered_pool_at", core::format_time(l.entered_pool_at)},
           {"orders", closed},
           {"duplicates", all_orders.size()},
-          {"last_note", notes.empty() ? json::value(nullptr) : json::value(core::pool_text(s, viewer, notes.back().text))},
+          {"last_note", notes.empty() ? json::value(nullptr)
+                                      : json::value(core::pool_text(s, viewer, notes.back().text))},
           {"being_viewed", view != nullptr && view->by != viewer}};
 }
 
@@ -117,9 +122,10 @@ std::vector<core::LeadRow> lead_rows(const json::object& args) {
     if (!row.is_object()) throw BadRequest(where + " must be an object");
     Args a(row.get_object());
     try {
-      rows.push_back(core::LeadRow{a.opt_text("phone").value_or(""), a.opt_text("name").value_or(""),
-                                   a.opt_text("source").value_or(""), a.opt_text("product").value_or(""),
-                                   a.opt_text("status").value_or(""), a.opt_id("owner_id").value_or(0)});
+      rows.push_back(
+          core::LeadRow{a.opt_text("phone").value_or(""), a.opt_text("name").value_or(""),
+                        a.opt_text("source").value_or(""), a.opt_text("product").value_or(""),
+                        a.opt_text("status").value_or(""), a.opt_id("owner_id").value_or(0)});
     } catch (const BadRequest& e) {
       throw BadRequest(where + ": " + e.what());
     }
@@ -171,13 +177,16 @@ Render import_result(std::shared_ptr<const core::ImportLeads> import) {
   return [import](const core::State& s, const core::Events& events) {
     const core::ImportReport report = core::report_import(s, *import, events);
     json::array ids;
-    for (core::LeadId id : report.ids) ids.push_back(id == 0 ? json::value(nullptr) : json::value(id));
+    for (core::LeadId id : report.ids) {
+      ids.push_back(id == 0 ? json::value(nullptr) : json::value(id));
+    }
     json::array duplicates;
     for (const auto& d : report.duplicates) {
-      duplicates.push_back(json::object{{"row", d.row},
-                                        {"lead_id", d.lead_id},
-                                        {"owner_id", d.owner_id == 0 ? json::value(nullptr) : json::value(d.owner_id)},
-                                        {"updated", d.updated}});
+      duplicates.push_back(json::object{
+          {"row", d.row},
+          {"lead_id", d.lead_id},
+          {"owner_id", d.owner_id == 0 ? json::value(nullptr) : json::value(d.owner_id)},
+          {"updated", d.updated}});
     }
     return json::value{{"ids", std::move(ids)}, {"duplicates", std::move(duplicates)},
                        {"invalid", problems_json(report.invalid)}};
@@ -189,7 +198,8 @@ Render import_result(std::shared_ptr<const core::ImportLeads> import) {
 Prepared stage_chunk(const Caller& caller, const std::string& id, std::vector<core::LeadRow> rows) {
   auto shared = std::make_shared<std::vector<core::LeadRow>>(std::move(rows));
   return ops::checked_query(caller, core::managers,
-                            [user = caller.user_id, staging = caller.staging, id, shared](const core::State&) -> Result<json::value> {
+                            [user = caller.user_id, staging = caller.staging, id,
+                             shared](const core::State&) -> Result<json::value> {
                               try {
                                 staging->add(user, id, std::move(*shared));
                               } catch (const BadRequest& e) {
@@ -211,7 +221,8 @@ Prepared op_leads_import(const json::object& args, const Caller& caller) {
       throw BadRequest("batch.id must be 1 to " + std::to_string(batch_id_bytes_max) + " bytes");
     }
     if (!b.opt_boolean("final").value_or(false)) return stage_chunk(caller, id, std::move(rows));
-    const auto expected = b.opt_integer_in("rows", 0, static_cast<std::int64_t>(core::import_rows_max));
+    const auto expected =
+        b.opt_integer_in("rows", 0, static_cast<std::int64_t>(core::import_rows_max));
     rows = caller.staging->finish(caller.user_id, id, std::move(rows),
                                   expected ? std::optional<std::size_t>(*expected) : std::nullopt);
   }
@@ -221,7 +232,7 @@ Prepared op_leads_import(const json::object& args, const Caller& caller) {
 }
 
 Prepared op_leads_mine(const json::object&, const Caller& caller) {
-  return query(caller, sales_only, [viewer = caller.user_id](const core::State& s) {
+  return query(caller, core::sales_only, [viewer = caller.user_id](const core::State& s) {
     json::array list;
     if (auto it = s.leads.by_owner.find(viewer); it != s.leads.by_owner.end()) {
       for (core::LeadId id : it->second) list.push_back(lead_json(s, viewer, *s.leads.find(id)));
@@ -240,25 +251,34 @@ Prepared op_leads_list(const json::object& args, const Caller& caller) {
   return query(caller, core::managers, [=, viewer = caller.user_id](const core::State& s) {
     json::array list;
     core::LeadId last = 0;
-    for (auto it = s.leads.by_id.begin() + std::min<std::int64_t>(after, static_cast<std::int64_t>(s.leads.by_id.size()));
+    for (auto it = s.leads.by_id.begin() +
+                   std::min<std::int64_t>(after, static_cast<std::int64_t>(s.leads.by_id.size()));
          it != s.leads.by_id.end() && static_cast<std::int64_t>(list.size()) < limit; ++it) {
-      if ((owner && it->owner_id != *owner) || (status && s.leads.text(it->status) != *status) || (in_pool && it->in_pool != *in_pool)) continue;
+      if ((owner && it->owner_id != *owner) || (status && s.leads.text(it->status) != *status) ||
+          (in_pool && it->in_pool != *in_pool))
+        continue;
       list.push_back(lead_json(s, viewer, *it));
       last = it->id;
     }
     json::object out = items(std::move(list));
-    out["next_cursor"] = static_cast<std::int64_t>(out["items"].as_array().size()) == limit ? json::value(std::to_string(last)) : json::value(nullptr);
+    out["next_cursor"] = static_cast<std::int64_t>(out["items"].as_array().size()) == limit
+                             ? json::value(std::to_string(last))
+                             : json::value(nullptr);
     return out;
   });
 }
 
 Prepared op_leads_get(const json::object& args, const Caller& caller) {
   const core::LeadId id = Args(args).id("lead_id");
-  return checked_query(caller, core::everyone, [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
-    const core::Lead* l = s.leads.find(id);
-    if (l == nullptr || !core::may_work(s, viewer, *l)) return core::reject(core::Code::not_found, "no lead " + std::to_string(id));
-    return json::value(lead_detail(s, viewer, *l));
-  });
+  return checked_query(caller, core::everyone,
+                       [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
+                         const core::Lead* l = s.leads.find(id);
+                         if (l == nullptr || !core::may_work(s, viewer, *l)) {
+                           return core::reject(core::Code::not_found,
+                                               "no lead " + std::to_string(id));
+                         }
+                         return json::value(lead_detail(s, viewer, *l));
+                       });
 }
 
 Prepared op_leads_update(const json::object& args, const Caller& caller) {
@@ -285,9 +305,11 @@ Prepared op_leads_log_call(const json::object& args, const Caller& caller) {
   c.duration_s = a.opt_integer_in("duration_s", 0, core::call_duration_s_max).value_or(0);
   c.state = a.opt_text("outcome").value_or("");
   c.note = a.opt_text("note").value_or("");
-  return command(caller, std::move(c), [id = c.lead_id, viewer = caller.user_id](const core::State& s, const core::Events&) {
-    return json::value(lead_detail(s, viewer, *s.leads.find(id)));
-  });
+  return command(
+      caller, std::move(c),
+      [id = c.lead_id, viewer = caller.user_id](const core::State& s, const core::Events&) {
+        return json::value(lead_detail(s, viewer, *s.leads.find(id)));
+      });
 }
 
 Prepared op_leads_assign(const json::object& args, const Caller& caller) {
@@ -300,18 +322,23 @@ Prepared op_leads_assign(const json::object& args, const Caller& caller) {
 // ---- the pool ----
 Prepared op_pool_query(const json::object& args, const Caller& caller) {
   const PoolFilterArgs given = pool_filter(args);
-  return timed_query(caller, pool_users, [given, viewer = caller.user_id](const core::State& s,
-                                                                          QueryContext& context) -> Result<json::value> {
-    if (!s.settings.flag("pool.enabled")) return core::reject(core::Code::pool_disabled, "the number pool is turned off");
-    auto& draws = context.local.of<core::PoolDraws>();
-    const core::PoolDraw& d = draws.draw_for(s, viewer, given.resolve(s), context.now);
-    json::array list;
-    for (core::LeadId id : d.ids) {
-      const core::Lead& l = *s.leads.find(id);
-      if (l.in_pool && l.owner_id != viewer) list.push_back(pool_row(s, viewer, l));
-    }
-    return json::value{{"items", std::move(list)}, {"window_ends_at", core::format_time(d.window_ends_at)}};
-  });
+  return timed_query(
+      caller, core::everyone,
+      [given, viewer = caller.user_id](const core::State& s,
+                                       QueryContext& context) -> Result<json::value> {
+        if (!s.settings.flag("pool.enabled")) {
+          return core::reject(core::Code::pool_disabled, "the number pool is turned off");
+        }
+        auto& draws = context.local.of<core::PoolDraws>();
+        const core::PoolDraw& d = draws.draw_for(s, viewer, given.resolve(s), context.now);
+        json::array list;
+        for (core::LeadId id : d.ids) {
+          const core::Lead& l = *s.leads.find(id);
+          if (l.in_pool && l.owner_id != viewer) list.push_back(pool_row(s, viewer, l));
+        }
+        return json::value{{"items", std::move(list)},
+                           {"window_ends_at", core::format_time(d.window_ends_at)}};
+      });
 }
 
 Prepared op_pool_claim(const json::object& args, const Caller& caller) {
@@ -321,13 +348,16 @@ Prepared op_pool_claim(const json::object& args, const Caller& caller) {
 
 Prepared op_pool_reveal(const json::object& args, const Caller& caller) {
   const core::LeadId id = Args(args).id("lead_id");
-  return command(caller, core::RevealPhone{id}, [id, viewer = caller.user_id](const core::State& s, const core::Events&) {
-    const core::Lead& l = *s.leads.find(id);
-    const core::OpenView* v = s.leads.view_of(id);
-    return json::value{{"phone", core::phone_of(l)},
+  return command(caller, core::RevealPhone{id},
+                 [id, viewer = caller.user_id](const core::State& s, const core::Events&) {
+                   const core::Lead& l = *s.leads.find(id);
+                   const core::OpenView* v = s.leads.view_of(id);
+                   return json::value{
+                       {"phone", core::phone_of(l)},
                        {"notes", notes_json(s, viewer, s.leads.history(l).notes)},
-                       {"expires_at", v != nullptr ? json::value(core::format_time(v->expires_at)) : json::value(nullptr)}};
-  });
+                       {"expires_at", v != nullptr ? json::value(core::format_time(v->expires_at))
+                                                   : json::value(nullptr)}};
+                 });
 }
 
 Prepared op_pool_hide(const json::object& args, const Caller& caller) {
@@ -344,7 +374,8 @@ Prepared op_pool_views(const json::object& args, const Caller& caller) {
     if (l == nullptr) return core::reject(core::Code::not_found, "no lead " + std::to_string(id));
     json::array views;
     for (const core::View& v : s.leads.history(*l).views) {
-      views.push_back(json::object{{"user_id", v.by}, {"user_name", user_name(s, v.by)}, {"at", core::format_time(v.at)}});
+      views.push_back(json::object{
+          {"user_id", v.by}, {"user_name", user_name(s, v.by)}, {"at", core::format_time(v.at)}});
     }
     return json::value{{"views", std::move(views)}};
   });
@@ -356,13 +387,14 @@ bool is_sale(const core::State& s, core::UserId u) {
   return user != nullptr && user->role == core::Role::sale;
 }
 
-void pool_push(const core::State& s, const Committed& c, std::string_view type, json::object data, std::vector<Push>& out,
-               core::UserId except = 0) {
+void pool_push(const core::State& s, const Committed& c, std::string_view type, json::object data,
+               std::vector<Push>& out, core::UserId except = 0) {
   out.push_back({"pool", std::nullopt, push_frame("pool", type, std::move(data), c.seq),
                  [except](core::UserId u) { return u != except; }});
 }
 
-void me_push(core::UserId to, const Committed& c, std::string_view type, json::object data, std::vector<Push>& out) {
+void me_push(core::UserId to, const Committed& c, std::string_view type, json::object data,
+             std::vector<Push>& out) {
   if (to == 0) return;
   out.push_back({"me", to, push_frame("me", type, std::move(data), c.seq)});
 }
@@ -373,16 +405,19 @@ void row_push(const core::State& s, const Committed& c, std::string_view type, c
               std::vector<Push>& out) {
   const core::UserId owner = l.owner_id;
   out.push_back({"pool", std::nullopt,
-                 push_frame("pool", type, json::object{{"lead", pool_row(s, core::anonymous_sale, l)}}, c.seq),
+                 push_frame("pool", type,
+                            json::object{{"lead", pool_row(s, core::anonymous_sale, l)}}, c.seq),
                  [&s, owner](core::UserId u) { return u != owner && is_sale(s, u); }});
-  out.push_back({"pool", std::nullopt,
-                 push_frame("pool", type, json::object{{"lead", pool_row(s, core::system_actor, l)}}, c.seq),
-                 [&s](core::UserId u) { return !is_sale(s, u); }});
+  out.push_back(
+      {"pool", std::nullopt,
+       push_frame("pool", type, json::object{{"lead", pool_row(s, core::system_actor, l)}}, c.seq),
+       [&s](core::UserId u) { return !is_sale(s, u); }});
 }
 
 // A pooled lead whose row changed without leaving (a manager's status change or note, new
 // details): the pool screens get the new row.
-void changed_push(const core::State& s, const Committed& c, core::LeadId id, std::vector<Push>& out) {
+void changed_push(const core::State& s, const Committed& c, core::LeadId id,
+                  std::vector<Push>& out) {
   const core::Lead* l = s.leads.find(id);
   if (l != nullptr && l->in_pool) row_push(s, c, "changed", *l, out);
 }
@@ -410,13 +445,17 @@ const std::vector<Op>& pool_ops() {
 
 std::optional<Push> pool_refill_push(const std::vector<Committed>& batch) {
   std::size_t floated = 0;
-  for (const Committed& c : batch) floated += std::holds_alternative<core::LeadFloated>(c.event.base()) ? 1 : 0;
+  for (const Committed& c : batch) {
+    floated += std::holds_alternative<core::LeadFloated>(c.event.base()) ? 1 : 0;
+  }
   if (floated <= pool_entered_pushes_max) return std::nullopt;
   const core::Seq seq = batch.back().seq;
-  return Push{"pool", std::nullopt, push_frame("pool", "refill", json::object{{"entered", floated}}, seq)};
+  return Push{"pool", std::nullopt,
+              push_frame("pool", "refill", json::object{{"entered", floated}}, seq)};
 }
 
-void pool_pushes(const core::State& s, const Committed& c, const Listened& listened, std::vector<Push>& out) {
+void pool_pushes(const core::State& s, const Committed& c, const Listened& listened,
+                 std::vector<Push>& out) {
   const bool pool = listened("pool");
   const bool me = listened("me");
   std::visit(
@@ -427,8 +466,10 @@ void pool_pushes(const core::State& s, const Committed& c, const Listened& liste
         } else if constexpr (std::is_same_v<T, core::LeadClaimed>) {
           if (pool) pool_push(s, c, "claimed", {{"lead_id", e.lead_id}, {"by", e.by}}, out);
           if (me) {
-            me_push(e.previous_owner, c, "lead_lost", {{"lead_id", e.lead_id}, {"by", e.by}, {"reason", "claimed"}}, out);
-            me_push(e.by, c, "lead_assigned", {{"lead", lead_json(s, e.by, *s.leads.find(e.lead_id))}}, out);
+            me_push(e.previous_owner, c, "lead_lost",
+                    {{"lead_id", e.lead_id}, {"by", e.by}, {"reason", "claimed"}}, out);
+            me_push(e.by, c, "lead_assigned",
+                    {{"lead", lead_json(s, e.by, *s.leads.find(e.lead_id))}}, out);
           }
         } else if constexpr (std::is_same_v<T, core::LeadActed>) {
           if (pool && e.left_pool) pool_push(s, c, "left", {{"lead_id", e.lead_id}}, out);
@@ -438,13 +479,22 @@ void pool_pushes(const core::State& s, const Committed& c, const Listened& liste
         } else if constexpr (std::is_same_v<T, core::LeadReassigned>) {
           if (pool && e.left_pool) pool_push(s, c, "left", {{"lead_id", e.lead_id}}, out);
           if (me) {
-            me_push(e.previous_owner, c, "lead_lost", {{"lead_id", e.lead_id}, {"reason", "reassigned"}}, out);
-            me_push(e.owner_id, c, "lead_assigned", {{"lead", lead_json(s, e.owner_id, *s.leads.find(e.lead_id))}}, out);
+            me_push(e.previous_owner, c, "lead_lost",
+                    {{"lead_id", e.lead_id}, {"reason", "reassigned"}}, out);
+            me_push(e.owner_id, c, "lead_assigned",
+                    {{"lead", lead_json(s, e.owner_id, *s.leads.find(e.lead_id))}}, out);
           }
         } else if constexpr (std::is_same_v<T, core::LeadImported>) {
-          if (me) me_push(e.owner_id, c, "lead_assigned", {{"lead", lead_json(s, e.owner_id, *s.leads.find(e.lead_id))}}, out);
+          if (me) {
+            me_push(e.owner_id, c, "lead_assigned",
+                    {{"lead", lead_json(s, e.owner_id, *s.leads.find(e.lead_id))}}, out);
+          }
         } else if constexpr (std::is_same_v<T, core::PoolDrained>) {
-          if (pool) pool_push(s, c, "drained", {{"status", e.status.empty() ? json::value(nullptr) : json::value(e.status)}}, out);
+          if (pool) {
+            pool_push(s, c, "drained",
+                      {{"status", e.status.empty() ? json::value(nullptr) : json::value(e.status)}},
+                      out);
+          }
         } else if constexpr (std::is_same_v<T, core::PhoneRevealed>) {
           if (pool) pool_push(s, c, "viewed", {{"lead_id", e.lead_id}}, out, e.by);
         } else if constexpr (std::is_same_v<T, core::RevealEnded>) {

@@ -51,7 +51,8 @@ void WebSocketSession::run(http::request<http::string_body> request) {
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(http::field::server, "salesdesk");
   }));
-  ws_.async_accept(request, beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
+  ws_.async_accept(request,
+                   beast::bind_front_handler(&WebSocketSession::on_accept, shared_from_this()));
 }
 
 void WebSocketSession::on_accept(beast::error_code ec) {
@@ -82,7 +83,8 @@ void WebSocketSession::check_session() {
 }
 
 void WebSocketSession::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
+  ws_.async_read(buffer_,
+                 beast::bind_front_handler(&WebSocketSession::on_read, shared_from_this()));
 }
 
 void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
@@ -101,7 +103,9 @@ void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
 
 void WebSocketSession::handle(const std::string& text) {
   auto decoded = decode_request(text);
-  if (auto* bad = std::get_if<Undecodable>(&decoded)) return reply_error(bad->id, std::move(bad->error));
+  if (auto* bad = std::get_if<Undecodable>(&decoded)) {
+    return reply_error(bad->id, std::move(bad->error));
+  }
   Decoded& d = std::get<Decoded>(decoded);
   if (d.op == "subscribe" || d.op == "unsubscribe") return topics(d.id, d.op, d.args);
   const Op* found = find_op(d.op);
@@ -162,12 +166,13 @@ void WebSocketSession::hash_and_submit(const json::value& id, const Op& op, json
   }
   ++hashes_in_flight_;
   services_.hashing.queued_admin += 1;
-  boost::asio::post(services_.hashing.admin, [self = shared_from_this(), id, &op, args = std::move(args),
-                                              key = std::move(key)]() mutable {
-    self->services_.hashing.queued_admin -= 1;
-    self->services_.metrics.password_hashes += 1;
-    self->prepare_and_submit(id, op, args, std::move(key));
-  });
+  boost::asio::post(
+      services_.hashing.admin,
+      [self = shared_from_this(), id, &op, args = std::move(args), key = std::move(key)]() mutable {
+        self->services_.hashing.queued_admin -= 1;
+        self->services_.metrics.password_hashes += 1;
+        self->prepare_and_submit(id, op, args, std::move(key));
+      });
 }
 
 // Turns args into a typed request and hands it to the engine; the answer is posted back to
@@ -177,11 +182,12 @@ void WebSocketSession::prepare_and_submit(const json::value& id, const Op& op,
   auto self = shared_from_this();
   const auto answer = [self, id, name = op.name, slow = op.slow](Outcome outcome) {
     self->services_.metrics.count_command(name, outcome.ok);
-    boost::asio::post(self->ws_.get_executor(), [self, id, slow, outcome = std::move(outcome)]() mutable {
-      --self->in_flight_;
-      if (slow) --self->hashes_in_flight_;
-      self->reply(id, std::move(outcome));
-    });
+    boost::asio::post(self->ws_.get_executor(),
+                      [self, id, slow, outcome = std::move(outcome)]() mutable {
+                        --self->in_flight_;
+                        if (slow) --self->hashes_in_flight_;
+                        self->reply(id, std::move(outcome));
+                      });
   };
   Request request;
   try {
@@ -197,15 +203,18 @@ void WebSocketSession::prepare_and_submit(const json::value& id, const Op& op,
   }
 }
 
-void WebSocketSession::topics(const json::value& id, std::string_view op, const json::object& args) {
+void WebSocketSession::topics(const json::value& id, std::string_view op,
+                              const json::object& args) {
   const auto* list = args.if_contains("topics");
   std::vector<std::string> names;
   if (list == nullptr || !list->is_array()) {
-    return reply_error(id, core::reject(core::Code::bad_request, "topics must be an array of strings"));
+    return reply_error(id,
+                       core::reject(core::Code::bad_request, "topics must be an array of strings"));
   }
   for (const json::value& t : list->get_array()) {
     if (!t.is_string()) {
-      return reply_error(id, core::reject(core::Code::bad_request, "topics must be an array of strings"));
+      return reply_error(
+          id, core::reject(core::Code::bad_request, "topics must be an array of strings"));
     }
     names.emplace_back(t.get_string());
   }
@@ -236,20 +245,22 @@ void WebSocketSession::reply_error(const json::value& id, core::Error error) {
 }
 
 void WebSocketSession::send(Frames frames) {
-  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), frames = std::move(frames)]() mutable {
-    for (Frame& f : frames) self->queue(std::move(f));
-  });
+  boost::asio::post(ws_.get_executor(),
+                    [self = shared_from_this(), frames = std::move(frames)]() mutable {
+                      for (Frame& f : frames) self->queue(std::move(f));
+                    });
 }
 
 // Replies already queued (the last batch before a shutdown, say) are written first; nothing new
 // is queued once the session is ending.
 void WebSocketSession::end(std::string reason) {
-  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason)]() mutable {
-    if (self->closing_) return;
-    self->closing_ = true;
-    self->close_reason_ = std::move(reason);
-    if (self->queue_.empty()) self->do_close();
-  });
+  boost::asio::post(ws_.get_executor(),
+                    [self = shared_from_this(), reason = std::move(reason)]() mutable {
+                      if (self->closing_) return;
+                      self->closing_ = true;
+                      self->close_reason_ = std::move(reason);
+                      if (self->queue_.empty()) self->do_close();
+                    });
 }
 
 void WebSocketSession::do_close() {

@@ -13,7 +13,8 @@ std::vector<const Status*> Catalog::statuses_in_order() const {
   std::vector<const Status*> out;
   out.reserve(statuses.size());
   for (const auto& [code, status] : statuses) out.push_back(&status);
-  std::sort(out.begin(), out.end(), [](const Status* a, const Status* b) { return a->order < b->order; });
+  std::sort(out.begin(), out.end(),
+            [](const Status* a, const Status* b) { return a->order < b->order; });
   return out;
 }
 
@@ -54,18 +55,21 @@ std::vector<StatusUpserted> seeded_statuses() {
 // ---- rules ----
 bool known_channel(std::string_view channel) {
   static constexpr std::array<std::string_view, 10> channels = {
-      "facebook", "instagram", "zalo", "telegram", "api", "pbx", "phone", "web", "offline", "other"};
+      "facebook", "instagram", "zalo", "telegram", "api",
+      "pbx",      "phone",     "web",  "offline",  "other"};
   return std::find(channels.begin(), channels.end(), channel) != channels.end();
 }
 
 Result<bool> check_code(const std::string& code, std::string_view field) {
   if (code.empty()) return reject(Code::bad_request, std::string(field) + " is required");
   if (code.size() > code_bytes_max) {
-    return reject(Code::bad_request, std::string(field) + " is too long: at most " + std::to_string(code_bytes_max) + " bytes");
+    return reject(Code::bad_request, std::string(field) + " is too long: at most " +
+                                         std::to_string(code_bytes_max) + " bytes");
   }
   for (unsigned char c : code) {
     if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-')) {
-      return reject(Code::bad_request, std::string(field) + " may contain only letters, digits and . _ -");
+      return reject(Code::bad_request,
+                    std::string(field) + " may contain only letters, digits and . _ -");
     }
   }
   return true;
@@ -73,21 +77,25 @@ Result<bool> check_code(const std::string& code, std::string_view field) {
 
 namespace {
 
-Result<bool> check_entry(const State& s, UserId actor, const std::string& code, std::string_view code_field,
-                         const std::string& name) {
+Result<bool> check_entry(const State& s, UserId actor, const std::string& code,
+                         std::string_view code_field, const std::string& name) {
   if (auto r = authorize(s, actor, admin_only); !r) return r;
   if (auto r = check_code(code, code_field); !r) return r;
   return check_name(name, "name", catalog_name_bytes_max, true);
 }
 
 Result<bool> check_price(Money price) {
-  if (price < 0 || price > price_max) return reject(Code::bad_request, "price must be between 0 and 10^12");
+  if (price < 0 || price > price_max) {
+    return reject(Code::bad_request, "price must be between 0 and 10^12");
+  }
   return true;
 }
 
 Result<bool> check_combo_items(const State& s, const std::vector<ComboItem>& items) {
   if (items.empty()) return reject(Code::bad_request, "a combo needs at least one item");
-  if (items.size() > combo_items_max) return reject(Code::bad_request, "a combo has at most 50 items");
+  if (items.size() > combo_items_max) {
+    return reject(Code::bad_request, "a combo has at most 50 items");
+  }
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::string field = "items[" + std::to_string(i) + "]";
     if (!s.catalog.products.contains(items[i].sku)) {
@@ -126,9 +134,10 @@ Result<Events> decide(const State& s, UserId actor, const UpsertCombo& c, Time) 
 Result<Events> decide(const State& s, UserId actor, const UpsertSource& c, Time) {
   if (auto r = check_entry(s, actor, c.code, "code", c.source_name); !r) return r.error();
   if (!known_channel(c.channel)) {
-    return reject(Code::bad_request,
-                  "channel must be one of facebook, instagram, zalo, telegram, api, pbx, phone, web, "
-                  "offline, other");
+    return reject(
+        Code::bad_request,
+        "channel must be one of facebook, instagram, zalo, telegram, api, pbx, phone, web, "
+        "offline, other");
   }
   return Events{SourceUpserted{c.code, c.source_name, c.channel}};
 }

@@ -46,7 +46,9 @@ struct ProductUpserted {
   Money price = 0;
   std::string stream() const { return product_stream(sku); }
   template <class A>
-  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(sku), CEREAL_NVP(product_name), CEREAL_NVP(price)); }
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(sku), CEREAL_NVP(product_name), CEREAL_NVP(price));
+  }
 };
 
 struct ComboItem {
@@ -79,7 +81,9 @@ struct SourceUpserted {
   std::string channel;
   std::string stream() const { return source_stream(code); }
   template <class A>
-  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(code), CEREAL_NVP(source_name), CEREAL_NVP(channel)); }
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(code), CEREAL_NVP(source_name), CEREAL_NVP(channel));
+  }
 };
 
 struct WarehouseUpserted {

@@ -74,35 +74,43 @@ void evolve(Customers& customers, const CustomerUpdated& e, Time) {
 }
 
 void evolve(Customers& customers, const CustomerNoted& e, Time at) {
-  customers.by_id.at(static_cast<std::size_t>(e.customer_id - 1)).notes.push_back(Note{e.by, at, e.text});
+  customers.by_id.at(static_cast<std::size_t>(e.customer_id - 1))
+      .notes.push_back(Note{e.by, at, e.text});
 }
 
 // ---- rules ----
-Result<bool> check_text(const std::string& text, std::string_view field, std::size_t max, bool required) {
+Result<bool> check_text(const std::string& text, std::string_view field, std::size_t max,
+                        bool required) {
   if (required && blank(text)) {
-    return reject(Code::bad_request, std::string(field) + (text.empty() ? " is required" : " is blank"));
+    return reject(Code::bad_request,
+                  std::string(field) + (text.empty() ? " is required" : " is blank"));
   }
   if (text.size() > max) {
-    return reject(Code::bad_request, std::string(field) + " is too long: at most " + std::to_string(max) +
-                                         " bytes of UTF-8 (" + std::to_string(text.size()) + " given)");
+    return reject(Code::bad_request, std::string(field) + " is too long: at most " +
+                                         std::to_string(max) + " bytes of UTF-8 (" +
+                                         std::to_string(text.size()) + " given)");
   }
   if (!clean_text(text)) {
-    return reject(Code::bad_request, std::string(field) + " is not valid text (invalid UTF-8, a control "
-                                                          "character or a direction override)");
+    return reject(Code::bad_request, std::string(field) +
+                                         " is not valid text (invalid UTF-8, a control "
+                                         "character or a direction override)");
   }
   return true;
 }
 
-Result<bool> check_name(const std::string& text, std::string_view field, std::size_t max, bool required) {
+Result<bool> check_name(const std::string& text, std::string_view field, std::size_t max,
+                        bool required) {
   if (auto ok = check_text(text, field, max, required); !ok) return ok;
   if (!clean_name(text)) {
-    return reject(Code::bad_request, std::string(field) + " may not contain line breaks, tabs or invisible "
-                                                          "characters (direction marks, zero-width spaces)");
+    return reject(Code::bad_request, std::string(field) +
+                                         " may not contain line breaks, tabs or invisible "
+                                         "characters (direction marks, zero-width spaces)");
   }
   return true;
 }
 
-Result<std::vector<std::string>> customer_phones(const State& s, const std::vector<std::string>& raw,
+Result<std::vector<std::string>> customer_phones(const State& s,
+                                                 const std::vector<std::string>& raw,
                                                  CustomerId customer) {
   if (raw.size() > phones_per_customer_max) return reject(Code::bad_request, "too many phones");
   std::vector<std::string> out;
@@ -112,7 +120,8 @@ Result<std::vector<std::string>> customer_phones(const State& s, const std::vect
     if (!phone) return phone.error();
     const Customer* owner = s.customers.find_phone(phone.value());
     if (owner != nullptr && owner->id != customer) {
-      return reject(Code::conflict, "phone " + phone.value() + " belongs to customer " + std::to_string(owner->id));
+      return reject(Code::conflict,
+                    "phone " + phone.value() + " belongs to customer " + std::to_string(owner->id));
     }
     if (std::find(out.begin(), out.end(), phone.value()) == out.end()) out.push_back(phone.value());
   }
@@ -122,7 +131,9 @@ Result<std::vector<std::string>> customer_phones(const State& s, const std::vect
 namespace {
 
 Result<bool> check_nicknames(const std::vector<std::string>& nicknames) {
-  if (nicknames.size() > nicknames_per_customer_max) return reject(Code::bad_request, "too many nicknames");
+  if (nicknames.size() > nicknames_per_customer_max) {
+    return reject(Code::bad_request, "too many nicknames");
+  }
   for (const std::string& n : nicknames) {
     if (auto ok = check_name(n, "nicknames", nickname_bytes_max, true); !ok) return ok;
   }
@@ -131,7 +142,8 @@ Result<bool> check_nicknames(const std::vector<std::string>& nicknames) {
 
 // Managers and admin change any card; a sale changes cards that are theirs or nobody's, and
 // may make only themselves responsible.
-Result<bool> may_change(const State& s, UserId actor, const Customer& c, std::optional<UserId> responsible) {
+Result<bool> may_change(const State& s, UserId actor, const Customer& c,
+                        std::optional<UserId> responsible) {
   const User* u = s.users.find(actor);
   if (u == nullptr || is_manager_or_admin(*u)) return true;
   if (c.responsible_id != 0 && c.responsible_id != actor) {
@@ -146,7 +158,9 @@ Result<bool> may_change(const State& s, UserId actor, const Customer& c, std::op
 Result<bool> check_responsible(const State& s, UserId id) {
   if (id == 0) return true;
   const User* u = s.users.find(id);
-  if (u == nullptr || !u->active) return reject(Code::not_found, "no active user " + std::to_string(id));
+  if (u == nullptr || !u->active) {
+    return reject(Code::not_found, "no active user " + std::to_string(id));
+  }
   return true;
 }
 
@@ -155,23 +169,30 @@ Result<bool> check_responsible(const State& s, UserId id) {
 // ---- decide ----
 Result<Events> decide(const State& s, UserId actor, const CreateCustomer& c, Time) {
   if (auto r = authorize(s, actor, everyone); !r) return r.error();
-  if (auto r = check_name(c.customer_name, "name", customer_name_bytes_max, true); !r) return r.error();
+  if (auto r = check_name(c.customer_name, "name", customer_name_bytes_max, true); !r) {
+    return r.error();
+  }
   if (auto r = check_text(c.address, "address", address_bytes_max, false); !r) return r.error();
   auto phones = customer_phones(s, c.phones, 0);
   if (!phones) return phones.error();
   const User* u = s.users.find(actor);
   const UserId responsible = (u != nullptr && u->role == Role::sale) ? actor : 0;
-  return Events{CustomerCreated{s.customers.next_id(), c.customer_name, phones.value(), c.address, responsible}};
+  return Events{CustomerCreated{s.customers.next_id(), c.customer_name, phones.value(), c.address,
+                                responsible}};
 }
 
 Result<Events> decide(const State& s, UserId actor, const UpdateCustomer& c, Time) {
   if (auto r = authorize(s, actor, everyone); !r) return r.error();
   const Customer* existing = s.customers.find(c.customer_id);
-  if (existing == nullptr) return reject(Code::not_found, "no customer " + std::to_string(c.customer_id));
+  if (existing == nullptr) {
+    return reject(Code::not_found, "no customer " + std::to_string(c.customer_id));
+  }
   if (auto r = may_change(s, actor, *existing, c.responsible_id); !r) return r.error();
   CustomerUpdated e{existing->id, {}, {}, {}, {}, {}};
   if (c.customer_name) {
-    if (auto r = check_name(*c.customer_name, "name", customer_name_bytes_max, true); !r) return r.error();
+    if (auto r = check_name(*c.customer_name, "name", customer_name_bytes_max, true); !r) {
+      return r.error();
+    }
     if (*c.customer_name != existing->name) e.customer_name = c.customer_name;
   }
   if (c.address) {
@@ -191,7 +212,9 @@ Result<Events> decide(const State& s, UserId actor, const UpdateCustomer& c, Tim
     if (auto r = check_responsible(s, *c.responsible_id); !r) return r.error();
     if (*c.responsible_id != existing->responsible_id) e.responsible_id = c.responsible_id;
   }
-  if (!e.customer_name && !e.address && !e.phones && !e.nicknames && !e.responsible_id) return Events{};
+  if (!e.customer_name && !e.address && !e.phones && !e.nicknames && !e.responsible_id) {
+    return Events{};
+  }
   return Events{e};
 }
 
@@ -222,12 +245,14 @@ std::vector<CustomerId> word_matches(const Customers& customers, const std::stri
   return out;
 }
 
-std::vector<const Customer*> by_words(const Customers& customers, const std::vector<std::string>& query) {
+std::vector<const Customer*> by_words(const Customers& customers,
+                                      const std::vector<std::string>& query) {
   std::vector<CustomerId> hits = word_matches(customers, query.front());
   for (std::size_t i = 1; i < query.size() && !hits.empty(); ++i) {
     const auto more = word_matches(customers, query[i]);
     std::vector<CustomerId> both;
-    std::set_intersection(hits.begin(), hits.end(), more.begin(), more.end(), std::back_inserter(both));
+    std::set_intersection(hits.begin(), hits.end(), more.begin(), more.end(),
+                          std::back_inserter(both));
     hits = std::move(both);
   }
   std::vector<const Customer*> out;
@@ -240,7 +265,8 @@ std::vector<const Customer*> by_words(const Customers& customers, const std::vec
 
 }  // namespace
 
-std::vector<const Customer*> search_customers(const State& s, const std::string& query, UserId viewer) {
+std::vector<const Customer*> search_customers(const State& s, const std::string& query,
+                                              UserId viewer) {
   std::vector<const Customer*> out;
   if (!query.empty() && query[0] == '@') {
     const std::string nick = "@" + fold(query.substr(1));

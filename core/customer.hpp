@@ -63,7 +63,9 @@ struct CustomerNoted {
   std::string text;
   std::string stream() const { return customer_stream(customer_id); }
   template <class A>
-  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(customer_id), CEREAL_NVP(by), CEREAL_NVP(text)); }
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(customer_id), CEREAL_NVP(by), CEREAL_NVP(text));
+  }
 };
 
 // ---- state ----
@@ -85,7 +87,9 @@ struct Customer {
   std::vector<Note> notes;
   Time created_at = 0;
   template <class A>
-  void serialize(A& ar) { ar(id, name, phones, address, nicknames, responsible_id, notes, created_at); }
+  void serialize(A& ar) {
+    ar(id, name, phones, address, nicknames, responsible_id, notes, created_at);
+  }
 };
 
 struct Customers {
@@ -150,19 +154,23 @@ Result<Events> decide(const State& s, UserId actor, const NoteCustomer& c, Time 
 
 // Normalises a list of phones for `customer` (0 = a new one): each valid, no phone owned by
 // another customer, duplicates dropped. Used by customers and by orders that create one.
-Result<std::vector<std::string>> customer_phones(const State& s, const std::vector<std::string>& raw,
+Result<std::vector<std::string>> customer_phones(const State& s,
+                                                 const std::vector<std::string>& raw,
                                                  CustomerId customer);
 // Checks a name, an address and a note: present where required, clean UTF-8, within limits.
 // A free text (a note, an address): valid, within `max` bytes, and not blank when required.
-Result<bool> check_text(const std::string& text, std::string_view field, std::size_t max, bool required);
+Result<bool> check_text(const std::string& text, std::string_view field, std::size_t max,
+                        bool required);
 // A name (of a person, a team, a product...): as check_text, on one line, nothing invisible.
-Result<bool> check_name(const std::string& text, std::string_view field, std::size_t max, bool required);
+Result<bool> check_name(const std::string& text, std::string_view field, std::size_t max,
+                        bool required);
 
 // ---- queries ----
 // By phone prefix (digits, "+84..." accepted), "@nickname" prefix, or words of the name
 // (every word of the query must prefix a word of the name). At most search_results_max.
 // A phone prefix finds a card whose number is hidden from the viewer (a masked pool number)
 // only when the whole number is typed: a sale cannot learn a masked number digit by digit.
-std::vector<const Customer*> search_customers(const State& s, const std::string& query, UserId viewer);
+std::vector<const Customer*> search_customers(const State& s, const std::string& query,
+                                              UserId viewer);
 
 }  // namespace salesdesk::core

@@ -17,7 +17,9 @@ const Lead* Leads::find(LeadId id) const {
   return &by_id[static_cast<std::size_t>(id - 1)];
 }
 
-Lead* Leads::find(LeadId id) { return const_cast<Lead*>(static_cast<const Leads*>(this)->find(id)); }
+Lead* Leads::find(LeadId id) {
+  return const_cast<Lead*>(static_cast<const Leads*>(this)->find(id));
+}
 
 const OpenView* Leads::view_of(LeadId id) const {
   auto it = views_by_lead.find(id);
@@ -153,7 +155,9 @@ void evolve_leads(State& s, const LeadImported& e, Time at) {
 }
 
 void evolve_leads(State& s, const LeadActed& e, Time at) {
-  if (!e.note.empty()) s.leads.history_for(lead_at(s, e.lead_id)).notes.push_back(Note{e.by, at, e.note});
+  if (!e.note.empty()) {
+    s.leads.history_for(lead_at(s, e.lead_id)).notes.push_back(Note{e.by, at, e.note});
+  }
   change(s, e.lead_id, [&](Lead& l) {
     if (!e.status.empty()) l.status = s.leads.texts.intern(e.status);
     if (e.by_owner) {
@@ -182,7 +186,8 @@ void evolve_leads(State& s, const LeadFloated& e, Time at) {
 }
 
 void evolve_leads(State& s, const PoolDrained& e, Time) {
-  const std::optional<TextId> status = e.status.empty() ? std::nullopt : s.leads.texts.find(e.status);
+  const std::optional<TextId> status =
+      e.status.empty() ? std::nullopt : s.leads.texts.find(e.status);
   if (!e.status.empty() && !status) return;  // no lead ever had that status
   std::vector<LeadId> leaving;
   for (const auto& [entered, id] : s.leads.pool) {
@@ -208,7 +213,9 @@ void evolve_leads(State& s, const LeadClaimed& e, Time at) {
 void evolve_leads(State& s, const PhoneRevealed& e, Time at) {
   Leads& leads = s.leads;
   drop_view(leads, e.lead_id);
-  if (auto mine = leads.view_by_user.find(e.by); mine != leads.view_by_user.end()) drop_view(leads, mine->second);
+  if (auto mine = leads.view_by_user.find(e.by); mine != leads.view_by_user.end()) {
+    drop_view(leads, mine->second);
+  }
   leads.views_by_lead[e.lead_id] = OpenView{e.lead_id, e.by, e.expires_at};
   leads.view_by_user[e.by] = e.lead_id;
   leads.view_expiry.insert({e.expires_at, e.lead_id});
@@ -223,7 +230,8 @@ void evolve_leads(State& s, const RevealEnded& e, Time) {
 
 void evolve_leads(State& s, const LeadCalled& e, Time at) {
   s.leads.history_for(lead_at(s, e.lead_id))
-      .calls.push_back(Call{e.by, at, e.call_id, e.direction, e.state, e.duration_s, e.recording_url});
+      .calls.push_back(
+          Call{e.by, at, e.call_id, e.direction, e.state, e.duration_s, e.recording_url});
 }
 
 // A name change moves the lead's name words in the pool index: it leaves the index under its
@@ -262,7 +270,9 @@ void rebuild_lead_indexes(State& s) {
     enter_indexes(s, l);
     if (l.in_pool) pool_index_enter(leads, l);
   }
-  for (const auto& [id, view] : leads.views_by_lead) leads.view_expiry.insert({view.expires_at, id});
+  for (const auto& [id, view] : leads.views_by_lead) {
+    leads.view_expiry.insert({view.expires_at, id});
+  }
 }
 
 // ---- rules ----
@@ -281,7 +291,9 @@ bool may_work(const State& s, UserId viewer, const Lead& l) {
 namespace {
 
 Result<bool> check_status(const State& s, const std::string& status, const std::string& field) {
-  if (!s.catalog.statuses.contains(status)) return reject(Code::bad_request, field + ": no status " + status);
+  if (!s.catalog.statuses.contains(status)) {
+    return reject(Code::bad_request, field + ": no status " + status);
+  }
   return true;
 }
 
@@ -311,29 +323,39 @@ Result<std::string> catalog_source(const State& s, const std::string& given) {
   }
   std::string known;
   for (const auto& [code, source] : s.catalog.sources) known += (known.empty() ? "" : ", ") + code;
-  return reject(Code::bad_request, "source: no source " + given + " in the catalog (" + known + ")");
+  return reject(Code::bad_request,
+                "source: no source " + given + " in the catalog (" + known + ")");
 }
 
 // One row checked: the lead it would import, or the first problem of the row (1-based).
-std::variant<LeadImported, Problem> import_row(const State& s, const LeadRow& row, std::size_t index) {
+std::variant<LeadImported, Problem> import_row(const State& s, const LeadRow& row,
+                                               std::size_t index) {
   const auto problem = [&](std::string field, std::string value, const Error& e) {
     const std::string prefix = field + ": ";
-    std::string reason = e.message.rfind(prefix, 0) == 0 ? e.message.substr(prefix.size()) : e.message;
-    return Problem{static_cast<std::int64_t>(index + 1), std::move(field), std::move(value), std::move(reason)};
+    std::string reason =
+        e.message.rfind(prefix, 0) == 0 ? e.message.substr(prefix.size()) : e.message;
+    return Problem{static_cast<std::int64_t>(index + 1), std::move(field), std::move(value),
+                   std::move(reason)};
   };
   auto phone = normalize_phone(row.phone, s.settings.text("phone.country"), "phone");
   if (!phone) return problem("phone", row.phone, phone.error());
-  for (const auto& [text, name] : {std::pair{&row.lead_name, "name"}, {&row.source, "source"}, {&row.product, "product"}}) {
-    if (auto ok = check_name(*text, name, lead_text_bytes_max, false); !ok) return problem(name, *text, ok.error());
+  for (const auto& [text, name] :
+       {std::pair{&row.lead_name, "name"}, {&row.source, "source"}, {&row.product, "product"}}) {
+    if (auto ok = check_name(*text, name, lead_text_bytes_max, false); !ok) {
+      return problem(name, *text, ok.error());
+    }
   }
   const std::string status = row.status.empty() ? "new" : row.status;
-  if (auto ok = check_status(s, status, "status"); !ok) return problem("status", row.status, ok.error());
+  if (auto ok = check_status(s, status, "status"); !ok) {
+    return problem("status", row.status, ok.error());
+  }
   auto source = catalog_source(s, row.source);
   if (!source) return problem("source", row.source, source.error());
   if (auto ok = check_owner(s, row.owner_id, "owner_id"); !ok) {
     return problem("owner_id", std::to_string(row.owner_id), ok.error());
   }
-  return LeadImported{0, phone.value(), row.lead_name, source.value(), row.product, status, row.owner_id};
+  return LeadImported{0,           phone.value(), row.lead_name, source.value(),
+                      row.product, status,        row.owner_id};
 }
 
 // The lead a row's phone repeats: the newest with it in the unit, or one this import adds.
@@ -344,17 +366,20 @@ LeadId repeated_lead(const State& s, const std::unordered_map<std::string, LeadI
 }
 
 // on_duplicate "update": the row's non-empty fields applied to the lead it repeats.
-void update_from_row(const State& s, UserId actor, LeadId id, const LeadImported& row, Events& out) {
+void update_from_row(const State& s, UserId actor, LeadId id, const LeadImported& row,
+                     Events& out) {
   const Lead* l = s.leads.find(id);
   const std::string name = row.lead_name.empty() && l ? l->name : row.lead_name;
   const std::string source = row.source.empty() && l ? s.leads.text(l->source) : row.source;
   const std::string product = row.product.empty() && l ? s.leads.text(l->product) : row.product;
   out.emplace_back(LeadDetailsChanged{id, actor, name, source, product});
   if (l == nullptr || s.leads.text(l->status) != row.status) {
-    out.emplace_back(LeadActed{id, actor, row.status, "", false, l != nullptr && l->in_pool && !status_floats(s, row.status)});
+    out.emplace_back(LeadActed{id, actor, row.status, "", false,
+                               l != nullptr && l->in_pool && !status_floats(s, row.status)});
   }
   if (row.owner_id != 0 && (l == nullptr || l->owner_id != row.owner_id)) {
-    out.emplace_back(LeadReassigned{id, row.owner_id, l ? l->owner_id : 0, l != nullptr && l->in_pool});
+    out.emplace_back(
+        LeadReassigned{id, row.owner_id, l ? l->owner_id : 0, l != nullptr && l->in_pool});
   }
 }
 
@@ -388,19 +413,23 @@ void end_view_if_leaving(const State& s, const Lead& l, bool leaves, Events& out
 }
 
 Result<bool> pool_on(const State& s) {
-  if (!s.settings.flag("pool.enabled")) return reject(Code::pool_disabled, "the number pool is turned off");
+  if (!s.settings.flag("pool.enabled")) {
+    return reject(Code::pool_disabled, "the number pool is turned off");
+  }
   return true;
 }
 
 // The pooled lead a sale may claim or view: in the pool and not theirs.
 Result<const Lead*> pooled(const State& s, UserId actor, LeadId id) {
-  if (auto r = authorize(s, actor, Roles{false, false, true}); !r) return r.error();
+  if (auto r = authorize(s, actor, sales_only); !r) return r.error();
   if (auto r = pool_on(s); !r) return r.error();
   const Lead* l = s.leads.find(id);
   if (l == nullptr) return reject(Code::not_found, "no lead " + std::to_string(id));
   if (l->owner_id == actor) return reject(Code::conflict, "this lead is already yours");
   if (!l->in_pool) {
-    if (l->owner_id != 0) return reject(Code::already_claimed, "Another sale already handles this number");
+    if (l->owner_id != 0) {
+      return reject(Code::already_claimed, "Another sale already handles this number");
+    }
     return reject(Code::not_found, "lead " + std::to_string(id) + " is not in the pool");
   }
   return l;
@@ -410,22 +439,27 @@ Result<bool> check_quotas(const State& s, UserId actor, const Lead& l, Time now)
   const std::int64_t daily = s.settings.number("pool.daily_claim_limit");
   if (daily > 0) {
     auto it = s.leads.claims.find(actor);
-    if (it != s.leads.claims.end() && it->second.day == local_day(s, now) && it->second.count >= daily) {
-      return reject(Code::quota_exceeded, "daily claim limit reached: " + std::to_string(daily) + " claims a day");
+    if (it != s.leads.claims.end() && it->second.day == local_day(s, now) &&
+        it->second.count >= daily) {
+      return reject(Code::quota_exceeded,
+                    "daily claim limit reached: " + std::to_string(daily) + " claims a day");
     }
   }
   const std::int64_t held_max = s.settings.number("pool.max_held_per_sale");
   if (held_max > 0) {
     auto it = s.leads.by_owner.find(actor);
-    const auto held = it == s.leads.by_owner.end() ? 0 : static_cast<std::int64_t>(it->second.size());
+    const auto held =
+        it == s.leads.by_owner.end() ? 0 : static_cast<std::int64_t>(it->second.size());
     if (held >= held_max) {
-      return reject(Code::quota_exceeded, "holding limit reached: at most " + std::to_string(held_max) + " leads held");
+      return reject(Code::quota_exceeded,
+                    "holding limit reached: at most " + std::to_string(held_max) + " leads held");
     }
   }
   const Time cooldown = s.settings.number("pool.reclaim_cooldown_minutes") * 60 * ms_per_s;
   if (cooldown > 0 && l.previous_owner == actor && now < l.lost_at + cooldown) {
-    return reject(Code::quota_exceeded, "reclaim cooldown: you may claim this lead back after " +
-                                            std::to_string((l.lost_at + cooldown - now + 59'999) / 60'000) + " min");
+    return reject(Code::quota_exceeded,
+                  "reclaim cooldown: you may claim this lead back after " +
+                      std::to_string((l.lost_at + cooldown - now + 59'999) / 60'000) + " min");
   }
   return true;
 }
@@ -437,7 +471,8 @@ Result<Events> decide(const State& s, UserId actor, const ImportLeads& c, Time) 
   if (auto r = authorize(s, actor, managers); !r) return r.error();
   if (c.rows.empty()) return reject(Code::bad_request, "leads is empty");
   if (c.rows.size() > import_rows_max) {
-    return reject(Code::bad_request, "at most " + std::to_string(import_rows_max) + " leads in one import");
+    return reject(Code::bad_request,
+                  "at most " + std::to_string(import_rows_max) + " leads in one import");
   }
   Events out;
   out.reserve(c.rows.size());
@@ -525,7 +560,9 @@ Result<Events> decide(const State& s, UserId actor, const ReassignLead& c, Time)
   if (l == nullptr) return reject(Code::not_found, "no lead " + std::to_string(c.lead_id));
   if (c.owner_id != 0) {
     const User* u = s.users.find(c.owner_id);
-    if (u == nullptr || !u->active) return reject(Code::not_found, "no active user " + std::to_string(c.owner_id));
+    if (u == nullptr || !u->active) {
+      return reject(Code::not_found, "no active user " + std::to_string(c.owner_id));
+    }
     if (auto ok = check_owner(s, c.owner_id, "owner_id"); !ok) return ok.error();
   }
   if (l->owner_id == c.owner_id && !l->in_pool) return Events{};
@@ -541,7 +578,9 @@ Result<Events> decide(const State& s, UserId actor, const ClaimLead& c, Time now
   const Lead& lead = *l.value();
   if (auto ok = check_quotas(s, actor, lead, now); !ok) return ok.error();
   Events out;
-  if (const OpenView* v = s.leads.view_of(lead.id)) out.emplace_back(RevealEnded{lead.id, v->by, "claim"});
+  if (const OpenView* v = s.leads.view_of(lead.id)) {
+    out.emplace_back(RevealEnded{lead.id, v->by, "claim"});
+  }
   out.emplace_back(LeadClaimed{lead.id, actor, lead.owner_id, local_day(s, now)});
   return out;
 }
@@ -550,16 +589,20 @@ Result<Events> decide(const State& s, UserId actor, const RevealPhone& c, Time n
   auto l = pooled(s, actor, c.lead_id);
   if (!l) return l.error();
   const Lead& lead = *l.value();
-  if (!s.settings.flag("pool.allow_reveal")) return reject(Code::reveal_not_allowed, "the eye is turned off");
+  if (!s.settings.flag("pool.allow_reveal")) {
+    return reject(Code::reveal_not_allowed, "the eye is turned off");
+  }
   const OpenView* v = s.leads.view_of(lead.id);
   if (v != nullptr && v->by == actor) return Events{};  // already viewing it
   if (v != nullptr && v->expires_at > now) {
     return reject(Code::being_viewed, "Another sale is viewing this number, please choose another");
   }
   const Time cooldown = s.settings.number("pool.reveal_cooldown_s") * ms_per_s;
-  if (auto last = s.leads.last_reveal_at.find(actor); last != s.leads.last_reveal_at.end() && now < last->second + cooldown) {
+  if (auto last = s.leads.last_reveal_at.find(actor);
+      last != s.leads.last_reveal_at.end() && now < last->second + cooldown) {
     const std::int64_t wait_s = (last->second + cooldown - now + 999) / 1000;
-    Error e = reject(Code::view_cooldown, "wait " + std::to_string(wait_s) + " s before viewing another number");
+    Error e = reject(Code::view_cooldown,
+                     "wait " + std::to_string(wait_s) + " s before viewing another number");
     e.retry_after_s = wait_s;
     return e;
   }
@@ -568,13 +611,16 @@ Result<Events> decide(const State& s, UserId actor, const RevealPhone& c, Time n
   if (auto mine = s.leads.view_by_user.find(actor); mine != s.leads.view_by_user.end()) {
     out.emplace_back(RevealEnded{mine->second, actor, "another"});
   }
-  out.emplace_back(PhoneRevealed{lead.id, actor, now + s.settings.number("pool.reveal_ttl_s") * ms_per_s});
+  out.emplace_back(
+      PhoneRevealed{lead.id, actor, now + s.settings.number("pool.reveal_ttl_s") * ms_per_s});
   return out;
 }
 
 Result<Events> decide(const State& s, UserId actor, const HidePhone& c, Time) {
   if (auto r = authorize(s, actor, everyone); !r) return r.error();
-  if (s.leads.find(c.lead_id) == nullptr) return reject(Code::not_found, "no lead " + std::to_string(c.lead_id));
+  if (s.leads.find(c.lead_id) == nullptr) {
+    return reject(Code::not_found, "no lead " + std::to_string(c.lead_id));
+  }
   const OpenView* v = s.leads.view_of(c.lead_id);
   if (v == nullptr || v->by != actor) return Events{};
   return Events{RevealEnded{c.lead_id, actor, "hide"}};
@@ -587,14 +633,20 @@ Result<Events> decide(const State& s, UserId actor, const LogCall& c, Time) {
   auto l = workable(s, actor, c.lead_id);
   if (!l) return l.error();
   if (c.call_id.empty()) return reject(Code::bad_request, "call_id is required");
-  if (c.direction != "in" && c.direction != "out") return reject(Code::bad_request, "direction must be in or out");
-  if (c.duration_s < 0 || c.duration_s > call_duration_s_max) {
-    return reject(Code::bad_request, "duration_s must be between 0 and " + std::to_string(call_duration_s_max));
+  if (c.direction != "in" && c.direction != "out") {
+    return reject(Code::bad_request, "direction must be in or out");
   }
-  if (auto ok = check_name(c.state, "outcome", call_outcome_bytes_max, false); !ok) return ok.error();
+  if (c.duration_s < 0 || c.duration_s > call_duration_s_max) {
+    return reject(Code::bad_request,
+                  "duration_s must be between 0 and " + std::to_string(call_duration_s_max));
+  }
+  if (auto ok = check_name(c.state, "outcome", call_outcome_bytes_max, false); !ok) {
+    return ok.error();
+  }
   if (auto ok = check_text(c.note, "note", note_bytes_max, false); !ok) return ok.error();
   const UserId by = c.agent != 0 ? c.agent : (actor != system_actor ? actor : l.value()->owner_id);
-  Events out{LeadCalled{c.lead_id, by, c.call_id, c.direction, c.state, c.duration_s, c.recording_url}};
+  Events out{
+      LeadCalled{c.lead_id, by, c.call_id, c.direction, c.state, c.duration_s, c.recording_url}};
   if (actor == system_actor) return out;
   for (Event& e : lead_action(s, actor, *l.value(), "", c.note)) out.push_back(std::move(e));
   return out;
@@ -636,7 +688,9 @@ Result<Events> decide(const State& s, UserId actor, const EndAllViews&, Time) {
 }
 
 Result<Events> decide(const State& s, UserId actor, const EndViewsOf& c, Time) {
-  if (actor != system_actor) return reject(Code::forbidden, "views end on disconnect by the engine");
+  if (actor != system_actor) {
+    return reject(Code::forbidden, "views end on disconnect by the engine");
+  }
   auto it = s.leads.view_by_user.find(c.user_id);
   if (it == s.leads.view_by_user.end()) return Events{};
   return Events{RevealEnded{it->second, c.user_id, "disconnect"}};

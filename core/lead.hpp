@@ -68,8 +68,8 @@ struct LeadActed {
   std::string stream() const { return lead_stream(lead_id); }
   template <class A>
   void serialize(A& ar, std::uint32_t) {
-    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(status), CEREAL_NVP(note), CEREAL_NVP(by_owner),
-       CEREAL_NVP(left_pool));
+    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(status), CEREAL_NVP(note),
+       CEREAL_NVP(by_owner), CEREAL_NVP(left_pool));
   }
 };
 
@@ -130,7 +130,9 @@ struct PhoneRevealed {
   Time expires_at = 0;
   std::string stream() const { return lead_stream(lead_id); }
   template <class A>
-  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(expires_at)); }
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(expires_at));
+  }
 };
 
 struct RevealEnded {
@@ -141,7 +143,9 @@ struct RevealEnded {
   std::string reason;  // "hide", "claim", "another", "disconnect", "ttl", "left_pool", "restart"
   std::string stream() const { return lead_stream(lead_id); }
   template <class A>
-  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(reason)); }
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(reason));
+  }
 };
 
 // An import row that repeated a lead's phone, with on_duplicate "update": the lead's name,
@@ -177,8 +181,8 @@ struct LeadCalled {
   std::string stream() const { return lead_stream(lead_id); }
   template <class A>
   void serialize(A& ar, std::uint32_t) {
-    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(call_id), CEREAL_NVP(direction), CEREAL_NVP(state),
-       CEREAL_NVP(duration_s), CEREAL_NVP(recording_url));
+    ar(CEREAL_NVP(lead_id), CEREAL_NVP(by), CEREAL_NVP(call_id), CEREAL_NVP(direction),
+       CEREAL_NVP(state), CEREAL_NVP(duration_s), CEREAL_NVP(recording_url));
   }
 };
 
@@ -312,7 +316,9 @@ struct PoolSlot {
   TextId source{};
   TextId product{};
   TextId status{};
-  static PoolSlot of(const Lead& l) { return {l.in_pool, l.entered_pool_at, l.source, l.product, l.status}; }
+  static PoolSlot of(const Lead& l) {
+    return {l.in_pool, l.entered_pool_at, l.source, l.product, l.status};
+  }
   bool operator==(const PoolSlot&) const = default;
 };
 
@@ -357,16 +363,22 @@ struct Leads {
 
   // Snapshots keep the leads and the views; the indexes are rebuilt (rebuild_lead_indexes).
   template <class A>
-  void save(A& ar) const { ar(by_id, texts, histories, views_by_lead, view_by_user, last_reveal_at, claims); }
+  void save(A& ar) const {
+    ar(by_id, texts, histories, views_by_lead, view_by_user, last_reveal_at, claims);
+  }
   template <class A>
-  void load(A& ar) { ar(by_id, texts, histories, views_by_lead, view_by_user, last_reveal_at, claims); }
+  void load(A& ar) {
+    ar(by_id, texts, histories, views_by_lead, view_by_user, last_reveal_at, claims);
+  }
 };
 
 template <class A>
 void TextTable::load(A& ar) {
   ar(texts_);
   ids_.clear();
-  for (std::size_t i = 0; i < texts_.size(); ++i) ids_.emplace(texts_[i], TextId{static_cast<std::uint32_t>(i)});
+  for (std::size_t i = 0; i < texts_.size(); ++i) {
+    ids_.emplace(texts_[i], TextId{static_cast<std::uint32_t>(i)});
+  }
 }
 
 // The normalised phone of a lead.
@@ -521,7 +533,8 @@ struct PoolFilter {
 
 // The leads of the pool a sale may be shown that match, oldest in the pool first, at most
 // `limit` (the sale's own leads are never shown to them).
-std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f, std::size_t limit);
+std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f,
+                              std::size_t limit);
 
 // The batch a sale sees for pool.batch_window_s. Within its window a draw is shown again, less
 // the leads that left; a draw short of pool.batch_size is topped up by leads that entered the

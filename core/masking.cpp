@@ -178,8 +178,8 @@ std::string mask_phone_like(std::string_view text) {
 
 std::string visible_text(const State& s, UserId viewer, const std::string& text) {
   if (!masks_for(s, viewer) || s.leads.pool.empty()) return text;
-  return mask_runs_where(text,
-                         [&](const std::string& digits) { return holds_hidden(s, viewer, digits); });
+  return mask_runs_where(
+      text, [&](const std::string& digits) { return holds_hidden(s, viewer, digits); });
 }
 
 std::string pool_text(const State& s, UserId viewer, const std::string& text) {

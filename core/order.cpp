@@ -100,7 +100,9 @@ constexpr std::int64_t basis_points_whole = 10'000;
 
 Result<Money> add_money(Money a, Money b) {
   Money out = 0;
-  if (__builtin_add_overflow(a, b, &out)) return reject(Code::bad_request, "the order total is too large");
+  if (__builtin_add_overflow(a, b, &out)) {
+    return reject(Code::bad_request, "the order total is too large");
+  }
   return out;
 }
 
@@ -117,7 +119,9 @@ Result<Money> line_discount(const OrderItem& item, Money subtotal, const std::st
     return static_cast<Money>((product + basis_points_whole / 2) / basis_points_whole);
   }
   if (item.discount_amount) {
-    if (*item.discount_amount < 0) return reject(Code::bad_request, field + ": discount_amount must not be negative");
+    if (*item.discount_amount < 0) {
+      return reject(Code::bad_request, field + ": discount_amount must not be negative");
+    }
     if (*item.discount_amount > subtotal) {
       return reject(Code::bad_request, field + ": the discount is larger than the line");
     }
@@ -129,8 +133,12 @@ Result<Money> line_discount(const OrderItem& item, Money subtotal, const std::st
 Result<OrderLine> product_line(const Catalog& catalog, const OrderItem& item, std::size_t index) {
   const std::string field = "items[" + std::to_string(index) + "]";
   auto product = catalog.products.find(item.sku);
-  if (product == catalog.products.end()) return reject(Code::bad_request, field + ": no product with sku " + item.sku);
-  if (item.qty < 1 || item.qty > qty_max) return reject(Code::bad_request, field + ": qty must be between 1 and 1000000");
+  if (product == catalog.products.end()) {
+    return reject(Code::bad_request, field + ": no product with sku " + item.sku);
+  }
+  if (item.qty < 1 || item.qty > qty_max) {
+    return reject(Code::bad_request, field + ": qty must be between 1 and 1000000");
+  }
   const Money subtotal = item.qty * product->second.price;
   auto discount = line_discount(item, subtotal, field);
   if (!discount) return discount.error();
@@ -141,8 +149,12 @@ Result<OrderLine> product_line(const Catalog& catalog, const OrderItem& item, st
 Result<OrderLine> combo_line(const Catalog& catalog, const OrderCombo& item, std::size_t index) {
   const std::string field = "combos[" + std::to_string(index) + "]";
   auto combo = catalog.combos.find(item.code);
-  if (combo == catalog.combos.end()) return reject(Code::bad_request, field + ": no combo with code " + item.code);
-  if (item.qty < 1 || item.qty > qty_max) return reject(Code::bad_request, field + ": qty must be between 1 and 1000000");
+  if (combo == catalog.combos.end()) {
+    return reject(Code::bad_request, field + ": no combo with code " + item.code);
+  }
+  if (item.qty < 1 || item.qty > qty_max) {
+    return reject(Code::bad_request, field + ": qty must be between 1 and 1000000");
+  }
   const Money subtotal = item.qty * combo->second.price;
   const OrderItem as_item{item.code, item.qty, item.discount_bp, item.discount_amount};
   auto discount = line_discount(as_item, subtotal, field);
@@ -153,10 +165,15 @@ Result<OrderLine> combo_line(const Catalog& catalog, const OrderCombo& item, std
 
 }  // namespace
 
-Result<std::vector<OrderLine>> price_lines(const Catalog& catalog, const std::vector<OrderItem>& items,
+Result<std::vector<OrderLine>> price_lines(const Catalog& catalog,
+                                           const std::vector<OrderItem>& items,
                                            const std::vector<OrderCombo>& combos) {
-  if (items.empty() && combos.empty()) return reject(Code::bad_request, "an order needs at least one line");
-  if (items.size() + combos.size() > order_lines_max) return reject(Code::bad_request, "an order has at most 100 lines");
+  if (items.empty() && combos.empty()) {
+    return reject(Code::bad_request, "an order needs at least one line");
+  }
+  if (items.size() + combos.size() > order_lines_max) {
+    return reject(Code::bad_request, "an order has at most 100 lines");
+  }
   std::vector<OrderLine> out;
   Money total = 0;
   const auto add = [&](Result<OrderLine> line) -> Result<bool> {
@@ -176,7 +193,8 @@ Result<std::vector<OrderLine>> price_lines(const Catalog& catalog, const std::ve
   return out;
 }
 
-Result<std::string> choose_source(const State& s, UserId actor, const std::optional<std::string>& requested,
+Result<std::string> choose_source(const State& s, UserId actor,
+                                  const std::optional<std::string>& requested,
                                   const std::string& origin_channel) {
   const std::string fallback = s.settings.text("orders.default_source");
   const User* u = s.users.find(actor);
@@ -187,9 +205,12 @@ Result<std::string> choose_source(const State& s, UserId actor, const std::optio
   const std::string code = requested.value_or(fallback);
   if (code.empty()) return code;
   auto source = s.catalog.sources.find(code);
-  if (source == s.catalog.sources.end()) return reject(Code::bad_request, "source: no source " + code);
+  if (source == s.catalog.sources.end()) {
+    return reject(Code::bad_request, "source: no source " + code);
+  }
   if (origin_channel == "facebook" && source->second.channel != "facebook") {
-    return reject(Code::bad_request, "source: an order from a Facebook conversation needs a Facebook source");
+    return reject(Code::bad_request,
+                  "source: an order from a Facebook conversation needs a Facebook source");
   }
   return code;
 }
@@ -221,7 +242,9 @@ struct Origin {
 // a manager, admin) may order from it: a pooled lead must be claimed first.
 Result<Origin> lead_origin(const State& s, UserId actor, LeadId id) {
   const Lead* l = s.leads.find(id);
-  if (l == nullptr || !may_work(s, actor, *l)) return reject(Code::not_found, "no lead " + std::to_string(id));
+  if (l == nullptr || !may_work(s, actor, *l)) {
+    return reject(Code::not_found, "no lead " + std::to_string(id));
+  }
   Origin o;
   o.lead = l;
   o.phone = phone_of(*l);
@@ -233,16 +256,22 @@ Result<Origin> lead_origin(const State& s, UserId actor, LeadId id) {
 
 Result<Origin> resolve_origin(const State& s, UserId actor, const CreateOrder& c) {
   Origin o;
-  if (c.conversation_id) return reject(Code::not_found, "no conversation " + std::to_string(*c.conversation_id));
+  if (c.conversation_id) {
+    return reject(Code::not_found, "no conversation " + std::to_string(*c.conversation_id));
+  }
   if (c.lead_id) {
     auto from_lead = lead_origin(s, actor, *c.lead_id);
     if (!from_lead) return from_lead.error();
-    if (c.customer_id || c.phone) return reject(Code::bad_request, "give lead_id alone, without customer_id or phone");
+    if (c.customer_id || c.phone) {
+      return reject(Code::bad_request, "give lead_id alone, without customer_id or phone");
+    }
     o = from_lead.value();
   }
   if (c.customer_id) {
     o.customer = s.customers.find(*c.customer_id);
-    if (o.customer == nullptr) return reject(Code::not_found, "no customer " + std::to_string(*c.customer_id));
+    if (o.customer == nullptr) {
+      return reject(Code::not_found, "no customer " + std::to_string(*c.customer_id));
+    }
     o.phone = o.customer->phones.empty() ? "" : o.customer->phones.front();
     o.name = o.customer->name;
     o.address = o.customer->address;
@@ -276,8 +305,9 @@ void distribute(const State& s, OrderId id, Events& out) {
     out.emplace_back(OrderAssigned{id, *next, "rotation"});
     return;
   }
-  out.emplace_back(system_message(s, "order", "Order " + order_number(id) + " was not distributed: no sale is online",
-                                  order_stream(id)));
+  out.emplace_back(system_message(
+      s, "order", "Order " + order_number(id) + " was not distributed: no sale is online",
+      order_stream(id)));
 }
 
 }  // namespace
@@ -307,8 +337,9 @@ Result<Events> decide(const State& s, UserId actor, const CreateOrder& c, Time) 
   const OrderId id = s.orders.next_id();
   const OrderStatus status = c.draft ? OrderStatus::draft : OrderStatus::fresh;
   const LeadId lead = o.lead != nullptr ? o.lead->id : 0;
-  out.emplace_back(OrderCreated{id, status, customer, o.phone, o.name, o.address, lines.value(), total,
-                                source.value(), c.warehouse.value_or(""), c.note, actor, lead, 0});
+  out.emplace_back(OrderCreated{id, status, customer, o.phone, o.name, o.address, lines.value(),
+                                total, source.value(), c.warehouse.value_or(""), c.note, actor,
+                                lead, 0});
   if (status == OrderStatus::fresh) distribute(s, id, out);
   // An order is an action on its lead: the call's result is "ordered" when the catalog has it.
   if (o.lead != nullptr) {
@@ -326,8 +357,8 @@ Result<Events> decide(const State& s, UserId actor, const SetOrderStatus& c, Tim
   }
   if (o->status == c.status) return Events{};
   if (!may_move(o->status, c.status)) {
-    return reject(Code::conflict, "an order that is " + std::string(to_string(o->status)) + " cannot become " +
-                                      std::string(to_string(c.status)));
+    return reject(Code::conflict, "an order that is " + std::string(to_string(o->status)) +
+                                      " cannot become " + std::string(to_string(c.status)));
   }
   Events out{OrderStatusChanged{o->id, o->status, c.status}};
   if (c.status == OrderStatus::fresh && o->assignee_id == 0) distribute(s, o->id, out);
@@ -396,7 +427,8 @@ std::vector<const Order*> list_orders(const State& s, UserId viewer, const Order
   return out;
 }
 
-std::vector<const Order*> orders_by_phone(const State& s, const std::string& phone, bool closed_only) {
+std::vector<const Order*> orders_by_phone(const State& s, const std::string& phone,
+                                          bool closed_only) {
   auto it = s.orders.by_phone.find(phone);
   if (it == s.orders.by_phone.end()) return {};
   return pick(s, it->second, closed_only);

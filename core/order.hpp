@@ -22,7 +22,15 @@ using Events = std::vector<Event>;
 inline std::string order_stream(OrderId id) { return "order:" + std::to_string(id); }
 std::string order_number(OrderId id);  // "ORD-000123"
 
-enum class OrderStatus : std::uint8_t { draft, fresh, confirmed, shipping, delivered, returned, cancelled };
+enum class OrderStatus : std::uint8_t {
+  draft,
+  fresh,
+  confirmed,
+  shipping,
+  delivered,
+  returned,
+  cancelled
+};
 std::string_view to_string(OrderStatus s);  // fresh is "new"
 std::optional<OrderStatus> parse_order_status(std::string_view text);
 // Purchase history counts confirmed, shipping and delivered orders ("closed" orders).
@@ -44,8 +52,9 @@ struct OrderLine {
   bool operator==(const OrderLine&) const = default;
   template <class A>
   void serialize(A& ar) {
-    ar(CEREAL_NVP(kind), CEREAL_NVP(code), CEREAL_NVP(line_name), CEREAL_NVP(qty), CEREAL_NVP(unit_price),
-       CEREAL_NVP(discount_bp), CEREAL_NVP(discount_amount), CEREAL_NVP(total));
+    ar(CEREAL_NVP(kind), CEREAL_NVP(code), CEREAL_NVP(line_name), CEREAL_NVP(qty),
+       CEREAL_NVP(unit_price), CEREAL_NVP(discount_bp), CEREAL_NVP(discount_amount),
+       CEREAL_NVP(total));
   }
 };
 
@@ -84,7 +93,9 @@ struct OrderStatusChanged {
   OrderStatus to = OrderStatus::fresh;
   std::string stream() const { return order_stream(order_id); }
   template <class A>
-  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(order_id), CEREAL_NVP(from), CEREAL_NVP(to)); }
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(order_id), CEREAL_NVP(from), CEREAL_NVP(to));
+  }
 };
 
 struct OrderAssigned {
@@ -95,7 +106,9 @@ struct OrderAssigned {
   std::string reason;  // "rotation", "creator"
   std::string stream() const { return order_stream(order_id); }
   template <class A>
-  void serialize(A& ar, std::uint32_t) { ar(CEREAL_NVP(order_id), CEREAL_NVP(user_id), CEREAL_NVP(reason)); }
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(order_id), CEREAL_NVP(user_id), CEREAL_NVP(reason));
+  }
 };
 
 // ---- state ----
@@ -119,8 +132,8 @@ struct Order {
   Time updated_at = 0;
   template <class A>
   void serialize(A& ar) {
-    ar(id, status, customer_id, phone, customer_name, address, lines, total, source, warehouse, note,
-       created_by, assignee_id, lead_id, conversation_id, created_at, updated_at);
+    ar(id, status, customer_id, phone, customer_name, address, lines, total, source, warehouse,
+       note, created_by, assignee_id, lead_id, conversation_id, created_at, updated_at);
   }
 };
 
@@ -197,11 +210,13 @@ Result<Events> decide(const State& s, UserId actor, const SetOrderStatus& c, Tim
 
 // Prices the lines against the catalog; rejects unknown codes, qty < 1, both discounts on one
 // line, a discount above its line, and totals that would overflow.
-Result<std::vector<OrderLine>> price_lines(const Catalog& catalog, const std::vector<OrderItem>& items,
+Result<std::vector<OrderLine>> price_lines(const Catalog& catalog,
+                                           const std::vector<OrderItem>& items,
                                            const std::vector<OrderCombo>& combos);
 // The source an order gets: the one asked for or the default, checked against the lock and,
 // for an order from a conversation, against the conversation's channel.
-Result<std::string> choose_source(const State& s, UserId actor, const std::optional<std::string>& requested,
+Result<std::string> choose_source(const State& s, UserId actor,
+                                  const std::optional<std::string>& requested,
                                   const std::string& origin_channel);
 // The next online sale in the rotation after the last one it gave an order to.
 std::optional<UserId> next_in_rotation(const State& s);
@@ -226,7 +241,8 @@ constexpr std::size_t order_page_max = 500;
 // Orders the viewer may see that match, oldest first, at most `limit`.
 std::vector<const Order*> list_orders(const State& s, UserId viewer, const OrderFilter& f);
 // Every order with this phone, oldest first; with closed_only, the purchase history.
-std::vector<const Order*> orders_by_phone(const State& s, const std::string& phone, bool closed_only);
+std::vector<const Order*> orders_by_phone(const State& s, const std::string& phone,
+                                          bool closed_only);
 std::vector<const Order*> orders_of_customer(const State& s, CustomerId id, bool closed_only);
 
 }  // namespace salesdesk::core

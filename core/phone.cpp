@@ -834,7 +834,8 @@ PhoneKey phone_key(std::string_view normalised) {
     if (c < '0' || c > '9') return PhoneKey::none;
     value = value * 10 + static_cast<std::uint64_t>(c - '0');
   }
-  return PhoneKey{value | (std::uint64_t{digits.size()} << key_length_shift) | (international ? key_international : 0)};
+  return PhoneKey{value | (std::uint64_t{digits.size()} << key_length_shift) |
+                  (international ? key_international : 0)};
 }
 
 std::string phone_text(PhoneKey phone) {
@@ -843,7 +844,9 @@ std::string phone_text(PhoneKey phone) {
   if (length == 0) return {};
   std::string out(length, '0');
   std::uint64_t value = key & key_value_mask;
-  for (std::size_t i = length; i-- > 0 && value > 0; value /= 10) out[i] = static_cast<char>('0' + value % 10);
+  for (std::size_t i = length; i-- > 0 && value > 0; value /= 10) {
+    out[i] = static_cast<char>('0' + value % 10);
+  }
   return (key & key_international) != 0 ? "+" + out : out;
 }
 
@@ -867,7 +870,9 @@ std::string phone_prefix(std::string_view raw, std::string_view country) {
   if (unit == nullptr || !cleaned) return {};
   const auto& [international, digits] = *cleaned;
   if (international) {
-    if (digits.rfind(unit->calling_code, 0) == 0) return "0" + digits.substr(unit->calling_code.size());
+    if (digits.rfind(unit->calling_code, 0) == 0) {
+      return "0" + digits.substr(unit->calling_code.size());
+    }
     return "+" + digits;
   }
   // People often leave out the trunk 0: "912" is how "0912..." begins.

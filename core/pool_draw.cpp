@@ -23,7 +23,9 @@ using TextSet = std::vector<TextId>;  // sorted
 std::string attribute_key(char kind, TextId id) {
   std::string key{'\x01', kind};
   const auto n = static_cast<std::uint32_t>(id);
-  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>((n >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((n >> shift) & 0xff));
+  }
   return key;
 }
 
@@ -48,7 +50,8 @@ bool current(const Leads& leads, const std::string& posting_key, const PoolKey& 
   if (l == nullptr || !l->in_pool || l->entered_pool_at != entry.first) return false;
   if (posting_key.empty() || posting_key[0] != '\x01') return true;  // a name never changes
   const PoolSlot slot = PoolSlot::of(*l);
-  return posting_key == attribute_key('s', slot.source) || posting_key == attribute_key('p', slot.product) ||
+  return posting_key == attribute_key('s', slot.source) ||
+         posting_key == attribute_key('p', slot.product) ||
          posting_key == attribute_key('t', slot.status);
 }
 
@@ -90,15 +93,19 @@ void pool_index_enter(Leads& leads, const Lead& l) {
 
 void pool_index_change(Leads& leads, const Lead& l, const PoolSlot& was) {
   const PoolSlot now = PoolSlot::of(l);
-  std::vector<std::string> leaving = was.in_pool ? pool_keys(l.name, was) : std::vector<std::string>{};
-  std::vector<std::string> entering = now.in_pool ? pool_keys(l.name, now) : std::vector<std::string>{};
+  std::vector<std::string> leaving =
+      was.in_pool ? pool_keys(l.name, was) : std::vector<std::string>{};
+  std::vector<std::string> entering =
+      now.in_pool ? pool_keys(l.name, now) : std::vector<std::string>{};
   if (was.in_pool && now.in_pool && was.entered_pool_at == now.entered_pool_at) {
     // Still in the pool with the same entry: only the keys that changed (a status, say) move.
     std::sort(leaving.begin(), leaving.end());
     std::sort(entering.begin(), entering.end());
     std::vector<std::string> gone, added;
-    std::set_difference(leaving.begin(), leaving.end(), entering.begin(), entering.end(), std::back_inserter(gone));
-    std::set_difference(entering.begin(), entering.end(), leaving.begin(), leaving.end(), std::back_inserter(added));
+    std::set_difference(leaving.begin(), leaving.end(), entering.begin(), entering.end(),
+                        std::back_inserter(gone));
+    std::set_difference(entering.begin(), entering.end(), leaving.begin(), leaving.end(),
+                        std::back_inserter(added));
     leaving = std::move(gone);
     entering = std::move(added);
   }
@@ -139,14 +146,17 @@ class Cursor {
 Cursor attribute_cursor(const PoolIndex& index, char kind, const TextSet& ids) {
   Cursor out;
   for (TextId id : ids) {
-    if (auto it = index.postings.find(attribute_key(kind, id)); it != index.postings.end()) out.add(it->second);
+    if (auto it = index.postings.find(attribute_key(kind, id)); it != index.postings.end()) {
+      out.add(it->second);
+    }
   }
   return out;
 }
 
 Cursor word_cursor(const PoolIndex& index, const std::string& prefix) {
   Cursor out;
-  for (auto it = index.postings.lower_bound(prefix); it != index.postings.end() && it->first.starts_with(prefix); ++it) {
+  for (auto it = index.postings.lower_bound(prefix);
+       it != index.postings.end() && it->first.starts_with(prefix); ++it) {
     out.add(it->second);
   }
   return out;
@@ -185,7 +195,8 @@ bool attributes_match(const Lead& l, const Wanted& w) {
 bool words_begin(const std::vector<std::string>& wanted, const std::string& text) {
   const auto have = words(text);
   return std::all_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
-    return std::any_of(have.begin(), have.end(), [&](const std::string& h) { return h.starts_with(w); });
+    return std::any_of(have.begin(), have.end(),
+                       [&](const std::string& h) { return h.starts_with(w); });
   });
 }
 
@@ -213,18 +224,22 @@ TextSet matching_texts(const State& s, char kind, const std::string& value) {
   for (std::size_t i = 1; i < s.leads.texts.size(); ++i) {
     const auto id = TextId{static_cast<std::uint32_t>(i)};
     const std::string& text = s.leads.texts.text(id);
-    if (words_begin(wanted, text) || words_begin(wanted, catalog_name(s, kind, text))) out.push_back(id);
+    if (words_begin(wanted, text) || words_begin(wanted, catalog_name(s, kind, text))) {
+      out.push_back(id);
+    }
   }
   return out;
 }
 
 }  // namespace
 
-std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f, std::size_t limit) {
+std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f,
+                              std::size_t limit) {
   const Leads& leads = s.leads;
   std::vector<LeadId> out;
   Wanted want;
-  for (auto [kind, text, slot] : {std::tuple{'s', &f.source, &want.source}, {'p', &f.product, &want.product},
+  for (auto [kind, text, slot] : {std::tuple{'s', &f.source, &want.source},
+                                  {'p', &f.product, &want.product},
                                   {'t', &f.status, &want.status}}) {
     if (!*text) continue;
     *slot = matching_texts(s, kind, **text);
@@ -242,7 +257,8 @@ std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f
   }
 
   if (cursors.empty()) {
-    for (auto it = leads.pool.lower_bound({from, 0}); it != leads.pool.end() && out.size() < limit; ++it) {
+    for (auto it = leads.pool.lower_bound({from, 0}); it != leads.pool.end() && out.size() < limit;
+         ++it) {
       if (it->first > to) break;
       if (leads.find(it->second)->owner_id != viewer) out.push_back(it->second);
     }
@@ -254,7 +270,8 @@ std::vector<LeadId> draw_pool(const State& s, UserId viewer, const PoolFilter& f
     if (!found || found->first > to) break;
     const Lead& l = *leads.find(found->second);
     // A stale entry (the lead left, or came back later) or an attribute changed since: skip it.
-    if (l.in_pool && l.entered_pool_at == found->first && l.owner_id != viewer && attributes_match(l, want)) {
+    if (l.in_pool && l.entered_pool_at == found->first && l.owner_id != viewer &&
+        attributes_match(l, want)) {
       out.push_back(l.id);
     }
     key = {found->first, found->second + 1};

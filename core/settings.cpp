@@ -172,7 +172,9 @@ Result<Events> decide(const State& s, UserId actor, const UpdateSettings& c, Tim
   Events out{changed};
   for (const SettingChange& change : changed.changes) {
     if (change.key != "pool.enabled") continue;
-    for (Event& e : drain_for_settings(s, std::get<bool>(change.value))) out.push_back(std::move(e));
+    for (Event& e : drain_for_settings(s, std::get<bool>(change.value))) {
+      out.push_back(std::move(e));
+    }
   }
   return out;
 }

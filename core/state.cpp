@@ -27,7 +27,8 @@ void evolve(State& s, const Event& e, Time at) {
         } else if constexpr (requires { evolve(s.catalog, x, at); }) {
           evolve(s.catalog, x, at);
           // A status's float tick decides which leads may float.
-          if constexpr (std::is_same_v<std::decay_t<decltype(x)>, StatusUpserted>) reindex_candidates(s);
+          if constexpr (std::is_same_v<std::decay_t<decltype(x)>, StatusUpserted>)
+            reindex_candidates(s);
         } else if constexpr (requires { evolve(s.customers, x, at); }) {
           evolve(s.customers, x, at);
         } else if constexpr (requires { evolve(s.orders, x, at); }) {

@@ -37,7 +37,10 @@ struct State {
   Leads leads;
 
   template <class A>
-  void save(A& ar) const { ar(state_format, seq, users, teams, settings, catalog, customers, orders, system_messages, leads); }
+  void save(A& ar) const {
+    ar(state_format, seq, users, teams, settings, catalog, customers, orders, system_messages,
+       leads);
+  }
   template <class A>
   void load(A& ar) {
     std::uint64_t format = 0;

@@ -12,9 +12,11 @@ void evolve(SystemMessages& m, const SystemMessageRecorded& e, Time at) {
 
 void evolve(SystemMessages& m, const SystemMessagesCleared& e, Time) { m.cleared_up_to = e.up_to; }
 
-SystemMessageRecorded system_message(const State& s, std::string kind, std::string text, std::string ref) {
+SystemMessageRecorded system_message(const State& s, std::string kind, std::string text,
+                                     std::string ref) {
   if (text.size() > system_text_bytes_max) text.resize(system_text_bytes_max);
-  return SystemMessageRecorded{s.system_messages.next_id(), std::move(kind), std::move(text), std::move(ref)};
+  return SystemMessageRecorded{s.system_messages.next_id(), std::move(kind), std::move(text),
+                               std::move(ref)};
 }
 
 Result<Events> decide(const State& s, UserId actor, const RecordSystemMessage& c, Time) {

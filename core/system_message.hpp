@@ -64,7 +64,8 @@ void evolve(SystemMessages& m, const SystemMessageRecorded& e, Time at);
 void evolve(SystemMessages& m, const SystemMessagesCleared& e, Time at);
 
 // The event that records a message, with the next id.
-SystemMessageRecorded system_message(const State& s, std::string kind, std::string text, std::string ref);
+SystemMessageRecorded system_message(const State& s, std::string kind, std::string text,
+                                     std::string ref);
 
 // Issued by the edges (webhooks, senders) for failures no user request is waiting on.
 struct RecordSystemMessage {

@@ -9,7 +9,11 @@ namespace salesdesk::core {
 char32_t next_code_point(std::string_view s, std::size_t& i) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char c = byte(i);
-  std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  std::size_t len = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xe  ? 3
+                    : (c >> 3) == 0x1e ? 4
+                                       : 0;
   if (len == 0 || i + len > s.size()) {
     ++i;
     return 0xfffd;
@@ -75,7 +79,9 @@ char32_t lower_cyrillic(char32_t cp) {
 }
 
 bool is_word_char(char32_t cp) {
-  if (cp < 0x80) return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+  if (cp < 0x80) {
+    return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+  }
   return cp != 0xfffd && !(cp >= 0x2000 && cp <= 0x206f) && cp != 0xa0 && cp != 0x3000;
 }
 
@@ -124,20 +130,23 @@ namespace {
 
 bool control(char32_t cp) { return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f); }
 
-bool bidi_override(char32_t cp) { return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069); }
+bool bidi_override(char32_t cp) {
+  return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
 
 bool space(char32_t cp) {
   return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0xa0 || cp == 0x1680 ||
-         (cp >= 0x2000 && cp <= 0x200b) || cp == 0x202f || cp == 0x205f || cp == 0x3000 || cp == 0xfeff;
+         (cp >= 0x2000 && cp <= 0x200b) || cp == 0x202f || cp == 0x205f || cp == 0x3000 ||
+         cp == 0xfeff;
 }
 
 }  // namespace
 
 bool invisible(char32_t cp) {
   return cp == 0xad || cp == 0x34f || cp == 0x61c || cp == 0x115f || cp == 0x1160 || cp == 0x17b4 ||
-         cp == 0x17b5 || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) || cp == 0x2028 || cp == 0x2029 ||
-         (cp >= 0x2060 && cp <= 0x206f) || cp == 0x3164 || cp == 0xfeff || cp == 0xffa0 ||
-         (cp >= 0xfff0 && cp <= 0xfff8) || (cp >= 0xe0000 && cp <= 0xe0fff);
+         cp == 0x17b5 || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) || cp == 0x2028 ||
+         cp == 0x2029 || (cp >= 0x2060 && cp <= 0x206f) || cp == 0x3164 || cp == 0xfeff ||
+         cp == 0xffa0 || (cp >= 0xfff0 && cp <= 0xfff8) || (cp >= 0xe0000 && cp <= 0xe0fff);
 }
 
 bool clean_text(std::string_view utf8) {
@@ -156,7 +165,9 @@ bool clean_name(std::string_view utf8) {
   for (std::size_t i = 0; i < utf8.size();) {
     const char32_t cp = next_code_point(utf8, i);
     const bool emoji_joiner = cp == 0x200d && previous >= 0x2100;
-    if (cp == 0xfffd || control(cp) || bidi_override(cp) || (invisible(cp) && !emoji_joiner)) return false;
+    if (cp == 0xfffd || control(cp) || bidi_override(cp) || (invisible(cp) && !emoji_joiner)) {
+      return false;
+    }
     previous = cp;
   }
   return true;

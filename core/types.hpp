@@ -77,7 +77,9 @@ struct Error {
   std::vector<Problem> invalid;  // every bad value, for a refusal that lists them
 };
 
-inline Error reject(Code code, std::string message) { return Error{code, std::move(message), {}, {}}; }
+inline Error reject(Code code, std::string message) {
+  return Error{code, std::move(message), {}, {}};
+}
 
 // A value or a named rejection. Small on purpose: C++20 has no std::expected yet.
 template <class T>

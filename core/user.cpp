@@ -73,7 +73,9 @@ void evolve(Users& users, const SessionStarted& e, Time at) {
   users.sessions.insert_or_assign(e.token_digest.value, Session{e.user_id, at});
 }
 
-void evolve(Users& users, const SessionEnded& e, Time) { users.sessions.erase(e.token_digest.value); }
+void evolve(Users& users, const SessionEnded& e, Time) {
+  users.sessions.erase(e.token_digest.value);
+}
 
 void evolve(Users& users, const PresenceChanged& e, Time at) {
   User* u = users.find(e.user_id);
@@ -119,7 +121,8 @@ Result<bool> check_password(const std::string& password) {
     return reject(Code::bad_request, "password must have at least 8 characters");
   }
   if (password.size() > password_bytes_max) {
-    return reject(Code::bad_request, "password is too long: at most " + std::to_string(password_bytes_max) + " bytes");
+    return reject(Code::bad_request,
+                  "password is too long: at most " + std::to_string(password_bytes_max) + " bytes");
   }
   return true;
 }
@@ -136,7 +139,8 @@ namespace {
 Result<bool> check_username(const std::string& username) {
   if (username.empty()) return reject(Code::bad_request, "username is required");
   if (username.size() > username_bytes_max) {
-    return reject(Code::bad_request, "username is too long: at most " + std::to_string(username_bytes_max) + " bytes");
+    return reject(Code::bad_request,
+                  "username is too long: at most " + std::to_string(username_bytes_max) + " bytes");
   }
   for (unsigned char c : username) {
     if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-' || c == '@')) {
@@ -233,7 +237,9 @@ Result<Events> decide(const State& s, UserId actor, const StartSession& c, Time)
   if (u == nullptr || !u->active) return reject(Code::unauthorized, "wrong username or password");
   if (c.token_digest.value.empty()) return reject(Code::bad_request, "empty session token");
   Events out{SessionStarted{u->id, c.token_digest}};
-  if (u->presence != Presence::online) out.emplace_back(presence_event(u->id, Presence::online, "login"));
+  if (u->presence != Presence::online) {
+    out.emplace_back(presence_event(u->id, Presence::online, "login"));
+  }
   return out;
 }
 
@@ -260,8 +266,12 @@ Result<Events> decide(const State& s, UserId, const EndSession& c, Time) {
 }
 
 Result<Events> decide(const State& s, UserId actor, const ExpireSession& c, Time) {
-  if (actor != system_actor) return reject(Code::forbidden, "sessions expire by the engine's timer");
-  if (c.reason != "idle" && c.reason != "lifetime") return reject(Code::bad_request, "unknown expiry reason");
+  if (actor != system_actor) {
+    return reject(Code::forbidden, "sessions expire by the engine's timer");
+  }
+  if (c.reason != "idle" && c.reason != "lifetime") {
+    return reject(Code::bad_request, "unknown expiry reason");
+  }
   if (!s.users.sessions.contains(c.token_digest.value)) return Events{};
   return end_session(s, c.token_digest, c.reason);
 }

@@ -95,7 +95,8 @@ struct PresenceChanged {
   static constexpr const char* name = "PresenceChanged";
   UserId user_id = 0;
   Presence presence = Presence::offline;
-  std::string reason;  // "login", "logout", "user", "grace", "reconnect", "deactivated", "idle", "lifetime"
+  std::string
+      reason;  // "login", "logout", "user", "grace", "reconnect", "deactivated", "idle", "lifetime"
   std::string stream() const { return user_stream(user_id); }
   template <class A>
   void serialize(A& ar, std::uint32_t) {
@@ -256,9 +257,10 @@ struct Roles {
   bool sale = false;
   bool allows(Role r) const;
 };
-constexpr Roles admin_only{true, false, false};
-constexpr Roles managers{true, true, false};
-constexpr Roles everyone{true, true, true};
+constexpr Roles admin_only{.admin = true};
+constexpr Roles managers{.admin = true, .manager = true};
+constexpr Roles sales_only{.sale = true};
+constexpr Roles everyone{.admin = true, .manager = true, .sale = true};
 Result<bool> authorize(const State& s, UserId actor, Roles allowed);
 
 }  // namespace salesdesk::core

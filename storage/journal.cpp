@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "core/event_codec.hpp"
+#include "storage/hex.hpp"
 #include "storage/sqlite.hpp"
 
 namespace salesdesk::storage {
@@ -54,7 +55,9 @@ void put_be(std::string& out, std::uint64_t value, int bytes) {
 class Sha256 {
  public:
   Sha256() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {
-    if (md_ == nullptr || ctx_ == nullptr) throw JournalError("journal: cannot create a SHA-256 context");
+    if (md_ == nullptr || ctx_ == nullptr) {
+      throw JournalError("journal: cannot create a SHA-256 context");
+    }
   }
   ~Sha256() {
     EVP_MD_CTX_free(ctx_);
@@ -133,7 +136,9 @@ struct Journal::Impl {
         select_key(db, "SELECT result FROM command_keys WHERE actor = ? AND key = ?"),
         select_range(db, std::string(select_rows) + "WHERE seq >= ? AND seq <= ? ORDER BY seq"),
         select_trail(db, std::string(select_rows) + "WHERE stream = ? OR actor = ? ORDER BY seq"),
-        select_fold(db, "SELECT seq, at, type, payload FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq") {}
+        select_fold(
+            db,
+            "SELECT seq, at, type, payload FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq") {}
 
   // Runs before any statement is prepared: pragmas and migrations.
   static sqlite::Connection& prepare_schema(sqlite::Connection& db, bool ro) {
@@ -245,7 +250,8 @@ core::Seq Journal::append(const std::vector<Pending>& events, const std::vector<
   return seq;
 }
 
-void Journal::read(core::Seq from, core::Seq to, const std::function<void(const Row&)>& visit) const {
+void Journal::read(core::Seq from, core::Seq to,
+                   const std::function<void(const Row&)>& visit) const {
   sqlite::Statement& s = impl_->select_range;
   sqlite::Use use(s);
   s.bind(1, from);
@@ -253,13 +259,15 @@ void Journal::read(core::Seq from, core::Seq to, const std::function<void(const 
   while (s.step()) visit(row_from(s));
 }
 
-void Journal::fold(core::Seq from, core::Seq to, const std::function<void(const Fold&)>& visit) const {
+void Journal::fold(core::Seq from, core::Seq to,
+                   const std::function<void(const Fold&)>& visit) const {
   sqlite::Statement& s = impl_->select_fold;
   sqlite::Use use(s);
   s.bind(1, from);
   s.bind(2, to == 0 ? INT64_MAX : to);
   while (s.step()) {
-    visit(Fold{s.column_int(0), s.column_int(1), static_cast<std::uint16_t>(s.column_int(2)), s.column_view(3)});
+    visit(Fold{s.column_int(0), s.column_int(1), static_cast<std::uint16_t>(s.column_int(2)),
+               s.column_view(3)});
   }
 }
 
@@ -274,13 +282,15 @@ void Journal::read_trail(const std::string& stream, std::optional<core::UserId> 
 
 JournalStats Journal::stats() const {
   JournalStats out;
-  sqlite::Statement range(impl_->db, "SELECT count(*), coalesce(min(at), 0), coalesce(max(at), 0) FROM events");
+  sqlite::Statement range(
+      impl_->db, "SELECT count(*), coalesce(min(at), 0), coalesce(max(at), 0) FROM events");
   if (range.step()) {
     out.events = range.column_int(0);
     out.first_at = range.column_int(1);
     out.last_at = range.column_int(2);
   }
-  sqlite::Statement types(impl_->db, "SELECT type, count(*) FROM events GROUP BY type ORDER BY type");
+  sqlite::Statement types(impl_->db,
+                          "SELECT type, count(*) FROM events GROUP BY type ORDER BY type");
   while (types.step()) {
     out.by_type.emplace_back(static_cast<std::uint16_t>(types.column_int(0)), types.column_int(1));
   }
@@ -338,7 +348,8 @@ void Journal::save_snapshot(const core::State& state) {
   Impl& j = *impl_;
   if (j.read_only) throw JournalError("journal: opened read-only");
   const std::string bytes = core::encode_state(state);
-  sqlite::Statement s(j.db, "INSERT OR REPLACE INTO snapshots(seq, state_hash, state) VALUES (?, ?, ?)");
+  sqlite::Statement s(j.db,
+                      "INSERT OR REPLACE INTO snapshots(seq, state_hash, state) VALUES (?, ?, ?)");
   s.bind(1, state.seq);
   s.bind_blob(2, thread_hasher().digest({bytes}));
   s.bind_blob(3, bytes);
@@ -372,14 +383,7 @@ core::Seq Journal::latest_snapshot_seq() const {
 }
 
 std::string state_digest(const core::State& state) {
-  static constexpr char digits[] = "0123456789abcdef";
-  const std::string raw = thread_hasher().digest({core::encode_state(state)});
-  std::string out;
-  for (unsigned char c : raw) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 0xf]);
-  }
-  return out;
+  return to_hex(thread_hasher().digest({core::encode_state(state)}));
 }
 
 core::State replay(const Journal& journal, core::Seq until, bool use_snapshot) {

@@ -68,3 +68,15 @@ TEST_CASE("phone lookups: a limit per window and an alert at the tenth miss") {
   REQUIRE(alerts.size() == 1);
   CHECK(alerts[0] == std::pair<salesdesk::core::UserId, int>{7, 10});
 }
+
+TEST_CASE("a password hash checks the right password only, and a damaged one checks none") {
+  const std::string stored = hash_password("correct horse");
+  CHECK(verify_password("correct horse", stored));
+  CHECK_FALSE(verify_password("correct horsE", stored));
+  std::string damaged = stored;
+  damaged.back() = 'z';  // not hex
+  CHECK_FALSE(verify_password("correct horse", damaged));
+  CHECK_FALSE(verify_password("correct horse", stored.substr(0, stored.size() - 1)));
+  CHECK_FALSE(verify_password("correct horse", "pbkdf2-sha256$120000$zz$00"));
+  CHECK(token_digest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}

@@ -10,6 +10,7 @@
 
 #include "core/event_codec.hpp"
 #include "core/state.hpp"
+#include "storage/hex.hpp"
 
 using namespace salesdesk;
 using storage::Journal;
@@ -203,12 +204,7 @@ TEST_CASE("migrations set the schema version once") {
 
 namespace {
 
-std::string hex(const std::string& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) out += {digits[c >> 4], digits[c & 0xf]};
-  return out;
-}
+std::string hex(const std::string& bytes) { return storage::to_hex(bytes); }
 
 std::string sha256(const std::string& bytes) {
   std::string out(32, '\0');
@@ -273,4 +269,16 @@ TEST_CASE("chain hashes depend on every field") {
   CHECK(base != storage::chain_hash(prev, 1, 2, 3, 9, "s", "p"));
   CHECK(base != storage::chain_hash(prev, 1, 2, 3, 4, "sp", ""));
   CHECK(base != storage::chain_hash(prev, 1, 2, 3, 4, "s", "q"));
+}
+
+TEST_CASE("hex text of bytes, lowercase, and back") {
+  CHECK(storage::to_hex(std::string("\x00\x01\xab\xff", 4)) == "0001abff");
+  CHECK(storage::to_hex(std::string()) == "");
+  CHECK(storage::from_hex("0001abff") == std::vector<unsigned char>{0x00, 0x01, 0xab, 0xff});
+  CHECK(storage::from_hex("0001ABFF") == std::vector<unsigned char>{0x00, 0x01, 0xab, 0xff});
+  CHECK(storage::from_hex("") == std::vector<unsigned char>{});
+  CHECK_FALSE(storage::from_hex("abc"));  // odd length
+  CHECK_FALSE(storage::from_hex("zz"));
+  CHECK_FALSE(storage::from_hex("0g"));
+  CHECK_FALSE(storage::from_hex(std::string_view("00\0" "0", 4)));
 }

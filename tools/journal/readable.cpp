@@ -6,21 +6,12 @@
 
 #include "core/event_codec.hpp"
 #include "core/time.hpp"
+#include "storage/hex.hpp"
 
 namespace salesdesk::journal_cli {
 namespace {
 
 namespace json = boost::json;
-
-std::string hex(const std::string& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 0xf]);
-  }
-  return out;
-}
 
 // cereal's own bookkeeping, not the event's values: an std::optional is written as
 // {"nullopt": true} or {"nullopt": false, "data": x}, which a person reads as null or x, and
@@ -118,7 +109,7 @@ json::object row_json(const storage::Row& row, const Explain& explain) {
   if (explain.names) out["actor_name"] = actor_name(*explain.names, row.actor);
   out["type"] = core::event_name(e);
   out["stream"] = row.stream;
-  out["hash"] = hex(row.hash);
+  out["hash"] = storage::to_hex(row.hash);
   out["payload"] = std::move(payload);
   return out;
 }
