@@ -191,7 +191,7 @@ core::Error too_many_lookups() {
 // the caller, so that no lookup confirms a masked number (app/lookups.hpp).
 Result<std::optional<std::string>> typed_phone(const core::State& s, const Caller& caller,
                                                const std::string& raw, std::string_view field) {
-  auto number = core::normalize_phone(raw, s.settings.text("phone.country"), field);
+  auto number = core::normalize_phone(raw, s.settings[core::setting::phone_country], field);
   if (!number) return number.error();
   if (!core::masks_for(s, caller.user_id) || caller.lookups == nullptr) {
     return std::optional<std::string>(number.value());
@@ -339,7 +339,7 @@ Prepared op_customers_search(const json::object& args, const Caller& caller) {
         const core::UserId viewer = caller.user_id;
         const bool by_phone =
             q.empty() || q[0] != '@'
-                ? core::phone_prefix(q, s.settings.text("phone.country")).size() >= 3
+                ? core::phone_prefix(q, s.settings[core::setting::phone_country]).size() >= 3
                 : false;
         if (by_phone && core::masks_for(s, viewer) && caller.lookups != nullptr &&
             !caller.lookups->take(viewer, PhoneLookups::Clock::now())) {

@@ -141,7 +141,7 @@ struct PoolFilterArgs {
   std::optional<core::TimeArg> entered_to;
   core::PoolFilter resolve(const core::State& s) const {
     core::PoolFilter f = filter;
-    const std::int64_t offset = s.settings.number("unit.utc_offset_minutes");
+    const std::int64_t offset = s.settings[core::setting::unit_utc_offset_minutes];
     if (entered_from) f.entered_from = core::resolve_time_arg(*entered_from, offset, false);
     if (entered_to) f.entered_to = core::resolve_time_arg(*entered_to, offset, true);
     return f;
@@ -326,7 +326,7 @@ Prepared op_pool_query(const json::object& args, const Caller& caller) {
       caller, core::everyone,
       [given, viewer = caller.user_id](const core::State& s,
                                        QueryContext& context) -> Result<json::value> {
-        if (!s.settings.flag("pool.enabled")) {
+        if (!s.settings[core::setting::pool_enabled]) {
           return core::reject(core::Code::pool_disabled, "the number pool is turned off");
         }
         auto& draws = context.local.of<core::PoolDraws>();

@@ -114,7 +114,7 @@ Result<std::vector<std::string>> customer_phones(const State& s,
                                                  CustomerId customer) {
   if (raw.size() > phones_per_customer_max) return reject(Code::bad_request, "too many phones");
   std::vector<std::string> out;
-  const std::string country = s.settings.text("phone.country");
+  const std::string country = s.settings[setting::phone_country];
   for (std::size_t i = 0; i < raw.size(); ++i) {
     auto phone = normalize_phone(raw[i], country, "phones[" + std::to_string(i) + "]");
     if (!phone) return phone.error();
@@ -276,7 +276,7 @@ std::vector<const Customer*> search_customers(const State& s, const std::string&
     }
     return out;
   }
-  const std::string prefix = phone_prefix(query, s.settings.text("phone.country"));
+  const std::string prefix = phone_prefix(query, s.settings[setting::phone_country]);
   if (prefix.size() >= 3) {
     for (auto it = s.customers.by_phone.lower_bound(prefix);
          it != s.customers.by_phone.end() && it->first.compare(0, prefix.size(), prefix) == 0 &&

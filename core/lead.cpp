@@ -277,7 +277,7 @@ void rebuild_lead_indexes(State& s) {
 
 // ---- rules ----
 std::int64_t local_day(const State& s, Time t) {
-  const Time local = t + s.settings.number("unit.utc_offset_minutes") * 60 * ms_per_s;
+  const Time local = t + s.settings[setting::unit_utc_offset_minutes] * 60 * ms_per_s;
   const Time day_ms = 86400 * ms_per_s;
   return local >= 0 ? local / day_ms : (local - day_ms + 1) / day_ms;
 }
@@ -337,7 +337,7 @@ std::variant<LeadImported, Problem> import_row(const State& s, const LeadRow& ro
     return Problem{static_cast<std::int64_t>(index + 1), std::move(field), std::move(value),
                    std::move(reason)};
   };
-  auto phone = normalize_phone(row.phone, s.settings.text("phone.country"), "phone");
+  auto phone = normalize_phone(row.phone, s.settings[setting::phone_country], "phone");
   if (!phone) return problem("phone", row.phone, phone.error());
   for (const auto& [text, name] :
        {std::pair{&row.lead_name, "name"}, {&row.source, "source"}, {&row.product, "product"}}) {
@@ -413,7 +413,7 @@ void end_view_if_leaving(const State& s, const Lead& l, bool leaves, Events& out
 }
 
 Result<bool> pool_on(const State& s) {
-  if (!s.settings.flag("pool.enabled")) {
+  if (!s.settings[setting::pool_enabled]) {
     return reject(Code::pool_disabled, "the number pool is turned off");
   }
   return true;
@@ -436,7 +436,7 @@ Result<const Lead*> pooled(const State& s, UserId actor, LeadId id) {
 }
 
 Result<bool> check_quotas(const State& s, UserId actor, const Lead& l, Time now) {
-  const std::int64_t daily = s.settings.number("pool.daily_claim_limit");
+  const std::int64_t daily = s.settings[setting::pool_daily_claim_limit];
   if (daily > 0) {
     auto it = s.leads.claims.find(actor);
     if (it != s.leads.claims.end() && it->second.day == local_day(s, now) &&
@@ -445,7 +445,7 @@ Result<bool> check_quotas(const State& s, UserId actor, const Lead& l, Time now)
                     "daily claim limit reached: " + std::to_string(daily) + " claims a day");
     }
   }
-  const std::int64_t held_max = s.settings.number("pool.max_held_per_sale");
+  const std::int64_t held_max = s.settings[setting::pool_max_held_per_sale];
   if (held_max > 0) {
     auto it = s.leads.by_owner.find(actor);
     const auto held =
@@ -455,7 +455,7 @@ Result<bool> check_quotas(const State& s, UserId actor, const Lead& l, Time now)
                     "holding limit reached: at most " + std::to_string(held_max) + " leads held");
     }
   }
-  const Time cooldown = s.settings.number("pool.reclaim_cooldown_minutes") * 60 * ms_per_s;
+  const Time cooldown = s.settings[setting::pool_reclaim_cooldown_minutes] * 60 * ms_per_s;
   if (cooldown > 0 && l.previous_owner == actor && now < l.lost_at + cooldown) {
     return reject(Code::quota_exceeded,
                   "reclaim cooldown: you may claim this lead back after " +
@@ -589,7 +589,7 @@ Result<Events> decide(const State& s, UserId actor, const RevealPhone& c, Time n
   auto l = pooled(s, actor, c.lead_id);
   if (!l) return l.error();
   const Lead& lead = *l.value();
-  if (!s.settings.flag("pool.allow_reveal")) {
+  if (!s.settings[setting::pool_allow_reveal]) {
     return reject(Code::reveal_not_allowed, "the eye is turned off");
   }
   const OpenView* v = s.leads.view_of(lead.id);
@@ -597,7 +597,7 @@ Result<Events> decide(const State& s, UserId actor, const RevealPhone& c, Time n
   if (v != nullptr && v->expires_at > now) {
     return reject(Code::being_viewed, "Another sale is viewing this number, please choose another");
   }
-  const Time cooldown = s.settings.number("pool.reveal_cooldown_s") * ms_per_s;
+  const Time cooldown = s.settings[setting::pool_reveal_cooldown_s] * ms_per_s;
   if (auto last = s.leads.last_reveal_at.find(actor);
       last != s.leads.last_reveal_at.end() && now < last->second + cooldown) {
     const std::int64_t wait_s = (last->second + cooldown - now + 999) / 1000;
@@ -612,7 +612,7 @@ Result<Events> decide(const State& s, UserId actor, const RevealPhone& c, Time n
     out.emplace_back(RevealEnded{mine->second, actor, "another"});
   }
   out.emplace_back(
-      PhoneRevealed{lead.id, actor, now + s.settings.number("pool.reveal_ttl_s") * ms_per_s});
+      PhoneRevealed{lead.id, actor, now + s.settings[setting::pool_reveal_ttl_s] * ms_per_s});
   return out;
 }
 
@@ -654,9 +654,9 @@ Result<Events> decide(const State& s, UserId actor, const LogCall& c, Time) {
 
 Result<Events> decide(const State& s, UserId actor, const FloatDueLeads&, Time now) {
   if (actor != system_actor) return reject(Code::forbidden, "floating is the engine's");
-  if (!s.settings.flag("pool.enabled")) return Events{};
-  const bool all = s.settings.flag("pool.float_all");
-  const Time delay = s.settings.number("pool.float_after_minutes") * 60 * ms_per_s;
+  if (!s.settings[setting::pool_enabled]) return Events{};
+  const bool all = s.settings[setting::pool_float_all];
+  const Time delay = s.settings[setting::pool_float_after_minutes] * 60 * ms_per_s;
   Events out;
   for (const auto& [last_action, id] : s.leads.candidates) {
     if (out.size() >= float_per_tick_max) break;

@@ -10,7 +10,7 @@
 namespace salesdesk::core {
 
 bool masks_for(const State& s, UserId viewer) {
-  if (!s.settings.flag("pool.mask_phone")) return false;
+  if (!s.settings[setting::pool_mask_phone]) return false;
   if (viewer == anonymous_sale) return true;
   const User* u = s.users.find(viewer);
   return u != nullptr && !is_manager_or_admin(*u);

@@ -196,10 +196,10 @@ Result<std::vector<OrderLine>> price_lines(const Catalog& catalog,
 Result<std::string> choose_source(const State& s, UserId actor,
                                   const std::optional<std::string>& requested,
                                   const std::string& origin_channel) {
-  const std::string fallback = s.settings.text("orders.default_source");
+  const std::string fallback = s.settings[setting::orders_default_source];
   const User* u = s.users.find(actor);
   const bool sale = u != nullptr && u->role == Role::sale;
-  if (requested && sale && s.settings.flag("orders.lock_source") && *requested != fallback) {
+  if (requested && sale && s.settings[setting::orders_lock_source] && *requested != fallback) {
     return reject(Code::forbidden, "the source is locked: sales cannot choose it");
   }
   const std::string code = requested.value_or(fallback);
@@ -277,7 +277,7 @@ Result<Origin> resolve_origin(const State& s, UserId actor, const CreateOrder& c
     o.address = o.customer->address;
   }
   if (c.phone) {
-    auto phone = normalize_phone(*c.phone, s.settings.text("phone.country"));
+    auto phone = normalize_phone(*c.phone, s.settings[setting::phone_country]);
     if (!phone) return phone.error();
     o.phone = phone.value();
     if (o.customer == nullptr) o.customer = s.customers.find_phone(o.phone);
@@ -300,7 +300,7 @@ Result<bool> check_order_text(const CreateOrder& c, const Origin& o) {
 
 // Hands a new order to the next online sale, or records why nobody got it.
 void distribute(const State& s, OrderId id, Events& out) {
-  if (!s.settings.flag("orders.auto_distribute")) return;
+  if (!s.settings[setting::orders_auto_distribute]) return;
   if (auto next = next_in_rotation(s)) {
     out.emplace_back(OrderAssigned{id, *next, "rotation"});
     return;

@@ -295,9 +295,9 @@ void top_up(const State& s, UserId viewer, PoolDraw& d, std::size_t size) {
 
 const PoolDraw& PoolDraws::draw_for(const State& s, UserId viewer, const PoolFilter& f, Time now) {
   PoolDraw& d = by_sale_[viewer];
-  const auto size = static_cast<std::size_t>(s.settings.number("pool.batch_size"));
+  const auto size = static_cast<std::size_t>(s.settings[setting::pool_batch_size]);
   if (d.window_ends_at <= now || !(d.filter == f)) {
-    const Time window = s.settings.number("pool.batch_window_s") * ms_per_s;
+    const Time window = s.settings[setting::pool_batch_window_s] * ms_per_s;
     d = PoolDraw{f, now, now + window, draw_pool(s, viewer, f, size)};
   } else {
     top_up(s, viewer, d, size);

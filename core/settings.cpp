@@ -9,36 +9,45 @@ namespace {
 constexpr std::int64_t minutes_max = 60 * 24 * 365;  // a year
 constexpr std::int64_t seconds_max = 86400 * 7;      // a week
 
+// One row of the table per typed key: its kind follows from the key's type.
+SettingDef def(Flag s, bool fallback) { return {s.key, SettingKind::boolean, fallback}; }
+SettingDef def(Number s, std::int64_t fallback, std::int64_t min, std::int64_t max) {
+  return {s.key, SettingKind::integer, fallback, min, max};
+}
+SettingDef def(Text s, std::string fallback, std::vector<std::string_view> choices) {
+  return {s.key, SettingKind::choice, std::move(fallback), 0, 0, std::move(choices)};
+}
+SettingDef def(Text s) { return {s.key, SettingKind::optional_text, std::monostate{}}; }
+
 std::vector<SettingDef> make_defs() {
-  using K = SettingKind;
+  using namespace setting;
   return {
-      {"pool.enabled", K::boolean, false},
-      {"pool.float_after_minutes", K::integer, std::int64_t{1440}, 0, minutes_max},
-      {"pool.float_all", K::boolean, false},
-      {"pool.mask_phone", K::boolean, true},
-      {"pool.allow_reveal", K::boolean, true},
-      {"pool.reveal_cooldown_s", K::integer, std::int64_t{30}, 0, seconds_max},
-      {"pool.reveal_ttl_s", K::integer, std::int64_t{60}, 1, seconds_max},
-      {"pool.batch_size", K::integer, std::int64_t{50}, 1, 1000},
-      {"pool.batch_window_s", K::integer, std::int64_t{60}, 1, seconds_max},
-      {"pool.daily_claim_limit", K::integer, std::int64_t{0}, 0, 1'000'000},
-      {"pool.max_held_per_sale", K::integer, std::int64_t{0}, 0, 10'000'000},
-      {"pool.reclaim_cooldown_minutes", K::integer, std::int64_t{0}, 0, minutes_max},
-      {"inbox.page_permissions", K::boolean, false},
-      {"inbox.visibility", K::choice, std::string{"all"}, 0, 0,
-       {"all", "assigned_only", "self_assign"}},
-      {"inbox.auto_assign", K::boolean, false},
-      {"inbox.auto_reassign", K::boolean, false},
-      {"inbox.max_open_per_agent", K::integer, std::int64_t{0}, 0, 1'000'000},
-      {"inbox.reply_timeout_s", K::integer, std::int64_t{0}, 0, seconds_max},
-      {"orders.default_source", K::optional_text, std::monostate{}},
-      {"orders.lock_source", K::boolean, false},
-      {"orders.auto_draft", K::boolean, false},
-      {"orders.auto_distribute", K::boolean, false},
-      {"phone.country", K::choice, std::string{"VN"}, 0, 0, {"VN", "UA"}},
-      {"unit.utc_offset_minutes", K::integer, std::int64_t{420}, -720, 840},
-      {"session.idle_minutes", K::integer, std::int64_t{720}, 5, minutes_max},
-      {"session.lifetime_days", K::integer, std::int64_t{30}, 1, 365},
+      def(pool_enabled, false),
+      def(pool_float_after_minutes, 1440, 0, minutes_max),
+      def(pool_float_all, false),
+      def(pool_mask_phone, true),
+      def(pool_allow_reveal, true),
+      def(pool_reveal_cooldown_s, 30, 0, seconds_max),
+      def(pool_reveal_ttl_s, 60, 1, seconds_max),
+      def(pool_batch_size, 50, 1, 1000),
+      def(pool_batch_window_s, 60, 1, seconds_max),
+      def(pool_daily_claim_limit, 0, 0, 1'000'000),
+      def(pool_max_held_per_sale, 0, 0, 10'000'000),
+      def(pool_reclaim_cooldown_minutes, 0, 0, minutes_max),
+      def(inbox_page_permissions, false),
+      def(inbox_visibility, "all", {"all", "assigned_only", "self_assign"}),
+      def(inbox_auto_assign, false),
+      def(inbox_auto_reassign, false),
+      def(inbox_max_open_per_agent, 0, 0, 1'000'000),
+      def(inbox_reply_timeout_s, 0, 0, seconds_max),
+      def(orders_default_source),
+      def(orders_lock_source, false),
+      def(orders_auto_draft, false),
+      def(orders_auto_distribute, false),
+      def(phone_country, "VN", {"VN", "UA"}),
+      def(unit_utc_offset_minutes, 420, -720, 840),
+      def(session_idle_minutes, 720, 5, minutes_max),
+      def(session_lifetime_days, 30, 1, 365),
   };
 }
 
@@ -123,15 +132,13 @@ const SettingValue& Settings::get(std::string_view key) const {
   return it->second;
 }
 
-bool Settings::flag(std::string_view key) const { return std::get<bool>(get(key)); }
+bool Settings::operator[](Flag s) const { return std::get<bool>(get(s.key)); }
 
-std::int64_t Settings::number(std::string_view key) const {
-  return std::get<std::int64_t>(get(key));
-}
+std::int64_t Settings::operator[](Number s) const { return std::get<std::int64_t>(get(s.key)); }
 
-std::string Settings::text(std::string_view key) const {
-  const auto* s = std::get_if<std::string>(&get(key));
-  return s == nullptr ? std::string{} : *s;
+std::string Settings::operator[](Text s) const {
+  const auto* text = std::get_if<std::string>(&get(s.key));
+  return text == nullptr ? std::string{} : *text;
 }
 
 void Settings::set(const std::string& key, SettingValue value) {
@@ -161,7 +168,8 @@ Result<Events> decide(const State& s, UserId actor, const UpdateSettings& c, Tim
     }
     seen.push_back(change.key);
     const auto* source = std::get_if<std::string>(&valid.value());
-    if (change.key == "orders.default_source" && source && !s.catalog.sources.contains(*source)) {
+    if (change.key == setting::orders_default_source.key && source &&
+        !s.catalog.sources.contains(*source)) {
       return reject(Code::bad_request, "setting orders.default_source: no source " + *source);
     }
     if (s.settings.get(change.key) != valid.value()) {
@@ -171,7 +179,7 @@ Result<Events> decide(const State& s, UserId actor, const UpdateSettings& c, Tim
   if (changed.changes.empty()) return Events{};
   Events out{changed};
   for (const SettingChange& change : changed.changes) {
-    if (change.key != "pool.enabled") continue;
+    if (change.key != setting::pool_enabled.key) continue;
     for (Event& e : drain_for_settings(s, std::get<bool>(change.value))) {
       out.push_back(std::move(e));
     }

@@ -29,6 +29,48 @@ struct SettingDef {
   std::vector<std::string_view> choices = {};     // the allowed strings of a choice
 };
 
+// A setting as code names it: its key and, by its type, its kind. Code reads settings only
+// through these (state.settings[setting::pool_enabled] is a bool), so a misspelt key or a
+// number read as a flag does not compile; the table below is built from the same constants.
+struct Flag {  // a boolean
+  std::string_view key;
+};
+struct Number {  // an integer within bounds
+  std::string_view key;
+};
+struct Text {  // a choice, or an optional text ("" for null)
+  std::string_view key;
+};
+
+namespace setting {
+inline constexpr Flag pool_enabled{"pool.enabled"};
+inline constexpr Number pool_float_after_minutes{"pool.float_after_minutes"};
+inline constexpr Flag pool_float_all{"pool.float_all"};
+inline constexpr Flag pool_mask_phone{"pool.mask_phone"};
+inline constexpr Flag pool_allow_reveal{"pool.allow_reveal"};
+inline constexpr Number pool_reveal_cooldown_s{"pool.reveal_cooldown_s"};
+inline constexpr Number pool_reveal_ttl_s{"pool.reveal_ttl_s"};
+inline constexpr Number pool_batch_size{"pool.batch_size"};
+inline constexpr Number pool_batch_window_s{"pool.batch_window_s"};
+inline constexpr Number pool_daily_claim_limit{"pool.daily_claim_limit"};
+inline constexpr Number pool_max_held_per_sale{"pool.max_held_per_sale"};
+inline constexpr Number pool_reclaim_cooldown_minutes{"pool.reclaim_cooldown_minutes"};
+inline constexpr Flag inbox_page_permissions{"inbox.page_permissions"};
+inline constexpr Text inbox_visibility{"inbox.visibility"};
+inline constexpr Flag inbox_auto_assign{"inbox.auto_assign"};
+inline constexpr Flag inbox_auto_reassign{"inbox.auto_reassign"};
+inline constexpr Number inbox_max_open_per_agent{"inbox.max_open_per_agent"};
+inline constexpr Number inbox_reply_timeout_s{"inbox.reply_timeout_s"};
+inline constexpr Text orders_default_source{"orders.default_source"};
+inline constexpr Flag orders_lock_source{"orders.lock_source"};
+inline constexpr Flag orders_auto_draft{"orders.auto_draft"};
+inline constexpr Flag orders_auto_distribute{"orders.auto_distribute"};
+inline constexpr Text phone_country{"phone.country"};
+inline constexpr Number unit_utc_offset_minutes{"unit.utc_offset_minutes"};
+inline constexpr Number session_idle_minutes{"session.idle_minutes"};
+inline constexpr Number session_lifetime_days{"session.lifetime_days"};
+}  // namespace setting
+
 // The whole table, in protocol order.
 std::span<const SettingDef> setting_defs();
 const SettingDef* find_setting(std::string_view key);
@@ -41,9 +83,9 @@ class Settings {
  public:
   Settings();
   const SettingValue& get(std::string_view key) const;
-  bool flag(std::string_view key) const;
-  std::int64_t number(std::string_view key) const;
-  std::string text(std::string_view key) const;  // "" for null
+  bool operator[](Flag s) const;
+  std::int64_t operator[](Number s) const;
+  std::string operator[](Text s) const;  // "" for null
   void set(const std::string& key, SettingValue value);
   const std::map<std::string, SettingValue, std::less<>>& all() const { return values_; }
 

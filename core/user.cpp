@@ -279,9 +279,9 @@ Result<Events> decide(const State& s, UserId actor, const ExpireSession& c, Time
 std::string session_expiry(const State& s, const Session& session, Time last_used, bool connected,
                            Time now) {
   constexpr Time minute_ms = 60'000;
-  const Time lifetime = s.settings.number("session.lifetime_days") * 1440 * minute_ms;
+  const Time lifetime = s.settings[setting::session_lifetime_days] * 1440 * minute_ms;
   if (now - session.started_at >= lifetime) return "lifetime";
-  const Time idle = s.settings.number("session.idle_minutes") * minute_ms;
+  const Time idle = s.settings[setting::session_idle_minutes] * minute_ms;
   if (!connected && now - std::max(last_used, session.started_at) >= idle) return "idle";
   return "";
 }

@@ -111,5 +111,5 @@ TEST_CASE("a state encodes deterministically and decodes to an equal state") {
   CHECK(encode_state(back) == bytes);
   CHECK(back.users.find_username("lan")->id == 2);
   CHECK(session_user(back, "d1")->username == "lan");
-  CHECK(back.settings.flag("pool.enabled"));
+  CHECK(back.settings[setting::pool_enabled]);
 }

@@ -153,9 +153,9 @@ struct Simulation {
   }
 
   void flip_settings() {
-    Command c = UpdateSettings{{{"pool.float_all", !state.settings.flag("pool.float_all")}}};
+    Command c = UpdateSettings{{{"pool.float_all", !state.settings[setting::pool_float_all]}}};
     switch (pick(4)) {
-      case 0: c = UpdateSettings{{{"pool.enabled", !state.settings.flag("pool.enabled")}}}; break;
+      case 0: c = UpdateSettings{{{"pool.enabled", !state.settings[setting::pool_enabled]}}}; break;
       case 1: break;
       case 2: c = UpsertStatus{"busy", "Busy", !state.catalog.statuses.at("busy").floats}; break;
       default: c = UpdateSettings{{{"pool.max_held_per_sale", std::int64_t(pick(2) ? 0 : 40)}}}; break;
@@ -188,7 +188,7 @@ struct Simulation {
       if (lead.in_pool) pool.insert({lead.entered_pool_at, lead.id});
       if (lead.owner_id != 0) owners[lead.owner_id].insert(lead.id);
       if (lead.in_pool) CHECK(state.catalog.statuses.at(l.text(lead.status)).floats);
-      if (lead.in_pool) CHECK(state.settings.flag("pool.enabled"));
+      if (lead.in_pool) CHECK(state.settings[setting::pool_enabled]);
     }
     CHECK(pool == l.pool);
     CHECK(owners == l.by_owner);

@@ -88,14 +88,14 @@ SCENARIO("changing settings") {
                                                    {"inbox.visibility", std::string("assigned_only")}}});
     THEN("one event carries both, and the state follows") {
       CHECK(only<SettingsChanged>(events).changes.size() == 2);
-      CHECK(g.state.settings.flag("pool.enabled"));
-      CHECK(g.state.settings.text("inbox.visibility") == "assigned_only");
+      CHECK(g.state.settings[setting::pool_enabled]);
+      CHECK(g.state.settings[setting::inbox_visibility] == "assigned_only");
     }
   }
   THEN("one bad pair rejects the whole patch") {
     auto r = g.when(admin_id, UpdateSettings{{{"pool.enabled", true}, {"pool.batch_size", std::int64_t{0}}}});
     CHECK(code_of(r) == Code::bad_request);
-    CHECK_FALSE(g.state.settings.flag("pool.enabled"));
+    CHECK_FALSE(g.state.settings[setting::pool_enabled]);
   }
   THEN("values equal to the current ones append nothing") {
     auto r = g.when(admin_id, UpdateSettings{{{"pool.batch_size", std::int64_t{50}}}});
@@ -111,4 +111,27 @@ SCENARIO("changing settings") {
     CHECK(code_of(g.when(admin_id, UpdateSettings{})) == Code::bad_request);
     CHECK(code_of(g.when(manager, UpdateSettings{{{"pool.enabled", true}}})) == Code::forbidden);
   }
+}
+
+TEST_CASE("settings read through typed keys: a flag as a bool, a number as an integer") {
+  Settings s;
+  CHECK_FALSE(s[setting::pool_enabled]);
+  CHECK(s[setting::pool_batch_size] == 50);
+  CHECK(s[setting::inbox_visibility] == "all");
+  CHECK(s[setting::orders_default_source].empty());
+  s.set("pool.batch_size", std::int64_t{7});
+  s.set("orders.default_source", std::string("facebook"));
+  CHECK(s[setting::pool_batch_size] == 7);
+  CHECK(s[setting::orders_default_source] == "facebook");
+  // Every key of the table has its typed constant's kind (the table is built from them).
+  for (const SettingDef& def : setting_defs()) {
+    const SettingValue& v = s.get(def.key);
+    switch (def.kind) {
+      case SettingKind::boolean: CHECK(std::holds_alternative<bool>(v)); break;
+      case SettingKind::integer: CHECK(std::holds_alternative<std::int64_t>(v)); break;
+      case SettingKind::choice: CHECK(std::holds_alternative<std::string>(v)); break;
+      case SettingKind::optional_text: CHECK_FALSE(std::holds_alternative<bool>(v)); break;
+    }
+  }
+  CHECK(setting_defs().size() == 26);
 }

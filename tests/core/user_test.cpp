@@ -184,8 +184,8 @@ SCENARIO("sessions expire when idle or past their lifetime") {
   const Session& session = g.state.users.sessions.at("d1");
   constexpr Time minute = 60'000;
   THEN("the defaults are 12 hours idle and 30 days in all") {
-    CHECK(g.state.settings.number("session.idle_minutes") == 720);
-    CHECK(g.state.settings.number("session.lifetime_days") == 30);
+    CHECK(g.state.settings[setting::session_idle_minutes] == 720);
+    CHECK(g.state.settings[setting::session_lifetime_days] == 30);
     CHECK_FALSE(g.when(admin_id, UpdateSettings{{{"session.idle_minutes", std::int64_t{0}}}}).ok());
   }
   THEN("a connected session is never idle; an unconnected one is after the idle time") {

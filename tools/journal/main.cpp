@@ -264,7 +264,7 @@ ReplayPoint replay_point(const storage::Journal& journal, const Flags& flags) {
 
 // A time on the unit's clock as of the replayed state.
 std::string local_text(const core::State& s, core::Time utc) {
-  const std::int64_t minutes = s.settings.number("unit.utc_offset_minutes");
+  const std::int64_t minutes = s.settings[core::setting::unit_utc_offset_minutes];
   std::string text = core::format_time(utc + minutes * 60 * core::ms_per_s);
   text.pop_back();  // the "Z"
   return text + journal_cli::offset_text(minutes);
@@ -316,7 +316,7 @@ void add_times(json::object& out, const storage::Journal& journal, const core::S
     out["requested_at"] = core::format_time(*point.requested);
     out["requested_at_local"] = local_text(s, *point.requested);
   }
-  const std::int64_t minutes = s.settings.number("unit.utc_offset_minutes");
+  const std::int64_t minutes = s.settings[core::setting::unit_utc_offset_minutes];
   out["utc_offset"] = journal_cli::offset_text(minutes);
 }
 
