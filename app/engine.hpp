@@ -30,7 +30,14 @@ constexpr std::size_t engine_batch_max = 4096;
 constexpr core::Time engine_tick_ms = 200;
 constexpr core::Time presence_grace_ms = 60'000;
 constexpr core::Time session_check_ms = 60'000;
-constexpr core::Seq snapshot_every_events = 100'000;
+// When the engine saves a snapshot of the state, so that a crash replays only the tail: after
+// this many events, or this long, since the last one (0 turns either off), at a clean stop
+// when the events rule is due, and right after a start that replayed at least that many
+// events. Saved on the engine thread, between batches (a pause; see docs/PERFORMANCE.md).
+struct SnapshotSchedule {
+  core::Seq every_events = 100'000;
+  core::Time every_ms = 10 * 60'000;
+};
 // The longest idempotency key kept with a command (the codec refuses longer ones first).
 constexpr std::size_t idempotency_key_bytes_max = 128;
 
@@ -124,6 +131,7 @@ class Engine {
   void apply_now(core::UserId actor, const core::Command& command);
 
   void set_publisher(Publisher publisher);
+  void set_snapshot_schedule(SnapshotSchedule schedule);  // before start()
   void start();
   // Finishes every queued request, answers them, saves a snapshot if due, joins the thread.
   void stop();
@@ -165,6 +173,7 @@ class Engine {
   void commit(Batch& batch);
   bool enqueue(Request request, bool bounded);
   void tick(core::Time now);
+  void snapshot_if_due(core::Time now, bool stopping);
   core::Time now();
 
   std::unique_ptr<storage::Journal> journal_;
@@ -174,6 +183,8 @@ class Engine {
   Volatile volatile_;  // engine-thread only
   core::Time last_at_ = 0;
   core::Seq snapshot_seq_ = 0;
+  SnapshotSchedule snapshots_;
+  core::Time snapshot_at_ = 0;  // when the last snapshot was saved (or the engine started)
   Publisher publisher_;
 
   std::mutex mutex_;

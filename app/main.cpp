@@ -1,5 +1,6 @@
 // salesdesk serve [--db PATH] [--listen HOST:PORT] [--demo] [--io-threads N] [--web DIR]
 //                 [--metrics-token TOKEN] [--secure-cookie] [--max-connections N]
+//                 [--snapshot-every-events N] [--snapshot-every-minutes M]
 // Opens the journal, rebuilds the state, starts the engine and the HTTP/WebSocket listener,
 // prints the ready line, and on SIGINT/SIGTERM stops accepting, finishes and acknowledges the
 // commands in flight, closes the journal and exits 0.
@@ -8,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <sys/resource.h>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -41,6 +43,7 @@ struct Options {
   std::string metrics_token;
   bool secure_cookie = false;
   std::size_t max_connections = 10'000;
+  app::SnapshotSchedule snapshots;
 };
 
 // Descriptors kept for the journal, logs and files beside the connections.
@@ -53,8 +56,19 @@ constexpr std::size_t connections_per_address_share = 4;
             << "usage: salesdesk serve [--db PATH] [--listen HOST:PORT] [--demo]"
                " [--io-threads N] [--web DIR]\n"
                "                       [--metrics-token TOKEN] [--secure-cookie]"
-               " [--max-connections N]\n";
+               " [--max-connections N]\n"
+               "                       [--snapshot-every-events N] [--snapshot-every-minutes M]\n";
   std::exit(2);
+}
+
+// A whole number >= 0 (0 turns a schedule off).
+std::int64_t count(const std::string& flag, const std::string& text) {
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || n < 0 || n > 1'000'000'000) {
+    usage(flag + " wants a whole number from 0 to 1000000000");
+  }
+  return n;
 }
 
 Options parse(int argc, char** argv) {
@@ -95,6 +109,10 @@ Options parse(int argc, char** argv) {
       const int n = std::atoi(value().c_str());
       if (n < 1) usage("--max-connections wants a positive number");
       o.max_connections = static_cast<std::size_t>(n);
+    } else if (arg == "--snapshot-every-events") {
+      o.snapshots.every_events = count(arg, value());
+    } else if (arg == "--snapshot-every-minutes") {
+      o.snapshots.every_ms = count(arg, value()) * 60'000;
     } else {
       usage("unknown option " + arg);
     }
@@ -141,6 +159,7 @@ int serve(const Options& o) {
   app::Metrics metrics;
   auto journal = storage::Journal::open(o.db, storage::OpenMode::read_write);
   app::Engine engine(std::move(journal), metrics, wall_clock);
+  engine.set_snapshot_schedule(o.snapshots);
   first_start(engine, o.demo);
 
   boost::asio::io_context ioc{static_cast<int>(o.io_threads)};

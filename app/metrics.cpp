@@ -57,7 +57,8 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
 Metrics::Metrics()
     : batch_size({1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096}),
       append_seconds({0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                      0.25, 0.5, 1}) {}
+                      0.25, 0.5, 1}),
+      snapshot_seconds({0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}) {}
 
 void Metrics::count_command(std::string_view op, bool ok) {
   std::lock_guard lock(mutex_);
@@ -88,6 +89,8 @@ std::string Metrics::render() const {
   batch_size.render(out, "salesdesk_batch_size", "Commands and queries per engine batch");
   append_seconds.render(out, "salesdesk_journal_append_seconds",
                         "Time to append and fsync one batch");
+  snapshot_seconds.render(out, "salesdesk_snapshot_seconds",
+                          "Time the engine spent saving one snapshot of the state");
   const auto gauge = [&](std::string_view name, std::string_view help, std::int64_t v) {
     header(out, name, help, "gauge");
     out.append(name).append(" ").append(std::to_string(v)).append("\n");
@@ -96,6 +99,8 @@ std::string Metrics::render() const {
   gauge("salesdesk_engine_queue_depth", "Requests waiting for the engine",
         engine_queue_depth.load());
   gauge("salesdesk_journal_head", "Sequence number of the last durable event", journal_head.load());
+  gauge("salesdesk_snapshot_seq", "Sequence number of the newest snapshot (0: none)",
+        snapshot_seq.load());
   gauge("salesdesk_dropped_slow_clients_total", "Connections dropped for a full write queue",
         static_cast<std::int64_t>(dropped_slow_clients.load()));
   gauge("salesdesk_refused_connections_total", "Connections refused over the connection caps",

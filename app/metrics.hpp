@@ -34,6 +34,8 @@ class Metrics {
 
   Histogram batch_size;
   Histogram append_seconds;
+  Histogram snapshot_seconds;
+  std::atomic<std::int64_t> snapshot_seq{0};
   std::atomic<std::int64_t> connected_clients{0};
   std::atomic<std::int64_t> engine_queue_depth{0};
   std::atomic<std::int64_t> journal_head{0};

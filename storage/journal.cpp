@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <charconv>
@@ -344,7 +345,7 @@ VerifyReport Journal::verify() const {
   return report;
 }
 
-void Journal::save_snapshot(const core::State& state) {
+void Journal::save_snapshot(const core::State& state, std::size_t keep) {
   Impl& j = *impl_;
   if (j.read_only) throw JournalError("journal: opened read-only");
   const std::string bytes = core::encode_state(state);
@@ -354,6 +355,11 @@ void Journal::save_snapshot(const core::State& state) {
   s.bind_blob(2, thread_hasher().digest({bytes}));
   s.bind_blob(3, bytes);
   s.step();
+  sqlite::Statement prune(j.db,
+                          "DELETE FROM snapshots WHERE seq NOT IN "
+                          "(SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)");
+  prune.bind(1, static_cast<std::int64_t>(std::max<std::size_t>(keep, 1)));
+  prune.step();
 }
 
 std::optional<Snapshot> Journal::load_snapshot(core::Seq max_seq) const {

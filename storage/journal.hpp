@@ -75,6 +75,9 @@ std::string chain_hash(const std::string& previous, core::Seq seq, core::Time at
                        core::UserId actor, std::uint16_t type, const std::string& stream,
                        const std::string& payload);
 
+// Snapshots kept in the journal: the newest and the one before it.
+constexpr std::size_t snapshots_kept = 2;
+
 class Journal {
  public:
   // Opens. read_write creates and migrates the file and checks the tail of the chain (a torn or
@@ -115,7 +118,8 @@ class Journal {
   // Walks the whole chain: contiguous seqs, every hash recomputed.
   VerifyReport verify() const;
 
-  void save_snapshot(const core::State& state);
+  // Saves the state as a snapshot at its seq, and keeps only the `keep` newest snapshots.
+  void save_snapshot(const core::State& state, std::size_t keep = snapshots_kept);
   // The newest snapshot at or below `max_seq`; its state hash is checked. A snapshot of another
   // layout of the state (core::state_format) is not loaded: nullopt, and the caller replays.
   std::optional<Snapshot> load_snapshot(core::Seq max_seq) const;

@@ -272,3 +272,46 @@ TEST_CASE("control traffic passes a full queue: a disconnect still ends the view
   h.fence();  // after the end of the views
   CHECK_FALSE(views());
 }
+
+TEST_CASE("snapshots are saved on a schedule of events and of time, and a restart starts there") {
+  Harness h;
+  const auto sync = [&] { h.query([](const core::State&) { return boost::json::value(); }); };
+  CHECK(h.metrics.snapshot_seq == 0);
+
+  SUBCASE("after every_events events") {
+    h.engine->set_snapshot_schedule(app::SnapshotSchedule{10, 60'000});  // before start()
+    h.engine->start();
+    for (int i = 0; i < 9; ++i) REQUIRE(h.command(1, team(i)).get().ok);
+    sync();
+    const core::Seq head = h.engine->head();
+    CHECK(h.metrics.snapshot_seq >= head - 9);  // at most the events since one snapshot
+    for (int i = 9; i < 30; ++i) REQUIRE(h.command(1, team(i)).get().ok);
+    sync();
+    CHECK(h.metrics.snapshot_seq > head);
+    CHECK(h.engine->head() - h.metrics.snapshot_seq < 10);
+  }
+  SUBCASE("after every_ms of the engine's clock, when anything changed") {
+    h.engine->set_snapshot_schedule(app::SnapshotSchedule{0, 60'000});
+    h.engine->start();
+    REQUIRE(h.command(1, team(1)).get().ok);
+    h.clock.now += 30'000;
+    h.timers();
+    sync();
+    CHECK(h.metrics.snapshot_seq == 0);
+    h.clock.now += 31'000;
+    h.timers();
+    sync();
+    CHECK(h.metrics.snapshot_seq == h.engine->head());
+    const core::Seq at = h.metrics.snapshot_seq;
+    h.clock.now += 120'000;  // nothing changed since: no new snapshot
+    h.timers();
+    sync();
+    CHECK(h.metrics.snapshot_seq == at);
+  }
+  const std::string live = h.digest();
+  const core::Seq snapshot = h.metrics.snapshot_seq;
+  REQUIRE(snapshot > 0);
+  h.restart();
+  CHECK(h.digest() == live);
+  CHECK(h.metrics.snapshot_seq == snapshot);  // the restart found it
+}

@@ -282,3 +282,16 @@ TEST_CASE("hex text of bytes, lowercase, and back") {
   CHECK_FALSE(storage::from_hex("0g"));
   CHECK_FALSE(storage::from_hex(std::string_view("00\0" "0", 4)));
 }
+
+TEST_CASE("a journal keeps its two newest snapshots") {
+  TempJournal t;
+  auto j = t.open();
+  j->append(teams(1, 9), {});
+  for (core::Seq at : {3, 6, 9}) j->save_snapshot(storage::replay(*j, at, false));
+  CHECK(j->latest_snapshot_seq() == 9);
+  CHECK(j->load_snapshot(8)->seq == 6);
+  CHECK_FALSE(j->load_snapshot(5));  // the snapshot at 3 is gone
+  CHECK(j->stats().snapshots == 2);
+  CHECK(storage::state_digest(storage::replay(*j, 0, true)) ==
+        storage::state_digest(storage::replay(*j, 0, false)));
+}

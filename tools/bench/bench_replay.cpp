@@ -36,6 +36,8 @@ namespace bench = salesdesk::bench;
 constexpr const char* usage =
     "usage: bench_replay [--events N=1000000] [--users N=5000] [--reps N=5] [--batch N=20000]\n"
     "                    [--db PATH]  (an existing journal is reused as is; a new one is kept)\n"
+    "                    [--snapshot-at SEQ]  (saves a snapshot of the state at SEQ first)\n"
+    "With --reps 0 it only writes the journal (and the snapshot), for tools/bench/restart.sh.\n"
     "Builds a journal of N events (not timed), then times storage::replay over it against a raw\n"
     "SELECT * FROM events scan; prints events/s and replay/raw.";
 
@@ -189,8 +191,10 @@ int main(int argc, char** argv) {
   const int reps = static_cast<int>(flags.integer("reps", 5));
   const auto batch = static_cast<std::size_t>(flags.integer("batch", 20000));
   const std::string db_flag = flags.text("db", "");
+  const std::int64_t snapshot_at = flags.integer("snapshot-at", 0);
   flags.done();
-  if (reps < 1 || users < 1 || events <= users || batch < 1) flags.fail("bad sizes");
+  if (reps < 0 || users < 1 || events <= users || batch < 1) flags.fail("bad sizes");
+  if (snapshot_at < 0 || snapshot_at > events) flags.fail("bad --snapshot-at");
 
   bench::print_machine();
   bench::ScratchDir scratch("bench-replay");
@@ -210,6 +214,13 @@ int main(int argc, char** argv) {
     std::cout << "generated " << events << " events (" << users << " users) through Journal::append in "
               << std::fixed << std::setprecision(1) << bench::seconds_since(start) << " s (not timed)\n";
   }
+
+  if (snapshot_at > 0) {
+    auto writable = storage::Journal::open(path, storage::OpenMode::read_write);
+    writable->save_snapshot(storage::replay(*writable, snapshot_at, false));
+    std::cout << "saved a snapshot at seq " << snapshot_at << "\n";
+  }
+  if (reps == 0) return 0;
 
   auto journal = storage::Journal::open(path, storage::OpenMode::read_only);
   const core::Seq head = journal->head();
