@@ -566,6 +566,12 @@ class WsClient:
             raise AssertionError(f"{op} {args!r} should have failed: {r!r}")
         return r["error"]
 
+    async def fence(self):
+        """Returns once every push of every batch committed before this call has reached this
+        connection: the server writes a reply after the pushes of earlier batches (schema/
+        protocol.md "Pushes that scale"). A test that saw no push by then will see none."""
+        await self.call("me")
+
     async def send_text(self, text):
         await self.ws.send(text)
 

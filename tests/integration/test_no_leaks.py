@@ -197,7 +197,8 @@ class NoLeaksTest(RejectionChecks, ServerTestCase):
         for r in rows:
             if r["lead_id"] in (owned, wife):
                 self.assertIsNotNone(r["last_note"])
-        await asyncio.sleep(0.5)  # the last pushes arrive
+        for ws in (spy, spy2):  # the last pushes arrive
+            await ws.fence()
 
         frames = spy.frames + spy2.frames
         self.assertGreater(len(frames), 30)
@@ -217,7 +218,8 @@ class NoLeaksTest(RejectionChecks, ServerTestCase):
         await spy.call("orders.by_phone", {"lead_id": card_lead})
         await spy.call("orders.by_phone", {"lead_id": owned})
         await spy.call("pool.query", {"filters": {"q": "huy"}})
-        await asyncio.sleep(0.3)
+        for ws in (spy, spy2):
+            await ws.fence()
         after = spy.frames[mark1:] + spy2.frames[mark2:]
         self.assertTrue(any(P_CARD in f for f in after), "the revealed number is shown")
         self.assert_no_phone(after, [p for p in MASKED if p != P_CARD],

@@ -802,7 +802,8 @@ class OrdersTest(CommerceCase):
         await pushed(manager, is_push("orders", "assigned", given["id"]), acked,
                      starts["manager1"], "assigned")
 
-        await asyncio.sleep(PUSH_DEADLINE_S)
+        await sale2.fence()
+        await sale1.fence()
         sale2_saw = {pushed_order_id(p) for p in sale2.pushes[starts["sale2"]:]
                      if p.get("push") == "orders"}
         self.assertEqual(sale2_saw, {given["id"]}, "sale2 was told of orders it may not see")
@@ -814,7 +815,7 @@ class OrdersTest(CommerceCase):
         await manager.call("unsubscribe", {"topics": ["orders"]})
         start = len(manager.pushes)
         await self.order(admin)
-        await asyncio.sleep(PUSH_DEADLINE_S)
+        await manager.fence()
         self.assertEqual([p for p in manager.pushes[start:] if p.get("push") == "orders"], [])
 
     # ---- idempotency ----

@@ -800,12 +800,36 @@ class PushesTest(PoolCase):
                                       FLOAT_DEADLINE_S, start)
         self.assertIsNotNone(refill, "no pool/refill push for a 150-lead float")
         self.assertGreaterEqual(refill["data"]["entered"], 150)
-        await asyncio.sleep(0.3)
+        await sale.fence()
         entered = [p for p in sale.pushes[start:] if is_push("pool", "entered")(p)
                    and p["data"]["lead"]["lead_id"] in set(ids)]
         self.assertEqual(entered, [], "a big float must not send a frame per lead")
         self.assertFalse(sale.closed.is_set())
         self.assertIs((await sale.request("me", id="after-refill"))["ok"], True)
+
+    async def test_a_fence_comes_after_every_push_of_earlier_batches(self):
+        """schema/protocol.md "Pushes that scale": a request sent after a command's reply gets
+        its reply only after every push that command caused, on every connection; many claims
+        at once arrive as batch frames whose inner pushes read as if they came alone."""
+        (_c, _w), (claimer, watcher) = await self.sales(2)
+        await watcher.call("subscribe", {"topics": ["pool"]})
+        ids = await self.import_leads([{"phone": new_phone()} for _ in range(40)])
+        await self.wait_in_pool(ids)
+        await watcher.fence()
+        start, batches = len(watcher.pushes), len(watcher.batch_frames)
+        sent = [await claimer.send_request("pool.claim", {"lead_id": i}) for i in ids]
+        replies = [await asyncio.wait_for(f, 10) for _, f in sent]
+        self.assertTrue(all(r["ok"] for r in replies), replies)
+        await watcher.fence()  # no waiting for pushes: they are all here by now
+        claimed = [p["data"]["lead_id"] for p in watcher.pushes[start:] if is_push("pool", "claimed")(p)]
+        self.assertEqual(sorted(claimed), sorted(ids), "a claim's push came after the fence")
+        seqs = [p["seq"] for p in watcher.pushes[start:]]
+        self.assertEqual(seqs, sorted(seqs), "pushes out of order")
+        # 40 claims sent at once commit in fewer batches than claims: some came together.
+        self.assertGreater(len(watcher.batch_frames), batches, "no batch frame for 40 claims")
+        for frame in watcher.batch_frames[batches:]:
+            self.assertEqual(frame["seq"], frame["data"]["pushes"][-1]["seq"], frame)
+            self.assertGreaterEqual(len(frame["data"]["pushes"]), 2, frame)
 
     async def test_pool_pushes(self):
         (owner_u, a_u, b_u), (owner, a, b) = await self.sales(3)
@@ -826,7 +850,7 @@ class PushesTest(PoolCase):
         self.assertIsNotNone(m, "the manager gets pool/entered too")
         self.assertEqual((m["data"]["lead"]["phone"], m["data"]["lead"]["masked"]),
                          (phone, False))
-        await asyncio.sleep(0.3)
+        await owner.fence()
         self.assertFalse([p for p in owner.pushes if is_push("pool", "entered", lead_id)(p)],
                          "the owner must not get pool/entered for their own lead")
 
@@ -837,7 +861,7 @@ class PushesTest(PoolCase):
                                      marks[ws.label])
             self.assertIsNotNone(got, f"{ws.label} did not get pool/viewed")
             self.assertEqual(got["data"], {"lead_id": lead_id})
-        await asyncio.sleep(0.2)
+        await a.fence()
         self.assertFalse([p for p in a.pushes[marks[a.label]:]
                           if is_push("pool", "viewed", lead_id)(p)],
                          "the viewer must not get pool/viewed for their own reveal")

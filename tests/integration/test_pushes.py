@@ -69,7 +69,7 @@ class PushTest(ServerTestCase):
             self.assertIsNotNone(push, f"{ws.label} got no presence push: {ws.pushes[start:]}")
             self.assertGreaterEqual(push["seq"], r["seq"])
         # Another user's me topic does not hear about sale1's presence.
-        await asyncio.sleep(0.3)
+        await other.fence()
         leaked = [p for p in other.pushes[starts[2]:] if p.get("type") == "presence"]
         self.assertEqual(leaked, [], "sale2 was told sale1's presence on its me topic")
 
@@ -87,7 +87,7 @@ class PushTest(ServerTestCase):
         # The witness (still subscribed) hears the settings change...
         self.assertIsNotNone(await witness.wait_push(is_push("me", "settings"), 3, wstart))
         # ...the unsubscribed sale hears nothing.
-        await asyncio.sleep(1.0)
+        await sale.fence()
         self.assertEqual(sale.pushes[start:], [], "pushes after unsubscribe")
         # Subscribing again brings them back.
         await self.subscribe(sale)
@@ -100,7 +100,7 @@ class PushTest(ServerTestCase):
         _, sale = await self.login_ws("sale1", "sale1-password")
         await admin.call("settings.update", {"patch": {"pool.float_all": True}})
         await sale.call("presence.set", {"status": "away"})
-        await asyncio.sleep(1.0)
+        await sale.fence()
         self.assertEqual(sale.pushes, [])
 
     async def test_deactivated_user_is_disconnected_and_cannot_log_in(self):

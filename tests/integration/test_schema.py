@@ -276,7 +276,9 @@ class SchemaTest(ServerTestCase):
 
         # Let the last pushes arrive.
         await admin.wait_push(lambda p: p.get("type") == "system_messages_cleared", 3)
-        await asyncio.sleep(0.3)
+        for ws in self.clients:
+            if not ws.closed.is_set():
+                await ws.fence()
 
         # ---- roles the schema leaves out are forbidden ----
         by_role = {"admin": admin, "manager": manager, "sale": sale}
