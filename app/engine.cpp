@@ -37,6 +37,7 @@ Outcome success(boost::json::value result, core::Seq seq) {
 Engine::Engine(std::unique_ptr<storage::Journal> journal, Metrics& metrics, Clock clock)
     : journal_(std::move(journal)), metrics_(metrics), clock_(std::move(clock)) {
   state_ = storage::replay(*journal_, 0, true);
+  subscribers_.push_back(&metrics_);
   snapshot_seq_ = journal_->latest_snapshot_seq();
   metrics_.snapshot_seq = snapshot_seq_;
   head_ = state_.seq;
@@ -78,7 +79,7 @@ void Engine::apply_now(core::UserId actor, const core::Command& command) {
   commit(batch);
 }
 
-void Engine::set_publisher(Publisher publisher) { publisher_ = std::move(publisher); }
+void Engine::subscribe(CommitSubscriber& subscriber) { subscribers_.push_back(&subscriber); }
 
 void Engine::set_snapshot_schedule(SnapshotSchedule schedule) { snapshots_ = schedule; }
 
@@ -322,14 +323,14 @@ void Engine::commit(Batch& batch) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     metrics_.append_seconds.observe(took.count());
     head_ = state_.seq;
-    metrics_.journal_head = state_.seq;
-    for (const Committed& c : batch.committed) metrics_.count_event(core::event_name(c.event));
   }
   for (Held& h : batch.replies) {
     h.outcome.seq = state_.seq;
     h.done(std::move(h.outcome));
   }
-  if (publisher_ && !batch.committed.empty()) publisher_(state_, batch.committed);
+  if (!batch.committed.empty()) {
+    for (CommitSubscriber* s : subscribers_) s->committed(state_, batch.committed);
+  }
   // A user who became present without a connection starts their grace period now.
   for (const Committed& c : batch.committed) {
     const auto* p = std::get_if<core::PresenceChanged>(&c.event.base());

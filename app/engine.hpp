@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "app/committed.hpp"
 #include "app/metrics.hpp"
 #include "core/commands.hpp"
 #include "storage/journal.hpp"
@@ -107,15 +108,6 @@ struct Request {
   Done done;  // may be empty
 };
 
-// One committed event, with the row's metadata, as the publisher sees it.
-struct Committed {
-  core::Seq seq = 0;
-  core::Time at = 0;
-  core::UserId actor = 0;
-  core::Event event;
-};
-
-using Publisher = std::function<void(const core::State&, const std::vector<Committed>&)>;
 using Clock = std::function<core::Time()>;
 
 class Engine {
@@ -130,7 +122,8 @@ class Engine {
   // Applies commands synchronously before start() (demo data); throws on a rejection.
   void apply_now(core::UserId actor, const core::Command& command);
 
-  void set_publisher(Publisher publisher);
+  // Adds a subscriber (before start()); it must outlive the engine's thread.
+  void subscribe(CommitSubscriber& subscriber);
   void set_snapshot_schedule(SnapshotSchedule schedule);  // before start()
   void start();
   // Finishes every queued request, answers them, saves a snapshot if due, joins the thread.
@@ -185,7 +178,7 @@ class Engine {
   core::Seq snapshot_seq_ = 0;
   SnapshotSchedule snapshots_;
   core::Time snapshot_at_ = 0;  // when the last snapshot was saved (or the engine started)
-  Publisher publisher_;
+  std::vector<CommitSubscriber*> subscribers_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

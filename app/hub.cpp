@@ -164,7 +164,7 @@ void Hub::ending(const Committed& c, Delivery& out) const {
   }
 }
 
-void Hub::publish(const core::State& state, const std::vector<Committed>& committed) {
+void Hub::committed(const core::State& state, const std::vector<Committed>& committed) {
   std::set<std::string, std::less<>> listened_topics;
   {
     std::lock_guard lock(mutex_);

@@ -38,7 +38,7 @@ class Subscriber {
 // The topic whose pushes of one batch are coalesced into one frame per connection.
 constexpr std::string_view coalesced_topic = "pool";
 
-class Hub {
+class Hub : public CommitSubscriber {
  public:
   void join(const std::shared_ptr<Subscriber>& s, core::UserId user, std::string token_digest);
   void leave(Subscriber* s);
@@ -46,7 +46,7 @@ class Hub {
   void unsubscribe(Subscriber* s, const std::vector<std::string>& topics);
 
   // Called on the engine thread after a batch is durable.
-  void publish(const core::State& state, const std::vector<Committed>& committed);
+  void committed(const core::State& state, const std::vector<Committed>& batch) override;
   void end_all(const std::string& reason);
   std::size_t size() const;
 

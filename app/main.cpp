@@ -175,9 +175,7 @@ int serve(const Options& o) {
   app::ImportStaging staging;
   app::Services services{engine, hub, metrics, throttle, hashing, gate, lookups, staging,
                          o.web_root, o.metrics_token, o.secure_cookie};
-  engine.set_publisher([&hub](const core::State& s, const std::vector<app::Committed>& c) {
-    hub.publish(s, c);
-  });
+  engine.subscribe(hub);
   engine.start();
 
   const auto address = boost::asio::ip::make_address(o.host);

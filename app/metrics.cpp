@@ -68,6 +68,11 @@ void Metrics::count_command(std::string_view op, bool ok) {
   ++it->second;
 }
 
+void Metrics::committed(const core::State& state, const std::vector<Committed>& batch) {
+  journal_head = state.seq;
+  for (const Committed& c : batch) count_event(core::event_name(c.event));
+}
+
 void Metrics::count_event(std::string_view type) {
   std::lock_guard lock(mutex_);
   auto it = events_.find(type);

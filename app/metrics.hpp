@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "app/committed.hpp"
+
 namespace salesdesk::app {
 
 class Histogram {
@@ -25,9 +27,12 @@ class Histogram {
   std::uint64_t count_ = 0;
 };
 
-class Metrics {
+// Counts every committed event by type and follows the journal's head (a CommitSubscriber
+// of the engine, which adds itself).
+class Metrics : public CommitSubscriber {
  public:
   Metrics();
+  void committed(const core::State& state, const std::vector<Committed>& batch) override;
   void count_command(std::string_view op, bool ok);
   void count_event(std::string_view type);
   std::string render() const;

@@ -63,7 +63,7 @@ struct Fixture : Floor {
       for (const core::Event& e : must(actor, c)) committed.push_back(app::Committed{++seq, now, actor, e});
     }
     state.seq = seq;
-    hub.publish(state, committed);
+    hub.committed(state, committed);
   }
   void clear() {
     for (auto& [label, s] : screens) s->frames.clear();
