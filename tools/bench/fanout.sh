@@ -85,14 +85,7 @@ for rep in $(seq 1 "$reps"); do
   run subscribed $((2 * rep)) --subscribe pool
 done
 
-echo
-printf '%-11s %10s %10s %10s %22s\n' side "claims/s" "p50 ms" "p99 ms" "server CPU us/claim"
-for side in alone subscribed; do
-  printf '%-11s %10s %10s %10s %22s\n' "$side" "$(field "$results" "$side" rate | median)" \
-    "$(field "$results" "$side" p50_ms | median)" "$(field "$results" "$side" p99_ms | median)" \
-    "$(field "$results" "$side" server_cpu_us_per_cmd | median)"
-done
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+medians_table "$results" "claims/s" "server CPU us/claim" alone subscribed
 ratios="$(paste <(field "$results" subscribed rate) <(field "$results" alone rate) |
           awk '{ printf "%.3f\n", ($2 > 0) ? $1 / $2 : 0 }')"
 echo "per-repetition subscribed/alone claims/s: $(echo "$ratios" | tr '\n' ' ')(median $(echo "$ratios" | median))"

@@ -68,20 +68,28 @@ print_machine() {
 field() { grep "label=$2 " "$1" | tr ' ' '\n' | sed -n "s/^$3=//p"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# Prints the medians of both sides and the real/echo ratios of a results file; sets real_rate and
-# echo_rate. $2 names the rate ("commands/s"), $3 the CPU column ("server CPU us/command").
-summarize() {
-  local results="$1" rate_name="$2" cpu_name="$3" side pair_ratios
-  real_rate="$(field "$results" real rate | median)"
-  echo_rate="$(field "$results" echo rate | median)"
+# medians_table RESULTS RATE_NAME CPU_NAME LABEL...: one row of medians (rate, p50, p99, server
+# CPU a command) per label of the RESULT lines, then the load average.
+medians_table() {
+  local results="$1" rate_name="$2" cpu_name="$3" side
+  shift 3
   echo
-  printf '%-6s %14s %10s %10s %22s\n' side "$rate_name" "p50 ms" "p99 ms" "$cpu_name"
-  for side in real echo; do
-    printf '%-6s %14s %10s %10s %22s\n' "$side" "$(field "$results" "$side" rate | median)" \
+  printf '%-11s %14s %10s %10s %22s\n' side "$rate_name" "p50 ms" "p99 ms" "$cpu_name"
+  for side in "$@"; do
+    printf '%-11s %14s %10s %10s %22s\n' "$side" "$(field "$results" "$side" rate | median)" \
       "$(field "$results" "$side" p50_ms | median)" "$(field "$results" "$side" p99_ms | median)" \
       "$(field "$results" "$side" server_cpu_us_per_cmd | median)"
   done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# Prints the medians of both sides and the real/echo ratios of a results file; sets real_rate and
+# echo_rate. $2 names the rate ("commands/s"), $3 the CPU column ("server CPU us/command").
+summarize() {
+  local results="$1" rate_name="$2" cpu_name="$3" pair_ratios
+  real_rate="$(field "$results" real rate | median)"
+  echo_rate="$(field "$results" echo rate | median)"
+  medians_table "$results" "$rate_name" "$cpu_name" real echo
   pair_ratios="$(paste <(field "$results" real rate) <(field "$results" echo rate) |
                  awk '{ printf "%.3f\n", ($2 > 0) ? $1 / $2 : 0 }')"
   echo "per-repetition real/echo ratios: $(echo "$pair_ratios" | tr '\n' ' ')(median $(echo "$pair_ratios" | median))"
