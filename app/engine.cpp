@@ -197,7 +197,8 @@ void Engine::snapshot_if_due(core::Time t, bool stopping) {
   const core::Seq tail = state_.seq - snapshot_seq_;
   if (tail == 0) return;
   const bool by_events = snapshots_.every_events > 0 && tail >= snapshots_.every_events;
-  const bool by_time = !stopping && snapshots_.every_ms > 0 && t - snapshot_at_ >= snapshots_.every_ms;
+  const bool by_time =
+      !stopping && snapshots_.every_ms > 0 && t - snapshot_at_ >= snapshots_.every_ms;
   if (!by_events && !by_time) return;
   snapshot_at_ = t;  // a failed save is retried on the schedule, not at once
   const auto started = std::chrono::steady_clock::now();

@@ -215,6 +215,7 @@ Prepared op_leads_import(const json::object& args, const Caller& caller) {
   core::ImportLeads c{{}, import_mode(a), a.opt_boolean("skip_invalid").value_or(false)};
   if (const auto* batch = args.if_contains("batch"); batch != nullptr && !batch->is_null()) {
     if (!batch->is_object()) throw BadRequest("batch must be an object");
+    if (caller.staging == nullptr) throw BadRequest("chunked imports are not served here");
     Args b(batch->get_object());
     const std::string id = b.text("id");
     if (id.empty() || id.size() > batch_id_bytes_max) {
