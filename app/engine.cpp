@@ -345,10 +345,11 @@ void Engine::tick(core::Time t) {
   if (t < next_tick_ && timer_waiters_.empty()) return;
   next_tick_ = t + engine_tick_ms;
   std::vector<Request> timers;
-  // The pool's clocks: leads whose time has come float, views past their TTL end.
-  timers.push_back(Request{CommandRequest{core::system_actor, core::FloatDueLeads{}, {}, {}}, {}});
-  timers.push_back(
-      Request{CommandRequest{core::system_actor, core::EndExpiredViews{}, {}, {}}, {}});
+  // Each area's timers whose time has come (core decides which), then the engine's own:
+  // session expiry and the presence grace, which follow its live connections.
+  for (core::Command& c : core::due_commands(state_, t)) {
+    timers.push_back(Request{CommandRequest{core::system_actor, std::move(c), {}, {}}, {}});
+  }
   expire_sessions(t, timers);
   for (auto it = unconnected_since_.begin(); it != unconnected_since_.end();) {
     const core::User* u = state_.users.find(it->first);

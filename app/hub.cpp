@@ -177,15 +177,13 @@ void Hub::committed(const core::State& state, const std::vector<Committed>& comm
 
   // Render on this (the engine's) thread, which may read the state; an ended session is noted
   // at its place among the pushes.
-  bool entered_replaced = false;
-  std::vector<Push> pushes = batch_pushes(state, committed, listened, entered_replaced);
+  const BatchPushList list = pushes_of(state, committed, listened);
+  const std::vector<Push>& pushes = list.pushes;
   std::vector<std::pair<std::size_t, const Committed*>> endings;
-  for (const Committed& c : committed) {
-    if (entered_replaced && std::holds_alternative<core::LeadFloated>(c.event.base())) continue;
-    if (std::holds_alternative<core::SessionEnded>(c.event.base())) {
-      endings.emplace_back(pushes.size(), &c);
+  for (std::size_t i = 0; i < committed.size(); ++i) {
+    if (std::holds_alternative<core::SessionEnded>(committed[i].event.base())) {
+      endings.emplace_back(list.event_start[i], &committed[i]);
     }
-    for (Push& p : pushes_for(state, c, listened)) pushes.push_back(std::move(p));
   }
   if (pushes.empty() && endings.empty()) return;
 

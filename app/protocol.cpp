@@ -152,7 +152,7 @@ Prepared op_settings_update(const json::object& args, const Caller& caller) {
 
 }  // namespace
 
-const std::vector<Op>& session_ops() {
+const std::vector<Op>& accounts_ops() {
   static const std::vector<Op> table = {
       {"me", false, &op_me},
       {"presence.set", false, &op_presence_set},
@@ -331,8 +331,8 @@ const json::object& Args::object(std::string_view key) const {
 
 // ---- public ----
 const Op* find_op(std::string_view name) {
-  for (const auto* table : {&session_ops(), &commerce_ops(), &pool_ops()}) {
-    for (const Op& op : *table) {
+  for (const Module& m : modules()) {
+    for (const Op& op : m.ops()) {
       if (op.name == name) return &op;
     }
   }
@@ -341,8 +341,8 @@ const Op* find_op(std::string_view name) {
 
 std::vector<std::string_view> op_names() {
   std::vector<std::string_view> out;
-  for (const auto* table : {&session_ops(), &commerce_ops(), &pool_ops()}) {
-    for (const Op& op : *table) out.push_back(op.name);
+  for (const Module& m : modules()) {
+    for (const Op& op : m.ops()) out.push_back(op.name);
   }
   out.push_back("subscribe");
   out.push_back("unsubscribe");
@@ -394,23 +394,29 @@ json::object error_json(const core::Error& e) {
   return out;
 }
 
-std::vector<Push> batch_pushes(const core::State&, const std::vector<Committed>& batch,
-                               const Listened& listened, bool& entered_replaced) {
-  std::vector<Push> out;
-  entered_replaced = false;
-  if (!listened("pool")) return out;
-  if (auto refill = pool_refill_push(batch)) {
-    out.push_back(std::move(*refill));
-    entered_replaced = true;
+BatchPushList pushes_of(const core::State& s, const std::vector<Committed>& batch,
+                        const Listened& listened) {
+  BatchPushList out;
+  const std::vector<Module>& all = modules();
+  std::vector<Quiet> quiet(all.size());
+  for (std::size_t m = 0; m < all.size(); ++m) {
+    if (all[m].batch_pushes == nullptr) continue;
+    for (Push& p : all[m].batch_pushes(s, batch, listened, quiet[m])) out.pushes.push_back(std::move(p));
+  }
+  out.event_start.reserve(batch.size());
+  for (const Committed& c : batch) {
+    out.event_start.push_back(out.pushes.size());
+    for (std::size_t m = 0; m < all.size(); ++m) {
+      if (all[m].event_pushes == nullptr || (quiet[m] && quiet[m](c))) continue;
+      all[m].event_pushes(s, c, listened, out.pushes);
+    }
   }
   return out;
 }
 
-std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Listened& listened) {
-  std::vector<Push> out;
-  commerce_pushes(s, c, listened, out);
-  pool_pushes(s, c, listened, out);
-  if (!listened("me")) return out;
+void accounts_pushes(const core::State& s, const Committed& c, const Listened& listened,
+                     std::vector<Push>& out) {
+  if (!listened("me")) return;
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
@@ -433,7 +439,6 @@ std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Lis
         }
       },
       c.event.base());
-  return out;
 }
 
 namespace {
@@ -484,10 +489,14 @@ std::variant<Decoded, Undecodable> decode_request(std::string_view text) {
 }
 
 core::Result<bool> check_topics(const std::vector<std::string>& topics) {
-  for (const std::string& t : topics) {
-    if (t != "me" && t != "orders" && t != "pool") {
-      return core::reject(core::Code::bad_request, "unknown topic " + t);
+  const auto known = [](const std::string& t) {
+    for (const Module& m : modules()) {
+      if (std::find(m.topics.begin(), m.topics.end(), t) != m.topics.end()) return true;
     }
+    return false;
+  };
+  for (const std::string& t : topics) {
+    if (!known(t)) return core::reject(core::Code::bad_request, "unknown topic " + t);
   }
   return true;
 }

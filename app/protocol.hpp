@@ -109,28 +109,55 @@ std::string push_frame(std::string_view topic, std::string_view type, json::valu
 std::string batch_frame(std::string_view topic, const std::vector<std::string_view>& frames,
                         core::Seq seq);
 
-// The tables of operations, by area (protocol.cpp, protocol_commerce.cpp).
-const std::vector<Op>& session_ops();
+// ---- modules: one area of the protocol each (app/modules.cpp lists them) ----
+// What subscribers should hear about one committed event; only topics `listened` admits are
+// rendered, so an event nobody listens to costs nothing.
+using EventPushes = void (*)(const core::State& s, const Committed& c, const Listened& listened,
+                             std::vector<Push>& out);
+// Pushes about a whole committed batch, sent before those of its events; `quiet` may be set to
+// the events whose own pushes of this module they replace.
+using Quiet = std::function<bool(const Committed&)>;
+using BatchPushes = std::vector<Push> (*)(const core::State& s, const std::vector<Committed>& batch,
+                                          const Listened& listened, Quiet& quiet);
+
+struct Module {
+  std::string_view name;
+  const std::vector<Op>& (*ops)();       // its operations
+  std::vector<std::string_view> topics;  // the topics it owns (clients subscribe to these)
+  EventPushes event_pushes = nullptr;
+  BatchPushes batch_pushes = nullptr;
+};
+
+// The registry: every module of the server, in order. The dispatcher (find_op), the topics
+// (check_topics) and the hub (pushes_of) read it and know no area.
+const std::vector<Module>& modules();
+
+// Every push of a committed batch, in order (the batch's own first, then each event's in turn),
+// and where each event's pushes start.
+struct BatchPushList {
+  std::vector<Push> pushes;
+  std::vector<std::size_t> event_start;  // index in pushes, one per event of the batch
+};
+BatchPushList pushes_of(const core::State& s, const std::vector<Committed>& batch,
+                        const Listened& listened);
+
+// The areas (their files: protocol.cpp, protocol_commerce.cpp, protocol_pool.cpp).
+const std::vector<Op>& accounts_ops();
+void accounts_pushes(const core::State& s, const Committed& c, const Listened& listened,
+                     std::vector<Push>& out);
 const std::vector<Op>& commerce_ops();
+void commerce_pushes(const core::State& s, const Committed& c, const Listened& listened,
+                     std::vector<Push>& out);
 const std::vector<Op>& pool_ops();
-// One pool.query row as `viewer` may see it (also measured by tools/bench/bench_pool).
-json::object pool_row(const core::State& s, core::UserId viewer, const core::Lead& l);
 void pool_pushes(const core::State& s, const Committed& c, const Listened& listened,
                  std::vector<Push>& out);
 // A batch that floats many leads at once is told as one `refill` push, not a frame per lead:
 // thousands of frames would overflow every pool screen's write queue.
 constexpr std::size_t pool_entered_pushes_max = 100;
-std::optional<Push> pool_refill_push(const std::vector<Committed>& batch);
-void commerce_pushes(const core::State& s, const Committed& c, const Listened& listened,
-                     std::vector<Push>& out);
-
-// What subscribers should hear about a committed event; only topics `listened` admits are
-// rendered, so an event nobody listens to costs nothing.
-std::vector<Push> pushes_for(const core::State& s, const Committed& c, const Listened& listened);
-// Pushes about a whole committed batch (before those of its events), and whether the per-event
-// `entered` pushes are replaced by it.
-std::vector<Push> batch_pushes(const core::State& s, const std::vector<Committed>& batch,
-                               const Listened& listened, bool& entered_replaced);
+std::vector<Push> pool_batch_pushes(const core::State& s, const std::vector<Committed>& batch,
+                                    const Listened& listened, Quiet& quiet);
+// One pool.query row as `viewer` may see it (also measured by tools/bench/bench_pool).
+json::object pool_row(const core::State& s, core::UserId viewer, const core::Lead& l);
 
 // One request frame, decoded and checked (PROTOCOL.md section 3): the id to echo (a string of at
 // most request_id_bytes_max bytes or a finite number), the op, its args and the idempotency key

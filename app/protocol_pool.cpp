@@ -444,15 +444,20 @@ const std::vector<Op>& pool_ops() {
   return table;
 }
 
-std::optional<Push> pool_refill_push(const std::vector<Committed>& batch) {
+std::vector<Push> pool_batch_pushes(const core::State&, const std::vector<Committed>& batch,
+                                    const Listened& listened, Quiet& quiet) {
+  if (!listened("pool")) return {};
   std::size_t floated = 0;
   for (const Committed& c : batch) {
     floated += std::holds_alternative<core::LeadFloated>(c.event.base()) ? 1 : 0;
   }
-  if (floated <= pool_entered_pushes_max) return std::nullopt;
+  if (floated <= pool_entered_pushes_max) return {};
+  quiet = [](const Committed& c) { return std::holds_alternative<core::LeadFloated>(c.event.base()); };
   const core::Seq seq = batch.back().seq;
-  return Push{"pool", std::nullopt,
-              push_frame("pool", "refill", json::object{{"entered", floated}}, seq)};
+  std::vector<Push> out;
+  out.push_back(Push{"pool", std::nullopt,
+                     push_frame("pool", "refill", json::object{{"entered", floated}}, seq)});
+  return out;
 }
 
 void pool_pushes(const core::State& s, const Committed& c, const Listened& listened,

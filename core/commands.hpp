@@ -26,4 +26,9 @@ using Command =
 // a user id, or system_actor for commands the engine issues itself.
 Result<Events> decide(const State& s, UserId actor, const Command& c, Time now);
 
+// The commands the engine issues to itself at `now` (as the system actor): each area's timers
+// whose time has come. The engine decides them like any other command, so every effect is a
+// journaled event.
+std::vector<Command> due_commands(const State& s, Time now);
+
 }  // namespace salesdesk::core

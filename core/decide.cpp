@@ -13,6 +13,14 @@ Result<Events> decide_bootstrap(const State& s, UserId actor, const Bootstrap& c
 
 }  // namespace
 
+std::vector<Command> due_commands(const State& s, Time now) {
+  std::vector<Command> out;
+  // Leads and the pool: leads whose time has come float, views past their TTL end.
+  if (floating_due(s, now)) out.emplace_back(FloatDueLeads{});
+  if (views_due(s, now)) out.emplace_back(EndExpiredViews{});
+  return out;
+}
+
 Result<Events> decide(const State& s, UserId actor, const Command& c, Time now) {
   return std::visit(
       [&](const auto& command) -> Result<Events> {

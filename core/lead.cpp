@@ -652,6 +652,17 @@ Result<Events> decide(const State& s, UserId actor, const LogCall& c, Time) {
   return out;
 }
 
+bool floating_due(const State& s, Time now) {
+  if (!s.settings[setting::pool_enabled] || s.leads.candidates.empty()) return false;
+  if (s.settings[setting::pool_float_all]) return true;
+  const Time delay = s.settings[setting::pool_float_after_minutes] * 60 * ms_per_s;
+  return s.leads.candidates.begin()->first + delay <= now;
+}
+
+bool views_due(const State& s, Time now) {
+  return !s.leads.view_expiry.empty() && s.leads.view_expiry.begin()->first <= now;
+}
+
 Result<Events> decide(const State& s, UserId actor, const FloatDueLeads&, Time now) {
   if (actor != system_actor) return reject(Code::forbidden, "floating is the engine's");
   if (!s.settings[setting::pool_enabled]) return Events{};

@@ -500,6 +500,9 @@ Result<Events> decide(const State& s, UserId actor, const RevealPhone& c, Time n
 Result<Events> decide(const State& s, UserId actor, const HidePhone& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const LogCall& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const FloatDueLeads& c, Time now);
+// Whether the pool's timers have anything to do at `now`: a lead to float, a view to end.
+bool floating_due(const State& s, Time now);
+bool views_due(const State& s, Time now);
 Result<Events> decide(const State& s, UserId actor, const EndExpiredViews& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const EndViewsOf& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const EndAllViews& c, Time now);

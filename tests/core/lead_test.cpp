@@ -624,3 +624,33 @@ TEST_CASE("a short draw is topped up by leads that float in during its window") 
   CHECK(topped.window_ends_at == first.window_ends_at);
   CHECK(topped.ids == std::vector<LeadId>{1, 2, 3});
 }
+
+TEST_CASE("the pool's timers are due only when a lead may float or a view has expired") {
+  Floor f;
+  const auto due = [&] {
+    std::vector<std::string> names;
+    for (const Command& c : due_commands(f.state, f.now)) {
+      names.push_back(std::holds_alternative<FloatDueLeads>(c) ? "float" : "views");
+    }
+    return names;
+  };
+  CHECK(due().empty());  // no leads
+  const LeadId id = f.import("0912000001");
+  CHECK(due().empty());  // not yet 10 minutes
+  f.now += 10 * minute;
+  CHECK(due() == std::vector<std::string>{"float"});
+  f.must(system_actor, FloatDueLeads{});
+  CHECK(due().empty());
+  f.must(f.hoa, RevealPhone{id});
+  CHECK(due().empty());
+  f.now += f.state.settings[setting::pool_reveal_ttl_s] * 1000;
+  CHECK(due() == std::vector<std::string>{"views"});
+  f.must(system_actor, EndExpiredViews{});
+  CHECK(due().empty());
+  SUBCASE("with the pool off nothing floats") {
+    f.import("0912000002");
+    f.now += 11 * minute;
+    f.must(admin_id, UpdateSettings{{{"pool.enabled", false}}});
+    CHECK(due().empty());
+  }
+}

@@ -69,12 +69,11 @@ void round_trip(const core::Event& e) {
 
 void publish(const core::State& s, const std::vector<app::Committed>& batch) {
   const app::Listened all = [](const std::string&) { return true; };
-  bool replaced = false;
-  for (const app::Push& p : app::batch_pushes(s, batch, all, replaced)) expect(!p.text.empty(), "an empty push");
-  for (const app::Committed& c : batch) {
-    for (const app::Push& p : app::pushes_for(s, c, all)) {
-      if (p.audience) (void)p.audience(c.actor);
-    }
+  const app::BatchPushList list = app::pushes_of(s, batch, all);
+  expect(list.event_start.size() == batch.size(), "pushes without their events");
+  for (const app::Push& p : list.pushes) {
+    expect(!p.text.empty(), "an empty push");
+    if (p.audience) (void)p.audience(batch.front().actor);
   }
 }
 
