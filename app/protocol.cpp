@@ -401,7 +401,9 @@ BatchPushList pushes_of(const core::State& s, const std::vector<Committed>& batc
   std::vector<Quiet> quiet(all.size());
   for (std::size_t m = 0; m < all.size(); ++m) {
     if (all[m].batch_pushes == nullptr) continue;
-    for (Push& p : all[m].batch_pushes(s, batch, listened, quiet[m])) out.pushes.push_back(std::move(p));
+    for (Push& p : all[m].batch_pushes(s, batch, listened, quiet[m])) {
+      out.pushes.push_back(std::move(p));
+    }
   }
   out.event_start.reserve(batch.size());
   for (const Committed& c : batch) {

@@ -452,7 +452,9 @@ std::vector<Push> pool_batch_pushes(const core::State&, const std::vector<Commit
     floated += std::holds_alternative<core::LeadFloated>(c.event.base()) ? 1 : 0;
   }
   if (floated <= pool_entered_pushes_max) return {};
-  quiet = [](const Committed& c) { return std::holds_alternative<core::LeadFloated>(c.event.base()); };
+  quiet = [](const Committed& c) {
+    return std::holds_alternative<core::LeadFloated>(c.event.base());
+  };
   const core::Seq seq = batch.back().seq;
   std::vector<Push> out;
   out.push_back(Push{"pool", std::nullopt,
