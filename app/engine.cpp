@@ -1,7 +1,5 @@
 #include "app/engine.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,7 +24,7 @@ Outcome failure(core::Error error) {
   return o;
 }
 
-Outcome success(boost::json::value result, core::Seq seq) {
+Outcome success(std::string result, core::Seq seq) {
   Outcome o;
   o.ok = true;
   o.result = std::move(result);
@@ -226,6 +224,9 @@ void Engine::process(std::vector<Request>& requests) {
     } else if (auto* q = std::get_if<QueryRequest>(&r.body)) {
       if (!r.done) continue;
       batch.replies.push_back(Held{std::move(r.done), answer(*q, t)});
+    } else if (auto* read = std::get_if<ReadRequest>(&r.body)) {
+      read->read(state_);
+      if (r.done) batch.replies.push_back(Held{std::move(r.done), success({})});
     } else {
       auto& control = std::get<ControlRequest>(r.body);
       control.run();
@@ -233,7 +234,7 @@ void Engine::process(std::vector<Request>& requests) {
       if (control.after_timers) {
         timer_waiters_.push_back(std::move(r.done));
       } else {
-        batch.replies.push_back(Held{std::move(r.done), success(boost::json::value{})});
+        batch.replies.push_back(Held{std::move(r.done), success({})});
       }
     }
   }
@@ -272,7 +273,7 @@ void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
       }
     }
     if (first) {
-      if (done) batch.replies.push_back(Held{std::move(done), success(boost::json::parse(*first))});
+      if (done) batch.replies.push_back(Held{std::move(done), success(std::move(*first))});
       return;
     }
   }
@@ -282,7 +283,7 @@ void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
     return;
   }
   apply(c.actor, decided.value(), t, batch);
-  boost::json::value result = boost::json::object{};
+  std::string result = "{}";
   try {
     if (c.render) result = c.render(state_, decided.value());
   } catch (const std::exception& e) {
@@ -297,9 +298,8 @@ void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
   // A command that changed nothing (a repeat, a no-op) stores no key: there is nothing to
   // protect from a second application, and an empty command must not grow the journal.
   if (!c.key.empty() && !decided.value().empty()) {
-    std::string text = boost::json::serialize(result);
-    batch.batch_keys.emplace(key, text);
-    batch.keys.push_back(storage::KeyRecord{c.actor, c.key, std::move(text)});
+    batch.batch_keys.emplace(key, result);
+    batch.keys.push_back(storage::KeyRecord{c.actor, c.key, result});
   }
   if (done) batch.replies.push_back(Held{std::move(done), success(std::move(result))});
 }
@@ -367,7 +367,7 @@ void Engine::tick(core::Time t) {
   }
   process(timers);
   std::vector<Done> waiters = std::exchange(timer_waiters_, {});
-  for (Done& done : waiters) done(success(boost::json::value{}, state_.seq));
+  for (Done& done : waiters) done(success({}, state_.seq));
 }
 
 }  // namespace salesdesk::app

@@ -4,7 +4,6 @@
 // process stops without answering (fail-stop): on restart the journal is the truth.
 #pragma once
 
-#include <boost/json/value.hpp>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -42,15 +41,18 @@ struct SnapshotSchedule {
 // The longest idempotency key kept with a command (the codec refuses longer ones first).
 constexpr std::size_t idempotency_key_bytes_max = 128;
 
-// What a request gets back, on the engine thread, once its answer is safe to send.
+// What a request gets back, on the engine thread, once its answer is safe to send. The engine
+// speaks no wire format: `result` is whatever text the caller's codec rendered (the protocol's
+// JSON; empty for requests without a rendering), and a command's stored idempotent answer is
+// that same text.
 struct Outcome {
   bool ok = false;
   core::Error error;
-  boost::json::value result;
+  std::string result;
   core::Seq seq = 0;
 };
 
-Outcome success(boost::json::value result, core::Seq seq = 0);
+Outcome success(std::string result, core::Seq seq = 0);
 Outcome failure(core::Error error);
 
 using Done = std::function<void(Outcome)>;
@@ -77,11 +79,12 @@ struct QueryContext {
   Volatile& local;
 };
 
-using Query = std::function<core::Result<boost::json::value>(const core::State&)>;
+// A query's answer, rendered by the codec that asked, or a named error.
+using Query = std::function<core::Result<std::string>(const core::State&)>;
 // A query that also needs the engine's time or a module's volatile state.
-using TimedQuery =
-    std::function<core::Result<boost::json::value>(const core::State&, QueryContext&)>;
-using Render = std::function<boost::json::value(const core::State&, const core::Events&)>;
+using TimedQuery = std::function<core::Result<std::string>(const core::State&, QueryContext&)>;
+// A command's result, rendered by the codec from the state right after its events.
+using Render = std::function<std::string(const core::State&, const core::Events&)>;
 
 struct CommandRequest {
   core::UserId actor = core::system_actor;
@@ -95,6 +98,12 @@ struct QueryRequest {
   TimedQuery timed = {};
 };
 
+// A typed look at the committed state for code inside the server (a login's password check,
+// a session's user): `read` runs on the engine thread and keeps what it needs; `done` follows.
+struct ReadRequest {
+  std::function<void(const core::State&)> read;
+};
+
 // Runtime bookkeeping that is not journaled (live connections), run on the engine thread.
 struct ControlRequest {
   std::function<void()> run;
@@ -104,9 +113,18 @@ struct ControlRequest {
 };
 
 struct Request {
-  std::variant<CommandRequest, QueryRequest, ControlRequest> body;
+  std::variant<CommandRequest, QueryRequest, ReadRequest, ControlRequest> body;
   Done done;  // may be empty
 };
+
+// A request that reads a T from the committed state and hands it to `then` (on the engine
+// thread, after the batch it was answered in).
+template <class T, class Read, class Then>
+Request read_state(Read read, Then then) {
+  auto value = std::make_shared<T>();
+  return Request{ReadRequest{[value, read](const core::State& s) { *value = read(s); }},
+                 [value, then](Outcome) mutable { then(std::move(*value)); }};
+}
 
 using Clock = std::function<core::Time()>;
 

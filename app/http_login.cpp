@@ -59,16 +59,21 @@ void HttpSession::login(const http::request<http::string_body>& req) {
     return send(busy(version, keep, "too many failed logins, try again in " +
                                         std::to_string(wait->count()) + " s", wait->count()));
   }
-  ask([username = creds->username](const core::State& s) -> core::Result<json::value> {
+  // Who the username is, and their password hash (an unknown or inactive user is id 0).
+  struct Account {
+    core::UserId id = 0;
+    std::string hash;
+  };
+  ask<Account>(
+      [username = creds->username](const core::State& s) {
         const core::User* u = s.users.find_username(username);
-        if (u == nullptr || !u->active) return json::value(json::object{{"id", 0}});
-        return json::value(json::object{{"id", u->id}, {"hash", u->password_hash}});
+        if (u == nullptr || !u->active) return Account{};
+        return Account{u->id, u->password_hash};
       },
-      [self = shared_from_this(), creds = *creds, version, keep, secure](Outcome found) {
-        const core::UserId id = found.ok ? found.result.as_object().at("id").as_int64() : 0;
-        const std::string hash = id != 0
-                                     ? std::string(found.result.as_object().at("hash").as_string())
-                                     : unknown_user_hash;
+      [self = shared_from_this(), creds = *creds, version, keep,
+       secure](std::optional<Account> found) {
+        const core::UserId id = found ? found->id : 0;
+        const std::string hash = id != 0 ? found->hash : unknown_user_hash;
         self->services_.hashing.queued_logins += 1;
         boost::asio::post(self->services_.hashing.logins, [self, creds, version, keep, secure, id,
                                                            hash] {
@@ -97,10 +102,10 @@ void HttpSession::start_session(const std::string& username, core::UserId id, bo
       CommandRequest{core::system_actor, core::StartSession{id, core::Secret{token_digest(token)}},
                      [id](const core::State& s, const core::Events&) {
                        const core::User* u = s.users.find(id);
-                       return json::value{{"id", u->id},
-                                          {"username", u->username},
-                                          {"name", u->display_name},
-                                          {"role", core::to_string(u->role)}};
+                       return json::serialize(json::object{{"id", u->id},
+                                                           {"username", u->username},
+                                                           {"name", u->display_name},
+                                                           {"role", core::to_string(u->role)}});
                      },
                      {}},
       [self, token, version, keep, secure = reply.secure](Outcome o) {
@@ -109,9 +114,10 @@ void HttpSession::start_session(const std::string& username, core::UserId id, bo
             return self->send(error_response(version, keep, http::status::unauthorized,
                                              "bad_credentials", "wrong username or password"));
           }
-          Response res =
-              json_response(version, keep, http::status::ok,
-                            json::serialize(json::object{{"token", token}, {"user", o.result}}));
+          // The user as the engine's rendering gave it, already JSON text.
+          Response res = json_response(
+              version, keep, http::status::ok,
+              "{\"token\":" + json::serialize(json::string(token)) + ",\"user\":" + o.result + "}");
           res.set(http::field::set_cookie, login_cookie(token, secure));
           self->send(std::move(res));
         });

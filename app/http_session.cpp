@@ -221,19 +221,6 @@ void HttpSession::metrics(const http::request<http::string_body>& req) {
   send(std::move(res));
 }
 
-void HttpSession::ask(Query query, std::function<void(Outcome)> then) {
-  auto self = shared_from_this();
-  Request request{
-      QueryRequest{std::move(query)}, [self, then = std::move(then)](Outcome o) mutable {
-        boost::asio::post(
-            self->stream_.get_executor(),
-            [then = std::move(then), o = std::move(o)]() mutable { then(std::move(o)); });
-      }};
-  if (!services_.engine.submit(std::move(request))) {
-    then(failure(core::reject(core::Code::rate_limited, "the server is busy")));
-  }
-}
-
 void HttpSession::upgrade(http::request<http::string_body>&& req) {
   if (!beast::websocket::is_upgrade(req)) {
     return send(error_response(req.version(), req.keep_alive(), http::status::bad_request,
@@ -245,12 +232,13 @@ void HttpSession::upgrade(http::request<http::string_body>&& req) {
   }
   const std::string digest = token_digest(request_token(req));
   auto request = std::make_shared<http::request<http::string_body>>(std::move(req));
-  ask([digest](const core::State& s) -> core::Result<json::value> {
+  ask<core::UserId>(
+      [digest](const core::State& s) {
         const core::User* u = core::session_user(s, digest);
-        return json::value(u == nullptr ? 0 : u->id);
+        return u == nullptr ? core::UserId{0} : u->id;
       },
-      [self = shared_from_this(), digest, request](Outcome o) {
-        const core::UserId user = o.ok ? o.result.as_int64() : 0;
+      [self = shared_from_this(), digest, request](std::optional<core::UserId> found) {
+        const core::UserId user = found.value_or(0);
         if (user == 0) {
           return self->send(error_response(request->version(), false, http::status::unauthorized,
                                            "unauthorized", "log in first"));

@@ -3,6 +3,7 @@
 // session is known.
 #pragma once
 
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <memory>
@@ -42,8 +43,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void refuse_malformed(beast::error_code ec);
   void send(Response response);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
-  // Runs a query on the engine and continues on this connection's strand.
-  void ask(Query query, std::function<void(Outcome)> then);
+  // Reads a T from the committed state (on the engine thread) and continues with it on this
+  // connection's strand; nullopt when the engine is too busy to ask.
+  template <class T, class Read>
+  void ask(Read read, std::function<void(std::optional<T>)> then) {
+    auto self = shared_from_this();
+    auto answered = [self, then](T value) mutable {
+      boost::asio::post(self->stream_.get_executor(),
+                        [then = std::move(then), value = std::move(value)]() mutable {
+                          then(std::move(value));
+                        });
+    };
+    if (!services_.engine.submit(read_state<T>(std::move(read), std::move(answered)))) {
+      then(std::nullopt);
+    }
+  }
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;

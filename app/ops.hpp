@@ -8,21 +8,27 @@ namespace salesdesk::app::ops {
 
 using core::Result;
 
+// The engine carries text: every rendering is serialised here, once, on the engine thread.
+inline Result<std::string> text(Result<json::value> answer) {
+  if (!answer) return answer.error();
+  return json::serialize(answer.value());
+}
+
 // A query: the caller's role is checked against the committed state, then `render` answers.
 template <class F>
 Prepared query(const Caller& caller, core::Roles roles, F render) {
-  return QueryRequest{[caller, roles, render](const core::State& s) -> Result<json::value> {
+  return QueryRequest{[caller, roles, render](const core::State& s) -> Result<std::string> {
     if (auto ok = core::authorize(s, caller.user_id, roles); !ok) return ok.error();
-    return json::value(render(s));
+    return json::serialize(json::value(render(s)));
   }};
 }
 
 // A query whose answer may be a rejection (not found, not visible).
 template <class F>
 Prepared checked_query(const Caller& caller, core::Roles roles, F render) {
-  return QueryRequest{[caller, roles, render](const core::State& s) -> Result<json::value> {
+  return QueryRequest{[caller, roles, render](const core::State& s) -> Result<std::string> {
     if (auto ok = core::authorize(s, caller.user_id, roles); !ok) return ok.error();
-    return render(s);
+    return text(render(s));
   }};
 }
 
@@ -31,16 +37,20 @@ template <class F>
 Prepared timed_query(const Caller& caller, core::Roles roles, F render) {
   QueryRequest q;
   q.timed = [caller, roles, render](const core::State& s,
-                                    QueryContext& context) -> Result<json::value> {
+                                    QueryContext& context) -> Result<std::string> {
     if (auto ok = core::authorize(s, caller.user_id, roles); !ok) return ok.error();
-    return render(s, context);
+    return text(render(s, context));
   };
   return q;
 }
 
 // A command from the caller; `render` builds the result from the state right after it.
-inline Prepared command(const Caller& caller, core::Command c, Render render) {
-  return CommandRequest{caller.user_id, std::move(c), std::move(render), {}};
+inline Prepared command(const Caller& caller, core::Command c, JsonRender render) {
+  return CommandRequest{caller.user_id, std::move(c),
+                        [render = std::move(render)](const core::State& s, const core::Events& e) {
+                          return json::serialize(render(s, e));
+                        },
+                        {}};
 }
 
 inline json::object items(json::array list) { return {{"items", std::move(list)}}; }

@@ -36,6 +36,8 @@ struct Caller {
 };
 
 using Prepared = std::variant<CommandRequest, QueryRequest>;
+// A command's result as the protocol shows it, from the state right after its events.
+using JsonRender = std::function<json::value(const core::State&, const core::Events&)>;
 
 struct Op {
   std::string_view name;

@@ -284,7 +284,7 @@ Prepared op_customers_create(const json::object& args, const Caller& caller) {
                  });
 }
 
-Render customer_result(core::CustomerId id, core::UserId viewer) {
+JsonRender customer_result(core::CustomerId id, core::UserId viewer) {
   return [id, viewer](const core::State& s, const core::Events&) {
     return json::value{{"customer", customer_json(s, viewer, *s.customers.find(id))}};
   };
@@ -392,7 +392,7 @@ core::CreateOrder order_command(const json::object& args) {
   return c;
 }
 
-Render order_result(core::OrderId id, core::UserId viewer) {
+JsonRender order_result(core::OrderId id, core::UserId viewer) {
   return [id, viewer](const core::State& s, const core::Events&) {
     return json::value{{"order", order_json(s, viewer, *s.orders.find(id))}};
   };

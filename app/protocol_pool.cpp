@@ -102,7 +102,7 @@ json::object pool_row(const core::State& s, core::UserId viewer, const core::Lea
 
 namespace {
 
-Render lead_result(core::LeadId id, core::UserId viewer) {
+JsonRender lead_result(core::LeadId id, core::UserId viewer) {
   return [id, viewer](const core::State& s, const core::Events&) {
     return json::value{{"lead", lead_json(s, viewer, *s.leads.find(id))}};
   };
@@ -173,7 +173,7 @@ core::OnDuplicate import_mode(const Args& a) {
 }
 
 // {"ids": [id or null by row], "duplicates": [...], "invalid": [...]}: what became of each row.
-Render import_result(std::shared_ptr<const core::ImportLeads> import) {
+JsonRender import_result(std::shared_ptr<const core::ImportLeads> import) {
   return [import](const core::State& s, const core::Events& events) {
     const core::ImportReport report = core::report_import(s, *import, events);
     json::array ids;

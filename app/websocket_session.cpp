@@ -70,15 +70,14 @@ void WebSocketSession::on_accept(beast::error_code ec) {
 // it has joined closes that gap: a logout committed after this answer finds it in the hub.
 void WebSocketSession::check_session() {
   auto self = shared_from_this();
-  Request request{QueryRequest{[digest = caller_.token_digest](const core::State& s)
-                                   -> core::Result<json::value> {
-                    const core::User* u = core::session_user(s, digest);
-                    return json::value(u == nullptr ? 0 : u->id);
-                  }},
-                  [self](Outcome o) {
-                    if (o.ok && o.result.as_int64() == self->caller_.user_id) return;
-                    self->end("the session has ended");
-                  }};
+  Request request = read_state<core::UserId>(
+      [digest = caller_.token_digest](const core::State& s) {
+        const core::User* u = core::session_user(s, digest);
+        return u == nullptr ? core::UserId{0} : u->id;
+      },
+      [self](core::UserId user) {
+        if (user != self->caller_.user_id) self->end("the session has ended");
+      });
   if (!services_.engine.submit_control(std::move(request))) end("the server is stopping");
 }
 
@@ -136,19 +135,20 @@ void WebSocketSession::authorize_then_hash(const json::value& id, const Op& op, 
   auto hash = [self, id, &op, args = std::move(args), key = std::move(key)]() mutable {
     self->hash_and_submit(id, op, std::move(args), std::move(key));
   };
-  Request check{QueryRequest{[roles = op.roles, user = caller_.user_id](const core::State& s)
-                                 -> core::Result<json::value> {
-                  if (auto ok = core::authorize(s, user, roles); !ok) return ok.error();
-                  return json::value(true);
-                }},
-                [self, id, hash = std::move(hash)](Outcome o) mutable {
-                  boost::asio::post(self->ws_.get_executor(), [self, id, o = std::move(o),
-                                                               hash = std::move(hash)]() mutable {
-                    if (o.ok) return hash();
-                    --self->in_flight_;
-                    self->reply(id, std::move(o));
-                  });
-                }};
+  // The refusal, or nullopt when the caller's role may do it.
+  Request check = read_state<std::optional<core::Error>>(
+      [roles = op.roles, user = caller_.user_id](const core::State& s) {
+        auto ok = core::authorize(s, user, roles);
+        return ok ? std::optional<core::Error>{} : std::optional<core::Error>{ok.error()};
+      },
+      [self, id, hash = std::move(hash)](std::optional<core::Error> refused) mutable {
+        boost::asio::post(self->ws_.get_executor(), [self, id, refused = std::move(refused),
+                                                     hash = std::move(hash)]() mutable {
+          if (!refused) return hash();
+          --self->in_flight_;
+          self->reply_error(id, std::move(*refused));
+        });
+      });
   if (!services_.engine.submit(std::move(check))) {
     --in_flight_;
     reply_error(id, core::reject(core::Code::rate_limited, "the server is busy, retry"));
@@ -226,18 +226,21 @@ void WebSocketSession::topics(const json::value& id, std::string_view op,
   }
   json::array echoed;
   for (auto& n : names) echoed.emplace_back(n);
-  reply(id, success(json::object{{"topics", echoed}}, services_.engine.head()));
+  reply(id, success(json::serialize(json::object{{"topics", echoed}}), services_.engine.head()));
 }
 
+// A success's result is already JSON text (rendered once, on the engine thread): the frame is
+// put together around it, not parsed and written again.
 void WebSocketSession::reply(const json::value& id, Outcome outcome) {
-  json::object frame{{"id", id}, {"ok", outcome.ok}};
+  std::string frame = "{\"id\":" + json::serialize(id);
   if (outcome.ok) {
-    frame["result"] = std::move(outcome.result);
-    frame["seq"] = outcome.seq;
+    frame += ",\"ok\":true,\"result\":";
+    frame += outcome.result.empty() ? "{}" : outcome.result;
+    frame += ",\"seq\":" + std::to_string(outcome.seq) + "}";
   } else {
-    frame["error"] = error_json(outcome.error);
+    frame += ",\"ok\":false,\"error\":" + json::serialize(error_json(outcome.error)) + "}";
   }
-  queue(std::make_shared<const std::string>(json::serialize(frame)));
+  queue(std::make_shared<const std::string>(std::move(frame)));
 }
 
 void WebSocketSession::reply_error(const json::value& id, core::Error error) {

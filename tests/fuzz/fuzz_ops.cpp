@@ -101,7 +101,7 @@ void execute(const fuzz::Unit& u, const app::CommandRequest& c, Scratch& scratch
     batch.push_back(app::Committed{after.seq + static_cast<core::Seq>(batch.size()) + 1, u.now, c.actor, e});
   }
   after.seq += static_cast<core::Seq>(batch.size());
-  if (c.render) (void)json::serialize(c.render(after, decided.value()));
+  if (c.render) expect(!c.render(after, decided.value()).empty(), "an empty result");
   publish(after, batch);
 }
 
@@ -110,7 +110,7 @@ void answer(const fuzz::Unit& u, const app::QueryRequest& q) {
   app::QueryContext context{u.now, local};
   auto result = q.timed ? q.timed(u.state, context) : q.query(u.state);
   if (result) {
-    (void)json::serialize(result.value());
+    expect(!result.value().empty(), "an empty answer");
   } else {
     (void)app::error_json(result.error());
   }
