@@ -652,11 +652,25 @@ Result<Events> decide(const State& s, UserId actor, const LogCall& c, Time) {
   return out;
 }
 
+namespace {
+
+// When a float candidate's time has come: at once with pool.float_all, else
+// pool.float_after_minutes after its owner's last action. One rule for the timer's check and
+// for the floating itself.
+struct FloatRule {
+  bool all;
+  Time delay;
+  explicit FloatRule(const State& s)
+      : all(s.settings[setting::pool_float_all]),
+        delay(s.settings[setting::pool_float_after_minutes] * 60 * ms_per_s) {}
+  bool due(Time last_action, Time now) const { return all || last_action + delay <= now; }
+};
+
+}  // namespace
+
 bool floating_due(const State& s, Time now) {
   if (!s.settings[setting::pool_enabled] || s.leads.candidates.empty()) return false;
-  if (s.settings[setting::pool_float_all]) return true;
-  const Time delay = s.settings[setting::pool_float_after_minutes] * 60 * ms_per_s;
-  return s.leads.candidates.begin()->first + delay <= now;
+  return FloatRule(s).due(s.leads.candidates.begin()->first, now);
 }
 
 bool views_due(const State& s, Time now) {
@@ -666,12 +680,11 @@ bool views_due(const State& s, Time now) {
 Result<Events> decide(const State& s, UserId actor, const FloatDueLeads&, Time now) {
   if (actor != system_actor) return reject(Code::forbidden, "floating is the engine's");
   if (!s.settings[setting::pool_enabled]) return Events{};
-  const bool all = s.settings[setting::pool_float_all];
-  const Time delay = s.settings[setting::pool_float_after_minutes] * 60 * ms_per_s;
+  const FloatRule rule(s);
   Events out;
   for (const auto& [last_action, id] : s.leads.candidates) {
     if (out.size() >= float_per_tick_max) break;
-    if (!all && last_action + delay > now) break;
+    if (!rule.due(last_action, now)) break;
     out.emplace_back(LeadFloated{id});
   }
   return out;
