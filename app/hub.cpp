@@ -54,7 +54,7 @@ void Hub::unsubscribe(Subscriber* s, const std::vector<std::string>& topics) {
 // whether its session ended. Filled under the hub's lock; framed and sent after it.
 class Hub::Delivery {
  public:
-  Delivery(const std::vector<Push>& pushes, core::Seq seq) : pushes_(pushes), seq_(seq) {}
+  explicit Delivery(const std::vector<Push>& pushes) : pushes_(pushes) {}
 
   void add(Subscriber* s, const Entry& e, std::size_t push) {
     Box* box = of(s, e);
@@ -121,13 +121,12 @@ class Hub::Delivery {
       std::vector<std::string_view> texts;
       texts.reserve(list.size());
       for (std::uint32_t i : list) texts.push_back(pushes_[i].text);
-      frame = std::make_shared<const std::string>(batch_frame(coalesced_topic, texts, seq_));
+      frame = std::make_shared<const std::string>(batch_frame(coalesced_topic, texts));
     }
     return frame;
   }
 
   const std::vector<Push>& pushes_;
-  const core::Seq seq_;
   std::vector<Box> boxes_;
   std::unordered_map<Subscriber*, std::size_t> index_;
   std::vector<Frame> single_;
@@ -187,7 +186,7 @@ void Hub::committed(const core::State& state, const std::vector<Committed>& comm
   }
   if (pushes.empty() && endings.empty()) return;
 
-  Delivery out(pushes, committed.back().seq);
+  Delivery out(pushes);
   {
     std::lock_guard lock(mutex_);
     std::size_t next_end = 0;

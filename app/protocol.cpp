@@ -173,10 +173,13 @@ std::string push_frame(std::string_view topic, std::string_view type, json::valu
                                       {"seq", seq}});
 }
 
-std::string batch_frame(std::string_view topic, const std::vector<std::string_view>& frames,
-                        core::Seq seq) {
-  // Each frame is {"push":TOPIC,...}: what follows that first member is the inner push.
+std::string batch_frame(std::string_view topic, const std::vector<std::string_view>& frames) {
+  // Each frame is {"push":TOPIC,...,"seq":N} (push_frame): what follows the first member is the
+  // inner push, and the last frame's closing ,"seq":N} closes the batch.
   const std::string head = "{\"push\":" + json::serialize(json::string(topic)) + ",";
+  const std::string_view last = frames.back();
+  const auto last_seq = last.rfind(",\"seq\":");
+  if (last_seq == std::string_view::npos) throw std::logic_error("a push without its seq");
   std::string out = head + "\"type\":\"batch\",\"data\":{\"pushes\":[";
   for (std::size_t i = 0; i < frames.size(); ++i) {
     if (frames[i].substr(0, head.size()) != head) throw std::logic_error("not a push of the topic");
@@ -184,7 +187,8 @@ std::string batch_frame(std::string_view topic, const std::vector<std::string_vi
     out += '{';
     out.append(frames[i].substr(head.size()));
   }
-  out += "]},\"seq\":" + std::to_string(seq) + "}";
+  out += "]}";
+  out.append(last.substr(last_seq));
   return out;
 }
 

@@ -106,10 +106,9 @@ struct Push {
 
 std::string push_frame(std::string_view topic, std::string_view type, json::value data,
                        core::Seq seq);
-// Several pushes of one topic (frames of push_frame) as one frame, in order:
-// {"push":TOPIC,"type":"batch","data":{"pushes":[{"type","data","seq"}, ...]},"seq":SEQ}.
-std::string batch_frame(std::string_view topic, const std::vector<std::string_view>& frames,
-                        core::Seq seq);
+// Several pushes of one topic (frames of push_frame) as one frame, in order, its seq the last
+// one's: {"push":TOPIC,"type":"batch","data":{"pushes":[{"type","data","seq"}, ...]},"seq":SEQ}.
+std::string batch_frame(std::string_view topic, const std::vector<std::string_view>& frames);
 
 // ---- modules: one area of the protocol each (app/modules.cpp lists them) ----
 // What subscribers should hear about one committed event; only topics `listened` admits are

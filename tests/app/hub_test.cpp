@@ -92,6 +92,7 @@ TEST_CASE("a batch's pool changes reach each pool screen as one frame, shared by
   CHECK(frame.at("push") == "pool");
   CHECK(frame.at("type") == "batch");
   CHECK(frame.at("seq").as_int64() == f.seq);
+  CHECK(frame.at("seq") == hoa->pushes().back().at("seq"));
   CHECK(hoa->types() == std::vector<std::string>{"claimed", "claimed", "claimed"});
   const auto pushes = hoa->pushes();
   CHECK(pushes[0].at("data").at("lead_id").as_int64() == ids[0]);
@@ -103,6 +104,16 @@ TEST_CASE("a batch's pool changes reach each pool screen as one frame, shared by
   CHECK(lan_me->types() == std::vector<std::string>{"lead_assigned", "lead_assigned", "lead_assigned"});
   CHECK(lan_me->frames.size() == 3);
 
+  SUBCASE("a batch frame's seq is its last push's, whatever else the batch held") {
+    f.clear();
+    f.batch({{f.lan, core::ClaimLead{ids[3]}}, {f.lan, core::ClaimLead{ids[4]}},
+             {f.lan, core::SetPresence{core::Presence::away}}});
+    REQUIRE(hoa->frames.size() == 1);
+    const json::object batch = json::parse(*hoa->frames[0]).as_object();
+    CHECK(batch.at("type") == "batch");
+    CHECK(batch.at("seq") == hoa->pushes().back().at("seq"));
+    CHECK(batch.at("seq").as_int64() < f.seq);  // the presence change came after
+  }
   SUBCASE("a single pool change is a plain push, as before") {
     f.clear();
     f.batch({{f.lan, core::ClaimLead{ids[3]}}});
