@@ -588,6 +588,31 @@ class ImportTest(LeadsCase):
         self.assertEqual([l["phone"] for l in await self.all_leads(admin)],
                          [row["phone"] for chunk in chunks for row in chunk])
 
+    async def test_a_final_chunk_that_names_the_wrong_row_count_imports_nothing(self):
+        admin, users, c = await self.setup_users("manager1")
+        manager = c["manager1"]
+        rows = [{"phone": f"091810000{i}"} for i in range(6)]
+        await manager.call("leads.import", {"leads": rows[:3], "batch": {"id": "counted"}})
+        for bad in ("six", -1, 100001, 1.5):
+            await self.rejected(manager, "leads.import",
+                                {"leads": rows[3:], "batch": {"id": "counted", "final": True,
+                                                              "rows": bad}},
+                                "bad_request", "rows")
+        # A wrong count refuses the whole batch and spends its id.
+        await self.rejected(manager, "leads.import",
+                            {"leads": rows[3:], "batch": {"id": "counted", "final": True,
+                                                          "rows": 7}},
+                            "bad_request", "has 6 rows here, not 7", "nothing was imported")
+        self.assertEqual(await self.all_leads(admin), [], "a miscounted batch imported rows")
+        await self.rejected(manager, "leads.import",
+                            {"leads": rows, "batch": {"id": "counted", "final": True, "rows": 6}},
+                            "bad_request", "batch counted has ended")
+        # The right count imports whole.
+        await manager.call("leads.import", {"leads": rows[:3], "batch": {"id": "counted-2"}})
+        r = await manager.call("leads.import", {"leads": rows[3:], "batch": {
+            "id": "counted-2", "final": True, "rows": 6}})
+        self.assertEqual(len([i for i in r["ids"] if i is not None]), 6, r)
+
     async def test_a_sales_chunks_are_forbidden_and_nothing_is_staged(self):
         admin, users, c = await self.setup_users("manager1", "sale1")
         sale = c["sale1"]
