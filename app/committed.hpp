@@ -5,16 +5,13 @@
 
 #include "core/events.hpp"
 #include "core/state.hpp"
+#include "storage/journal.hpp"
 
 namespace salesdesk::app {
 
-// One committed event, with the row's metadata, as subscribers see it.
-struct Committed {
-  core::Seq seq = 0;
-  core::Time at = 0;
-  core::UserId actor = 0;
-  core::Event event;
-};
+// One committed event, with the row's metadata, as subscribers see it: the very value the
+// engine appended (no copy of the event is made for them).
+using Committed = storage::Committed;
 
 // What hears of each committed batch once it is durable: the hub (pushes), the metrics, and
 // next the outbox. Called on the engine thread, in commit order, after the batch's replies

@@ -307,17 +307,16 @@ void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
 void Engine::apply(core::UserId actor, const core::Events& events, core::Time t, Batch& batch) {
   for (const core::Event& e : events) {
     core::evolve(state_, e, t);
-    const core::Seq seq = state_.seq + static_cast<core::Seq>(batch.pending.size()) + 1;
+    const core::Seq seq = state_.seq + static_cast<core::Seq>(batch.committed.size()) + 1;
     batch.committed.push_back(Committed{seq, t, actor, e});
-    batch.pending.push_back(storage::Pending{t, actor, e});
   }
 }
 
 void Engine::commit(Batch& batch) {
-  if (!batch.pending.empty() || !batch.keys.empty()) {
+  if (!batch.committed.empty() || !batch.keys.empty()) {
     const auto started = std::chrono::steady_clock::now();
     try {
-      state_.seq = journal_->append(batch.pending, batch.keys);
+      state_.seq = journal_->append(batch.committed, batch.keys);
     } catch (const storage::JournalError& e) {
       fail_stop(e.what());
     }

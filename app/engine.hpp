@@ -169,7 +169,6 @@ class Engine {
     Outcome outcome;
   };
   struct Batch {
-    std::vector<storage::Pending> pending;
     std::vector<storage::KeyRecord> keys;
     std::map<std::pair<core::UserId, std::string>, std::string> batch_keys;
     std::vector<Held> replies;

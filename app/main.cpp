@@ -162,7 +162,6 @@ int serve(const Options& o) {
   engine.set_snapshot_schedule(o.snapshots);
   first_start(engine, o.demo);
 
-  boost::asio::io_context ioc{static_cast<int>(o.io_threads)};
   app::Hashing hashing;
   app::Hub hub;
   app::LoginThrottle throttle;
@@ -177,6 +176,10 @@ int serve(const Options& o) {
                          o.web_root, o.metrics_token, o.secure_cookie};
   engine.subscribe(hub);
   engine.start();
+  // Declared after everything its handlers reach (sessions reach the hub, the engine and the
+  // metrics), so that it is destroyed first: the handlers still pending at the stop (a client
+  // that never read its close frame) end their sessions while those are alive.
+  boost::asio::io_context ioc{static_cast<int>(o.io_threads)};
 
   const auto address = boost::asio::ip::make_address(o.host);
   auto listener = std::make_shared<app::Listener>(

@@ -377,8 +377,8 @@ json::value setting_json(const core::SettingValue& v) {
 }
 
 json::object settings_json(const core::Settings& s) {
-  json::object out;
-  for (const auto& [key, value] : s.all()) out[key] = setting_json(value);
+  json::object out(s.all().size());  // room for every key: no rehash while filling it
+  for (const auto& [key, value] : s.all()) out.emplace(key, setting_json(value));
   return out;
 }
 
@@ -475,11 +475,11 @@ std::variant<Decoded, Undecodable> decode_request(std::string_view text) {
   const auto* op = o.if_contains("op");
   if (op == nullptr || !op->is_string()) return undecodable(nullptr, "op is required");
   Decoded d{std::move(id), std::string(op->get_string()), {}, {}};
-  const auto* args = o.if_contains("args");
+  auto* args = o.if_contains("args");
   if (args != nullptr && !args->is_object() && !args->is_null()) {
     return undecodable(std::move(d.id), "args must be an object");
   }
-  if (args != nullptr && args->is_object()) d.args = args->get_object();
+  if (args != nullptr && args->is_object()) d.args = std::move(args->get_object());
   const auto* key = o.if_contains("key");
   if (key != nullptr && !key->is_string() && !key->is_null()) {
     return undecodable(std::move(d.id), "key must be a string");

@@ -23,6 +23,9 @@ constexpr std::size_t http_body_bytes_max = 1024 * 1024;
 constexpr std::size_t http_header_bytes_max = 8 * 1024;
 constexpr std::size_t ws_frame_bytes_max = 1024 * 1024;
 constexpr std::size_t write_queue_depth_max = 4096;
+// Bytes a connection may have waiting for its socket before it counts as too slow to keep up
+// (a single larger reply is still sent; the check is made before each frame is queued).
+constexpr std::size_t write_buffer_bytes_max = 16 * 1024 * 1024;
 constexpr std::size_t requests_in_flight_max = 1024;
 // Password hashes one WebSocket connection may have queued (users.create, users.update).
 constexpr std::size_t hashes_in_flight_max = 2;

@@ -3,30 +3,11 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 namespace salesdesk::app {
 namespace {
 
 json::value null_id() { return nullptr; }
-
-// Linux's TCP_CORK as an Asio socket option.
-class TcpCork {
- public:
-  explicit TcpCork(bool on) : value_(on ? 1 : 0) {}
-  template <class Protocol>
-  int level(const Protocol&) const { return IPPROTO_TCP; }
-  template <class Protocol>
-  int name(const Protocol&) const { return TCP_CORK; }
-  template <class Protocol>
-  const int* data(const Protocol&) const { return &value_; }
-  template <class Protocol>
-  std::size_t size(const Protocol&) const { return sizeof(value_); }
-
- private:
-  int value_;
-};
 
 }  // namespace
 
@@ -43,11 +24,15 @@ WebSocketSession::~WebSocketSession() {
 }
 
 void WebSocketSession::run(http::request<http::string_body> request) {
+  ws_.next_layer().keep_alive(weak_from_this());
   // The HTTP read timeout is still set on the stream: switch it off, the WebSocket has its own
   // (idle pings), or every connection would be cut 30 s after it opened.
   beast::get_lowest_layer(ws_).expires_never();
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.read_message_max(ws_frame_bytes_max);
+  // A message is written whole, in one frame: it is in memory already, and the coalescing
+  // layer below sends it with whatever else is waiting.
+  ws_.auto_fragment(false);
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(http::field::server, "salesdesk");
   }));
@@ -93,14 +78,15 @@ void WebSocketSession::on_read(beast::error_code ec, std::size_t) {
     buffer_.consume(buffer_.size());
     reply_error(null_id(), core::reject(core::Code::bad_request, "frames must be text"));
   } else {
-    const std::string text = beast::buffers_to_string(buffer_.data());
+    // A flat buffer holds the frame in one piece: it is decoded where it lies.
+    const auto frame = buffer_.cdata();
+    handle(std::string_view(static_cast<const char*>(frame.data()), frame.size()));
     buffer_.consume(buffer_.size());
-    handle(text);
   }
   if (!closing_) do_read();
 }
 
-void WebSocketSession::handle(const std::string& text) {
+void WebSocketSession::handle(std::string_view text) {
   auto decoded = decode_request(text);
   if (auto* bad = std::get_if<Undecodable>(&decoded)) {
     return reply_error(bad->id, std::move(bad->error));
@@ -175,19 +161,15 @@ void WebSocketSession::hash_and_submit(const json::value& id, const Op& op, json
       });
 }
 
-// Turns args into a typed request and hands it to the engine; the answer is posted back to
-// this connection's strand. Runs on the strand, or on the hashing pool for a slow op.
+// Turns args into a typed request and hands it to the engine; the answer comes back to this
+// connection's strand through arrived(). Runs on the strand, or on the hashing pool for a slow
+// op.
 void WebSocketSession::prepare_and_submit(const json::value& id, const Op& op,
                                           const json::object& args, std::string key) {
   auto self = shared_from_this();
   const auto answer = [self, id, name = op.name, slow = op.slow](Outcome outcome) {
     self->services_.metrics.count_command(name, outcome.ok);
-    boost::asio::post(self->ws_.get_executor(),
-                      [self, id, slow, outcome = std::move(outcome)]() mutable {
-                        --self->in_flight_;
-                        if (slow) --self->hashes_in_flight_;
-                        self->reply(id, std::move(outcome));
-                      });
+    self->arrived(Answer{id, slow, std::move(outcome)});
   };
   Request request;
   try {
@@ -200,6 +182,38 @@ void WebSocketSession::prepare_and_submit(const json::value& id, const Op& op,
   request.done = answer;
   if (!services_.engine.submit(std::move(request))) {
     answer(failure(core::reject(core::Code::rate_limited, "the server is busy, retry")));
+  }
+}
+
+// Answers and pushes arrive from the engine thread, many per batch. They gather here in the
+// order they came (a batch's answers, then its pushes, then the next batch's: the order a fence
+// relies on) and one task on the strand writes them all, so they leave together.
+void WebSocketSession::arrived(Arrival arrival) {
+  bool post = false;
+  {
+    std::lock_guard lock(arrivals_mutex_);
+    arrivals_.push_back(std::move(arrival));
+    post = !std::exchange(arrivals_posted_, true);
+  }
+  if (!post) return;
+  boost::asio::post(ws_.get_executor(), [self = shared_from_this()] { self->write_arrivals(); });
+}
+
+void WebSocketSession::write_arrivals() {
+  std::vector<Arrival> ready;
+  {
+    std::lock_guard lock(arrivals_mutex_);
+    ready.swap(arrivals_);
+    arrivals_posted_ = false;
+  }
+  for (Arrival& a : ready) {
+    if (auto* answer = std::get_if<Answer>(&a)) {
+      --in_flight_;
+      if (answer->slow) --hashes_in_flight_;
+      reply(answer->id, std::move(answer->outcome));
+    } else {
+      for (Frame& f : std::get<Frames>(a)) queue(std::move(f));
+    }
   }
 }
 
@@ -232,13 +246,19 @@ void WebSocketSession::topics(const json::value& id, std::string_view op,
 // A success's result is already JSON text (rendered once, on the engine thread): the frame is
 // put together around it, not parsed and written again.
 void WebSocketSession::reply(const json::value& id, Outcome outcome) {
-  std::string frame = "{\"id\":" + json::serialize(id);
+  const std::string id_text = json::serialize(id);
+  const std::string error_text =
+      outcome.ok ? std::string() : json::serialize(error_json(outcome.error));
+  std::string frame;
+  frame.reserve(id_text.size() + outcome.result.size() + error_text.size() + 64);
+  frame.append("{\"id\":").append(id_text);
   if (outcome.ok) {
-    frame += ",\"ok\":true,\"result\":";
-    frame += outcome.result.empty() ? "{}" : outcome.result;
-    frame += ",\"seq\":" + std::to_string(outcome.seq) + "}";
+    frame.append(",\"ok\":true,\"result\":");
+    const std::string_view result = outcome.result;
+    frame.append(result.empty() ? std::string_view("{}") : result);
+    frame.append(",\"seq\":").append(std::to_string(outcome.seq)).append("}");
   } else {
-    frame += ",\"ok\":false,\"error\":" + json::serialize(error_json(outcome.error)) + "}";
+    frame.append(",\"ok\":false,\"error\":").append(error_text).append("}");
   }
   queue(std::make_shared<const std::string>(std::move(frame)));
 }
@@ -247,12 +267,7 @@ void WebSocketSession::reply_error(const json::value& id, core::Error error) {
   reply(id, failure(std::move(error)));
 }
 
-void WebSocketSession::send(Frames frames) {
-  boost::asio::post(ws_.get_executor(),
-                    [self = shared_from_this(), frames = std::move(frames)]() mutable {
-                      for (Frame& f : frames) self->queue(std::move(f));
-                    });
-}
+void WebSocketSession::send(Frames frames) { arrived(std::move(frames)); }
 
 // Replies already queued (the last batch before a shutdown, say) are written first; nothing new
 // is queued once the session is ending.
@@ -271,20 +286,26 @@ void WebSocketSession::do_close() {
                   [self = shared_from_this()](beast::error_code) {});
 }
 
+// Frames queued together are written to the coalescing layer one after another while it
+// holds, then released as one socket write.
 void WebSocketSession::queue(std::shared_ptr<const std::string> frame) {
   if (closing_) return;
-  if (queue_.size() >= write_queue_depth_max) {
+  if (queue_.size() >= write_queue_depth_max ||
+      queued_bytes_ + ws_.next_layer().buffered() >= write_buffer_bytes_max) {
     // The client cannot keep up: drop it rather than buffer without bound.
     services_.metrics.dropped_slow_clients += 1;
     closing_ = true;
     beast::get_lowest_layer(ws_).close();
     return;
   }
+  queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
-  if (queue_.size() > 1) {
-    cork(true);
-    return;
-  }
+  if (queue_.size() > 1) return;
+  ws_.next_layer().hold();
+  write_front();
+}
+
+void WebSocketSession::write_front() {
   ws_.text(true);
   ws_.async_write(boost::asio::buffer(*queue_.front()),
                   beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
@@ -292,21 +313,11 @@ void WebSocketSession::queue(std::shared_ptr<const std::string> frame) {
 
 void WebSocketSession::on_write(beast::error_code ec, std::size_t) {
   if (ec) return;
+  queued_bytes_ -= queue_.front()->size();
   queue_.pop_front();
-  if (queue_.empty()) {
-    cork(false);
-    if (closing_) do_close();
-    return;
-  }
-  ws_.async_write(boost::asio::buffer(*queue_.front()),
-                  beast::bind_front_handler(&WebSocketSession::on_write, shared_from_this()));
-}
-
-void WebSocketSession::cork(bool on) {
-  if (corked_ == on) return;
-  corked_ = on;
-  beast::error_code ec;  // a socket that cannot be corked is only slower
-  beast::get_lowest_layer(ws_).socket().set_option(TcpCork(on), ec);
+  if (!queue_.empty()) return write_front();
+  ws_.next_layer().release();
+  if (closing_) do_close();
 }
 
 }  // namespace salesdesk::app

@@ -214,14 +214,15 @@ std::unique_ptr<Journal> Journal::open(const std::string& path, OpenMode mode) {
 
 core::Seq Journal::head() const { return impl_->head; }
 
-core::Seq Journal::append(const std::vector<Pending>& events, const std::vector<KeyRecord>& keys) {
+template <class Rows>
+core::Seq Journal::append_rows(const Rows& events, const std::vector<KeyRecord>& keys) {
   Impl& j = *impl_;
   if (j.read_only) throw JournalError("journal: opened read-only");
   if (events.empty() && keys.empty()) return j.head;
   sqlite::Transaction tx(j.db);
   core::Seq seq = j.head;
   std::string hash = j.last_hash;
-  for (const Pending& p : events) {
+  for (const auto& p : events) {
     ++seq;
     const std::uint16_t type = core::event_type(p.event);
     const std::string stream = core::event_stream(p.event);
@@ -249,6 +250,22 @@ core::Seq Journal::append(const std::vector<Pending>& events, const std::vector<
   j.head = seq;
   j.last_hash = std::move(hash);
   return seq;
+}
+
+core::Seq Journal::append(const std::vector<Pending>& events, const std::vector<KeyRecord>& keys) {
+  return append_rows(events, keys);
+}
+
+core::Seq Journal::append(const std::vector<Committed>& events,
+                          const std::vector<KeyRecord>& keys) {
+  core::Seq expected = impl_->head;
+  for (const Committed& c : events) {
+    if (c.seq != ++expected) {
+      throw std::logic_error("journal: event numbered " + std::to_string(c.seq) + ", expected " +
+                             std::to_string(expected));
+    }
+  }
+  return append_rows(events, keys);
 }
 
 void Journal::read(core::Seq from, core::Seq to,

@@ -40,6 +40,15 @@ struct Pending {
   core::Event event;
 };
 
+// An event with the seq it is committed at: what the engine appends (its seqs must follow the
+// head, one by one) and what its post-commit subscribers then receive.
+struct Committed {
+  core::Seq seq = 0;
+  core::Time at = 0;
+  core::UserId actor = 0;
+  core::Event event;
+};
+
 // The first result of a command sent with an idempotency key.
 struct KeyRecord {
   core::UserId actor = 0;
@@ -92,6 +101,9 @@ class Journal {
   // Appends a whole batch and its keys in one transaction; returns the new head. On failure
   // nothing is written, the journal's own view is unchanged, and JournalError is thrown.
   core::Seq append(const std::vector<Pending>& events, const std::vector<KeyRecord>& keys);
+  // The same for events whose seqs the caller has numbered already (head + 1, head + 2, ...);
+  // a gap or repeat is a bug and throws std::logic_error before anything is written.
+  core::Seq append(const std::vector<Committed>& events, const std::vector<KeyRecord>& keys);
 
   // Rows from..to inclusive (to = 0: to the head), in order.
   void read(core::Seq from, core::Seq to, const std::function<void(const Row&)>& visit) const;
@@ -128,6 +140,8 @@ class Journal {
  private:
   struct Impl;
   explicit Journal(std::unique_ptr<Impl> impl);
+  template <class Rows>
+  core::Seq append_rows(const Rows& events, const std::vector<KeyRecord>& keys);
   std::unique_ptr<Impl> impl_;
 };
 

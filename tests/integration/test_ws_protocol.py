@@ -4,9 +4,15 @@ settings.update validation, seq ordering, and that no secret ever reaches a clie
 
 import asyncio
 import json
+import re
+import socket
 import unittest
 
-from harness import SETTINGS_DEFAULTS, ServerTestCase, create_users, find_value, token_digest
+import websockets
+import websockets.exceptions
+
+from harness import (HOST, SETTINGS_DEFAULTS, ServerTestCase, create_users, find_value,
+                     token_digest, wait_until)
 
 SALE_PW = "sale-one-password"
 MANAGER_PW = "manager-one-password"
@@ -149,6 +155,49 @@ class WsProtocolTest(ServerTestCase):
         await ws.send_text(frame)
         self.assertTrue(await ws.wait_closed(10), "a frame over 1 MiB did not close the socket")
         self.assertEqual(ws.close_code, 1009)
+
+    def dropped_slow_clients(self):
+        text = self.server.metrics().text()
+        m = re.search(r"^salesdesk_dropped_slow_clients_total (\d+)$", text, re.M)
+        self.assertIsNotNone(m, "the metric salesdesk_dropped_slow_clients_total is missing")
+        return int(m.group(1))
+
+    async def test_a_client_that_stops_reading_is_dropped_and_the_others_are_served(self):
+        token = await asyncio.to_thread(self.server.login, "sale1", SALE_PW)
+        before = await asyncio.to_thread(self.dropped_slow_clients)
+        # A client that never reads: its library stops reading the socket once a message waits,
+        # and its socket's receive buffer is fixed small (else Linux may grow it to 32 MiB).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (HOST, self.server.port))
+        slow = await websockets.connect(f"ws://{HOST}:{self.server.port}/ws", sock=sock,
+                                        extra_headers=[("Authorization", f"Bearer {token}")],
+                                        max_queue=1, read_limit=4096, max_size=None,
+                                        ping_interval=None, close_timeout=1)
+        # Each unknown op is answered with an error that names it, about 512 KiB a reply: 100 of
+        # them are more than the kernel's socket buffers and the server's 16 MiB together.
+        name = "z" * (512 * 1024)
+        sent = 0
+        try:
+            for n in range(100):
+                await asyncio.wait_for(slow.send(json.dumps({"id": n, "op": name})), 30)
+                sent += 1
+        except websockets.exceptions.ConnectionClosed:
+            pass  # dropped while still sending: the server stopped reading it too
+        dropped = await wait_until(
+            lambda: asyncio.to_thread(lambda: self.dropped_slow_clients() > before), 60)
+        self.assertTrue(dropped, f"a client that read nothing of {sent} large replies was kept")
+        # Everyone else is still served.
+        other = await self.sale()
+        self.assertEqual((await other.call("me"))["user"]["username"], "sale1")
+        # The slow client gets what was in flight, then finds the connection gone.
+        received = 0
+        with self.assertRaises(websockets.exceptions.ConnectionClosed):
+            while True:
+                await asyncio.wait_for(slow.recv(), 30)
+                received += 1
+        self.assertLess(received, sent, "every reply arrived: the client was not cut off")
 
     # ---- arguments ----
     async def test_wrong_argument_types_are_bad_request_naming_the_field(self):

@@ -166,6 +166,28 @@ TEST_CASE("a failed append leaves nothing half-written") {
   CHECK(j->verify().ok);
 }
 
+TEST_CASE("events numbered by the engine are appended only when their seqs follow the head") {
+  TempJournal t;
+  auto j = t.open();
+  j->append(teams(1, 2), {});
+  const auto numbered = [](std::vector<core::Seq> seqs) {
+    std::vector<storage::Committed> out;
+    for (core::Seq seq : seqs) {
+      out.push_back(storage::Committed{seq, 5000, 1, core::TeamCreated{seq, "numbered"}});
+    }
+    return out;
+  };
+  CHECK_THROWS_AS(j->append(numbered({4, 5}), {}), std::logic_error);     // a gap
+  CHECK_THROWS_AS(j->append(numbered({3, 3}), {}), std::logic_error);     // a repeat
+  CHECK_THROWS_AS(j->append(numbered({2, 3}), {}), std::logic_error);     // behind the head
+  CHECK(j->head() == 2);
+  CHECK(team_names(*j).size() == 2);
+  CHECK(j->append(numbered({3, 4}), {{1, "k", "{}"}}) == 4);
+  CHECK(team_names(*j) == std::vector<std::string>{"team 1", "team 2", "numbered", "numbered"});
+  CHECK(j->find_key(1, "k").has_value());
+  CHECK(j->verify().ok);
+}
+
 TEST_CASE("a duplicate idempotency key fails the whole batch") {
   TempJournal t;
   auto j = t.open();

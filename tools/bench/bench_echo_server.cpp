@@ -3,7 +3,7 @@
 // HTTP read then the upgrade, one read at a time, a write queue with one write in flight) that
 // parses every text frame with Boost.JSON and answers {"id": ID, "ok": true, "result": R,
 // "seq": N} with the frame's id, a counter for seq and R of the shape and size the real server
-// answers the frame's op with: settings.update {"settings": {...all 24 keys...}}; orders.create
+// answers the frame's op with: settings.update {"settings": {...all 26 keys...}}; orders.create
 // {"order": {...one line...}}; pool.claim {"lead": {...}} for the frame's lead_id; any other op
 // the settings. It does no authentication, no engine hand-off, no journal: the difference to the
 // real server's rate is what those cost.
@@ -69,6 +69,8 @@ json::object settings_result() {
   s["orders.auto_draft"] = false;
   s["orders.auto_distribute"] = false;
   s["phone.country"] = "VN";
+  s["session.idle_minutes"] = 720;
+  s["session.lifetime_days"] = 30;
   s["unit.utc_offset_minutes"] = 420;
   return s;
 }

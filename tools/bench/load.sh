@@ -103,6 +103,6 @@ done
 summarize "$results" "commands/s" "server CPU us/command"
 awk -v r="$real_rate" -v e="$echo_rate" 'BEGIN {
   ratio = e > 0 ? r / e : 0
-  verdict = (ratio >= 0.5) ? "met" : "NOT met"
-  printf "real/echo rate ratio (medians): %.3f, target >= 0.50: %s\n", ratio, verdict
+  verdict = (ratio >= 0.6) ? "met" : "NOT met"
+  printf "real/echo rate ratio (medians): %.3f, target >= 0.60 (issue 9): %s\n", ratio, verdict
 }'
