@@ -181,6 +181,9 @@ void HttpSession::route(http::request<http::string_body>&& req) {
         json::serialize(json::object{{"ok", true}, {"seq", services_.engine.head()}})));
   }
   if (target == "/metrics" && method == http::verb::get) return metrics(req);
+  if (target == "/test/clock" && method == http::verb::post && services_.test_clock != nullptr) {
+    return advance_clock(req);
+  }
   if (target.rfind("/api/", 0) == 0 || target.rfind("/webhooks/", 0) == 0) {
     return send(error_response(req.version(), req.keep_alive(), http::status::not_found,
                                "not_found", "no such route"));
@@ -219,6 +222,43 @@ void HttpSession::metrics(const http::request<http::string_body>& req) {
                                services_.metrics.render());
   res.set(http::field::content_type, "text/plain; version=0.0.4");
   send(std::move(res));
+}
+
+// POST /test/clock {"advance_ms":N} (a server started with --test-clock, loopback clients only):
+// moves the engine's time forward by N ms, runs its timers at once, and answers once their
+// batch is committed and its pushes handed to the connections: {"now":ms,"seq":head}.
+void HttpSession::advance_clock(const http::request<http::string_body>& req) {
+  boost::system::error_code ec;
+  const bool loopback = boost::asio::ip::make_address(address_, ec).is_loopback() && !ec;
+  if (!loopback) {
+    return send(error_response(req.version(), req.keep_alive(), http::status::forbidden,
+                               "forbidden", "the test clock answers loopback clients only"));
+  }
+  const json::value body = json::parse(req.body(), ec);
+  const json::value* step =
+      body.is_object() ? body.get_object().if_contains("advance_ms") : nullptr;
+  if (step == nullptr || !step->is_int64() || step->get_int64() < 0 ||
+      step->get_int64() > test_clock_step_ms_max) {
+    return send(error_response(
+        req.version(), req.keep_alive(), http::status::bad_request, "bad_request",
+        "advance_ms must be a whole number from 0 to " + std::to_string(test_clock_step_ms_max)));
+  }
+  services_.test_clock->advance(step->get_int64());
+  auto self = shared_from_this();
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  const auto done = [self, version, keep_alive](Outcome outcome) {
+    boost::asio::post(self->stream_.get_executor(), [self, version, keep_alive, outcome] {
+      const json::object answer{{"now", self->services_.test_clock->now()}, {"seq", outcome.seq}};
+      self->send(json_response(version, keep_alive, http::status::ok, json::serialize(answer)));
+    });
+  };
+  try {
+    services_.engine.run_timers(done);
+  } catch (const std::logic_error&) {
+    send(error_response(version, false, http::status::service_unavailable, "internal",
+                        "the server is stopping"));
+  }
 }
 
 void HttpSession::upgrade(http::request<http::string_body>&& req) {

@@ -40,6 +40,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool secure_request(const http::request<http::string_body>& request) const;
   void start_session(const std::string& username, core::UserId id, bool good, Reply reply);
   void metrics(const http::request<http::string_body>& request);
+  void advance_clock(const http::request<http::string_body>& request);
   void refuse_malformed(beast::error_code ec);
   void send(Response response);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);

@@ -1,6 +1,6 @@
 // salesdesk serve [--db PATH] [--listen HOST:PORT] [--demo] [--io-threads N] [--web DIR]
 //                 [--metrics-token TOKEN] [--secure-cookie] [--max-connections N]
-//                 [--snapshot-every-events N] [--snapshot-every-minutes M]
+//                 [--snapshot-every-events N] [--snapshot-every-minutes M] [--test-clock]
 // Opens the journal, rebuilds the state, starts the engine and the HTTP/WebSocket listener,
 // prints the ready line, and on SIGINT/SIGTERM stops accepting, finishes and acknowledges the
 // commands in flight, closes the journal and exits 0.
@@ -44,6 +44,7 @@ struct Options {
   bool secure_cookie = false;
   std::size_t max_connections = 10'000;
   app::SnapshotSchedule snapshots;
+  bool test_clock = false;
 };
 
 // Descriptors kept for the journal, logs and files beside the connections.
@@ -57,7 +58,8 @@ constexpr std::size_t connections_per_address_share = 4;
                " [--io-threads N] [--web DIR]\n"
                "                       [--metrics-token TOKEN] [--secure-cookie]"
                " [--max-connections N]\n"
-               "                       [--snapshot-every-events N] [--snapshot-every-minutes M]\n";
+               "                       [--snapshot-every-events N] [--snapshot-every-minutes M]"
+               " [--test-clock]\n";
   std::exit(2);
 }
 
@@ -113,16 +115,13 @@ Options parse(int argc, char** argv) {
       o.snapshots.every_events = count(arg, value());
     } else if (arg == "--snapshot-every-minutes") {
       o.snapshots.every_ms = count(arg, value()) * 60'000;
+    } else if (arg == "--test-clock") {
+      o.test_clock = true;
     } else {
       usage("unknown option " + arg);
     }
   }
   return o;
-}
-
-core::Time wall_clock() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 void first_start(app::Engine& engine, bool demo) {
@@ -158,7 +157,14 @@ std::size_t connection_capacity(std::size_t wanted) {
 int serve(const Options& o) {
   app::Metrics metrics;
   auto journal = storage::Journal::open(o.db, storage::OpenMode::read_write);
-  app::Engine engine(std::move(journal), metrics, wall_clock);
+  app::TestClock test_clock;
+  app::Clock clock = app::wall_clock;
+  if (o.test_clock) {
+    clock = [&test_clock] { return test_clock.now(); };
+    std::cerr << "salesdesk: --test-clock: POST /test/clock moves this server's time forward;"
+                 " for tests only, never in production" << std::endl;
+  }
+  app::Engine engine(std::move(journal), metrics, clock);
   engine.set_snapshot_schedule(o.snapshots);
   first_start(engine, o.demo);
 
@@ -173,7 +179,8 @@ int serve(const Options& o) {
   });
   app::ImportStaging staging;
   app::Services services{engine, hub, metrics, throttle, hashing, gate, lookups, staging,
-                         o.web_root, o.metrics_token, o.secure_cookie};
+                         o.web_root, o.metrics_token, o.secure_cookie,
+                         o.test_clock ? &test_clock : nullptr};
   engine.subscribe(hub);
   engine.start();
   // Declared after everything its handlers reach (sessions reach the hub, the engine and the

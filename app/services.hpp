@@ -16,6 +16,7 @@
 #include "app/import_staging.hpp"
 #include "app/lookups.hpp"
 #include "app/metrics.hpp"
+#include "app/test_clock.hpp"
 
 namespace salesdesk::app {
 
@@ -97,6 +98,7 @@ struct Services {
   std::string web_root;
   std::string metrics_token;  // "" = /metrics answers loopback clients only
   bool secure_cookie = false; // the session cookie gets Secure (served over TLS or a TLS proxy)
+  TestClock* test_clock = nullptr;  // --test-clock: POST /test/clock moves it (tests only)
 };
 
 }  // namespace salesdesk::app

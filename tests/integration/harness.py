@@ -134,12 +134,14 @@ class Server:
     process and removes the directory.
     """
 
-    def __init__(self, workdir=None, admin_password=ADMIN_PASSWORD, extra_args=()):
+    def __init__(self, workdir=None, admin_password=ADMIN_PASSWORD, extra_args=(),
+                 test_clock=True):
         self.own_dir = workdir is None
         self.dir = workdir or tempfile.mkdtemp(prefix="salesdesk-it-")
         self.db = os.path.join(self.dir, "x.db")
         self.admin_password = admin_password
-        self.extra_args = list(extra_args)
+        # --test-clock: advance() moves the server's time forward instead of a test sleeping.
+        self.extra_args = list(extra_args) + (["--test-clock"] if test_clock else [])
         self.proc = None
         self.port = None
         self.host = None
@@ -294,6 +296,14 @@ class Server:
 
     def metrics(self):
         return self.http("GET", "/metrics")
+
+    def advance(self, ms):
+        """Moves the server's clock ms milliseconds forward and returns once the timers due by
+        then have run and their pushes were handed to the connections (POST /test/clock)."""
+        r = self.http("POST", "/test/clock", {"advance_ms": int(ms)})
+        if r.status != 200:
+            raise ServerError(f"/test/clock answered {r.status}: {r.body!r}")
+        return r.json()
 
     def login_response(self, username, password):
         r = self.http("POST", "/api/login", {"username": username, "password": password})
@@ -718,6 +728,22 @@ class ServerTestCase(unittest.IsolatedAsyncioTestCase):
     # -- helpers for tests --
     async def seq(self):
         return await asyncio.to_thread(self.server.seq)
+
+    async def advance(self, ms):
+        """The server's time moves ms forward; returns once its timers have run (a fence)."""
+        return await asyncio.to_thread(self.server.advance, ms)
+
+    async def close_and_wait(self, client, timeout=10):
+        """Closes client and returns once the server has let the connection go (its count of
+        connected clients fell): what the connection's end sets off is queued by then, before
+        any later request."""
+        def connected():
+            text = self.server.metrics().text()
+            return int(re.search(r"^salesdesk_connected_clients (\d+)$", text, re.M).group(1))
+        before = await asyncio.to_thread(connected)
+        await client.close()
+        gone = await wait_until(lambda: asyncio.to_thread(lambda: connected() < before), timeout)
+        assert gone, f"the server still counts {client.label}'s connection after {timeout} s"
 
     async def create_user(self, admin, username, role, password=None, name=None, **extra):
         args = {"username": username, "password": password or f"{username}-password",

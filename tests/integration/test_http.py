@@ -3,11 +3,14 @@ logout, the login throttle, how /ws is authenticated, body limits, /metrics, the
 error shape of unknown routes."""
 
 import asyncio
+import datetime
 import json
 import re
+import time
 import unittest
 
-from harness import HOST, Server, ServerTestCase, raw_http, token_digest, upgrade_status
+from harness import (HOST, Server, ServerTestCase, dump_events, raw_http, token_digest,
+                     upgrade_status)
 
 
 def error_of(response):
@@ -273,6 +276,36 @@ class HttpTest(ServerTestCase):
         self.assertEqual(r.status, 200)
         self.assertIn("text/html", r.headers.get("Content-Type", ""))
         self.assertRegex(r.text().lower(), r"<!doctype html|<html")
+
+    async def test_the_test_clock_moves_time_only_on_a_server_started_with_it(self):
+        hour_ms = 3_600_000
+
+        def last_session_at(server):
+            [*_, last] = [e for e in dump_events(server) if e["type"] == "SessionStarted"]
+            return datetime.datetime.fromisoformat(last["at"]).timestamp() * 1000
+
+        # A server started without --test-clock has no such route: its time is the wall clock's.
+        plain = Server(test_clock=False)
+        self.addCleanup(plain.cleanup)
+        await asyncio.to_thread(plain.start)
+        r = await asyncio.to_thread(plain.http, "POST", "/test/clock", {"advance_ms": hour_ms})
+        self.assertIn(r.status, (404, 405), r)
+        await asyncio.to_thread(plain.login, "admin")
+        self.assertLess(await asyncio.to_thread(last_session_at, plain),
+                        time.time() * 1000 + hour_ms / 2, "the clock moved without the flag")
+
+        # With it, a bad step is refused and moves nothing; a good one moves the next event.
+        srv = self.server
+        for bad in (-1, "5", 1.5, None, 7 * 24 * hour_ms + 1):
+            r = await asyncio.to_thread(srv.http, "POST", "/test/clock", {"advance_ms": bad})
+            self.assertEqual(r.status, 400, (bad, r))
+            self.assertEqual(error_of(r)["code"], "bad_request", r)
+        wall = int(time.time() * 1000)
+        moved = await self.advance(hour_ms)
+        self.assertGreaterEqual(moved["now"], wall + hour_ms)
+        self.assertIsInstance(moved["seq"], int)
+        await asyncio.to_thread(srv.login, "admin")
+        self.assertGreaterEqual(await asyncio.to_thread(last_session_at, srv), wall + hour_ms)
 
     async def test_unknown_api_route_is_404_json(self):
         for method, path in (("GET", "/api/nope"), ("POST", "/api/nope"),

@@ -762,7 +762,7 @@ class WorkQueueTest(LeadsCase):
         [lead_id] = (await c["manager1"].call("leads.import", {"leads": [
             {"phone": "0912345678", "name": "Hoa", "owner_id": s1}]}))["ids"]
         before = (await c["sale1"].call("leads.get", {"lead_id": lead_id}))["lead"]
-        await asyncio.sleep(0.02)
+        await self.advance(20)
 
         r = await c["sale1"].call("leads.update", {"lead_id": lead_id, "status": "call_back",
                                                    "note": "Gọi lại sau 5 giờ chiều"})
@@ -804,7 +804,7 @@ class WorkQueueTest(LeadsCase):
 
         # A manager's update changes the status but not the owner's clock.
         clock = (await self.lead(admin, lead_id))["last_action_at"]
-        await asyncio.sleep(0.02)
+        await self.advance(20)
         r = await c["manager1"].call("leads.update", {"lead_id": lead_id, "status": "busy",
                                                       "note": "Manager checked"})
         self.assertEqual(r["lead"]["status"], "busy")
@@ -886,7 +886,7 @@ class JournalTest(LeadsCase):
             return (await self.lead(admin, lead_id))["in_pool"]
         self.assertTrue(await wait_until(floated, FLOAT_DEADLINE_S), "the lead did not float")
         await c["sale2"].call("pool.reveal", {"lead_id": lead_id})
-        await asyncio.sleep(0.01)
+        await self.advance(10)
         claimed = await c["sale3"].call("pool.claim", {"lead_id": lead_id})
         self.assertEqual(claimed["lead"]["owner_id"], users["sale3"]["id"])
 
@@ -979,7 +979,7 @@ class RestartTest(LeadsCase):
         # The day's claim count survives: the limit of one claim a day still holds.
         await self.rejected(sale3, "pool.claim", {"lead_id": l2}, "quota_exceeded", "daily")
         # A claimed lead that its new owner has not worked still does not float.
-        await asyncio.sleep(1.0)
+        await self.advance(1000)
         self.assertFalse((await self.lead(manager, l1))["in_pool"],
                          "a claimed, unworked lead floated after a restart")
 

@@ -442,7 +442,7 @@ class OrdersTest(CommerceCase):
         o1 = await self.order(admin, customer_id=x["id"], source="fb")
         o2 = await self.order(admin, customer_id=y["id"], source="zl")
         o3 = await self.order(admin, customer_id=x["id"], status="draft")
-        await asyncio.sleep(0.05)
+        await self.advance(50)
         o4 = await self.order(admin, customer_id=y["id"], source="fb")
         o5 = await self.order(admin, customer_id=x["id"], source="zl")
         o6 = await self.order(admin, customer_id=x["id"], source="fb")

@@ -197,7 +197,7 @@ class FloatingTest(PoolCase):
 
         # With the pool off nothing floats, even with float_all.
         [second] = await self.import_leads([{"phone": new_phone()}])
-        await asyncio.sleep(1.2)
+        await self.advance(1200)
         self.assertEqual(await self.pooled_ids(), set(), "a lead floated with the pool off")
 
         await self.settings(pool__enabled=True)
@@ -217,7 +217,7 @@ class FloatingTest(PoolCase):
             self.assertTrue(lead["in_pool"], lead)
             self.assertIsNotNone(lead["entered_pool_at"], lead)
             self.assertGreaterEqual(lead["entered_pool_at"], lead["last_action_at"], lead)
-        await asyncio.sleep(1.0)
+        await self.advance(1000)
         pooled = await self.pooled_ids()
         self.assertEqual(pooled & set(stays), set(),
                          f"leads in statuses without the floats tick floated: {still}")
@@ -240,7 +240,7 @@ class FloatingTest(PoolCase):
     async def test_float_after_minutes(self):
         await self.settings(pool__float_all=False, pool__float_after_minutes=1)
         [lead_id] = await self.import_leads([{"phone": new_phone()}])
-        await asyncio.sleep(1.2)
+        await self.advance(1200)
         self.assertFalse((await self.lead(lead_id))["in_pool"],
                          "with float_all off a lead floats only after float_after_minutes")
         await self.settings(pool__float_after_minutes=0)
@@ -283,7 +283,7 @@ class FloatingTest(PoolCase):
         r = await self.manager.call("leads.update", {"lead_id": own3, "status": "call_back"})
         self.assertFalse(r["lead"]["in_pool"], "a status that does not float leaves the pool")
 
-        await asyncio.sleep(0.6)
+        await self.advance(600)
         pooled = await self.pooled_ids()
         self.assertEqual(pooled & {own1, own2, own3}, set())
         self.assertIn(free, pooled)
@@ -418,7 +418,7 @@ class DrawTest(PoolCase):
         _, (third,) = await self.sales(1)
         self.assertEqual(await self.row_ids(third), ids[1:4])
 
-        await asyncio.sleep(max(0.0, window_s - (time.monotonic() - t0)) + 0.3)
+        await self.advance(window_s * 1000 + 300)
         fresh = await self.query(viewer)
         self.assertEqual([r["lead_id"] for r in fresh["items"]], ids[1:4],
                          "after the window a new draw of the oldest three")
@@ -433,7 +433,7 @@ class DrawTest(PoolCase):
              "product": soap, "status": "new"},
             {"phone": new_phone(), "name": "Trần Văn Đức", "source": src_a,
              "product": tea, "status": "busy"}])
-        await asyncio.sleep(0.05)
+        await self.advance(50)
         l3, l4 = await self.float_leads([
             {"phone": new_phone(), "name": "Nguyễn Văn Đức", "source": src_b,
              "product": soap, "status": "no_answer"},
@@ -529,7 +529,7 @@ class ClaimTest(PoolCase):
         self.assertEqual(len(claims), 1, claims)
 
         # A claimed lead does not float again until its new owner acts (float_all is on).
-        await asyncio.sleep(1.2)
+        await self.advance(1200)
         self.assertFalse((await self.lead(lead_id))["in_pool"],
                          "a claimed lead floated again before its new owner acted")
         await winner_ws.call("leads.update", {"lead_id": lead_id, "status": "no_answer"})
@@ -643,7 +643,7 @@ class EyeTest(PoolCase):
         self.assertEqual(await b.call("pool.hide", {"lead_id": lead_id}), {"hidden": False})
         [row] = await self.rows(b)
         self.assertEqual(row["phone"], masked(phone), "hidden again after pool.hide")
-        await asyncio.sleep(0.01)
+        await self.advance(10)
         await c.call("pool.reveal", {"lead_id": lead_id})
         views = (await owner.call("pool.views", {"lead_id": lead_id}))["views"]
         self.assertEqual([(v["user_id"], v["user_name"]) for v in views],
@@ -681,7 +681,7 @@ class EyeTest(PoolCase):
         self.assertLessEqual(retry, 2)
         [row] = [r for r in await self.rows(b) if r["lead_id"] == l1]
         self.assertFalse(row["masked"], "a refused reveal must not end the open view")
-        await asyncio.sleep(retry + 0.1)
+        await self.advance(int((retry + 0.1) * 1000))
         await b.call("pool.reveal", {"lead_id": l2})
 
     async def test_reveal_not_allowed(self):
@@ -733,8 +733,7 @@ class EyeTest(PoolCase):
         b2 = await self.as_user(b.label, label=f"{b.label}-2")
         [lead_id] = await self.float_leads([{"phone": new_phone()}])
         await b.call("pool.reveal", {"lead_id": lead_id})
-        await b.close()
-        await asyncio.sleep(1.0)
+        await self.close_and_wait(b)
         await self.rejected(c, "pool.reveal", {"lead_id": lead_id}, "being_viewed")
         await b2.close()
 

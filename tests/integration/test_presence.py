@@ -1,6 +1,7 @@
 """Presence (SPEC.md section 1, PROTOCOL.md section 4): logging in sets online, presence.set
 switches between online, away and offline and a manager sees it in users.list, logging out sets
-offline. (The ~60 s grace-period expiry is too slow to test here.)"""
+offline, and a user left with no connection goes offline after the 60 s grace period (on the
+server's test clock)."""
 
 import asyncio
 import unittest
@@ -72,6 +73,26 @@ class PresenceTest(ServerTestCase):
         self.assertEqual(await self.presence_seen_by(manager, sale_id), "offline")
         # Logging in again sets online again.
         await asyncio.to_thread(self.server.login, "sale1", "sale1-password")
+        self.assertEqual(await self.presence_seen_by(manager, sale_id), "online")
+
+    async def test_no_connection_for_the_grace_period_sets_offline(self):
+        _, manager, sale_id = await self.setup_team()
+        _, sale = await self.login_ws("sale1", "sale1-password")
+        await self.close_and_wait(sale)
+        # A phone that drops its connection for a while is still online...
+        await self.advance(59_000)
+        self.assertEqual(await self.presence_seen_by(manager, sale_id), "online")
+        # ...and offline once a minute has passed with no connection, on record.
+        await self.advance(2_000)
+        self.assertEqual(await self.presence_seen_by(manager, sale_id), "offline")
+        # Whoever kept a connection open stays online.
+        self.assertEqual((await manager.call("me"))["user"]["presence"], "online")
+        # Connecting again within the grace period keeps a user online.
+        _, sale = await self.login_ws("sale1", "sale1-password")
+        await self.close_and_wait(sale)
+        await self.advance(30_000)
+        _, sale = await self.login_ws("sale1", "sale1-password")
+        await self.advance(40_000)
         self.assertEqual(await self.presence_seen_by(manager, sale_id), "online")
 
     async def test_presence_survives_a_restart(self):
