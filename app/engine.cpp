@@ -225,8 +225,14 @@ void Engine::process(std::vector<Request>& requests) {
       if (!r.done) continue;
       batch.replies.push_back(Held{std::move(r.done), answer(*q, t)});
     } else if (auto* read = std::get_if<ReadRequest>(&r.body)) {
-      read->read(state_);
-      if (r.done) batch.replies.push_back(Held{std::move(r.done), success({})});
+      Outcome outcome = success({});
+      try {
+        read->read(state_);
+      } catch (const std::exception& e) {
+        std::cerr << "salesdesk: bug: a read of the state failed: " << e.what() << std::endl;
+        outcome = failure(core::reject(core::Code::internal, "internal error"));
+      }
+      if (r.done) batch.replies.push_back(Held{std::move(r.done), std::move(outcome)});
     } else {
       auto& control = std::get<ControlRequest>(r.body);
       control.run();

@@ -118,12 +118,15 @@ struct Request {
 };
 
 // A request that reads a T from the committed state and hands it to `then` (on the engine
-// thread, after the batch it was answered in).
+// thread, after the batch it was answered in); nullopt when the read failed (a bug: it threw,
+// the engine logged it and goes on).
 template <class T, class Read, class Then>
 Request read_state(Read read, Then then) {
   auto value = std::make_shared<T>();
   return Request{ReadRequest{[value, read](const core::State& s) { *value = read(s); }},
-                 [value, then](Outcome) mutable { then(std::move(*value)); }};
+                 [value, then](Outcome outcome) mutable {
+                   then(outcome.ok ? std::optional<T>(std::move(*value)) : std::nullopt);
+                 }};
 }
 
 using Clock = std::function<core::Time()>;

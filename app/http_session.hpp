@@ -45,11 +45,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void send(Response response);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
   // Reads a T from the committed state (on the engine thread) and continues with it on this
-  // connection's strand; nullopt when the engine is too busy to ask.
+  // connection's strand; nullopt when the engine is too busy to ask or the read failed.
   template <class T, class Read>
   void ask(Read read, std::function<void(std::optional<T>)> then) {
     auto self = shared_from_this();
-    auto answered = [self, then](T value) mutable {
+    auto answered = [self, then](std::optional<T> value) mutable {
       boost::asio::post(self->stream_.get_executor(),
                         [then = std::move(then), value = std::move(value)]() mutable {
                           then(std::move(value));

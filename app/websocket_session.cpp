@@ -60,7 +60,7 @@ void WebSocketSession::check_session() {
         const core::User* u = core::session_user(s, digest);
         return u == nullptr ? core::UserId{0} : u->id;
       },
-      [self](core::UserId user) {
+      [self](std::optional<core::UserId> user) {
         if (user != self->caller_.user_id) self->end("the session has ended");
       });
   if (!services_.engine.submit_control(std::move(request))) end("the server is stopping");
@@ -122,12 +122,16 @@ void WebSocketSession::authorize_then_hash(const json::value& id, const Op& op, 
     self->hash_and_submit(id, op, std::move(args), std::move(key));
   };
   // The refusal, or nullopt when the caller's role may do it.
-  Request check = read_state<std::optional<core::Error>>(
+  using Refusal = std::optional<core::Error>;
+  Request check = read_state<Refusal>(
       [roles = op.roles, user = caller_.user_id](const core::State& s) {
         auto ok = core::authorize(s, user, roles);
         return ok ? std::optional<core::Error>{} : std::optional<core::Error>{ok.error()};
       },
-      [self, id, hash = std::move(hash)](std::optional<core::Error> refused) mutable {
+      [self, id, hash = std::move(hash)](std::optional<Refusal> checked) mutable {
+        // A check that failed (a bug, logged) refuses as well.
+        Refusal refused = checked ? std::move(*checked)
+                                  : Refusal(core::reject(core::Code::internal, "internal error"));
         boost::asio::post(self->ws_.get_executor(), [self, id, refused = std::move(refused),
                                                      hash = std::move(hash)]() mutable {
           if (!refused) return hash();

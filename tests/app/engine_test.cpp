@@ -219,6 +219,22 @@ TEST_CASE("presence ends after the grace period without a connection, by a journ
   }
 }
 
+TEST_CASE("a read of the state that throws is answered as failed and the engine goes on") {
+  Harness h;
+  h.engine->start();
+  std::promise<std::optional<std::size_t>> failed, worked;
+  REQUIRE(h.engine->submit(app::read_state<std::size_t>(
+      [](const core::State&) -> std::size_t { throw std::runtime_error("a bug in a read"); },
+      [&](std::optional<std::size_t> v) { failed.set_value(v); })));
+  REQUIRE(h.engine->submit(app::read_state<std::size_t>(
+      [](const core::State& s) { return s.teams.by_id.size(); },
+      [&](std::optional<std::size_t> v) { worked.set_value(v); })));
+  CHECK_FALSE(failed.get_future().get().has_value());
+  CHECK(worked.get_future().get() == std::optional<std::size_t>(0));
+  // The engine still commits.
+  CHECK(h.command(1, team(1)).get().ok);
+}
+
 TEST_CASE("the queue is bounded") {
   Harness h;  // not started: nothing drains
   int accepted = 0;
