@@ -41,7 +41,7 @@ const core::User& created_user(const core::State& s, const core::Events& events)
   return *s.users.find(std::get<core::UserCreated>(events.front().base()).user_id);
 }
 
-Prepared op_me(const json::object&, const Caller& caller) {
+Prepared op_me(const Args&, const Caller& caller) {
   return query(caller, core::everyone, [id = caller.user_id](const core::State& s) {
     const core::User& u = *s.users.find(id);
     json::object out{{"user", user_json(u)}, {"settings", settings_json(s.settings)}};
@@ -50,8 +50,8 @@ Prepared op_me(const json::object&, const Caller& caller) {
   });
 }
 
-Prepared op_presence_set(const json::object& args, const Caller& caller) {
-  auto presence = core::parse_presence(Args(args).text("status"));
+Prepared op_presence_set(const Args& a, const Caller& caller) {
+  auto presence = core::parse_presence(a.text("status"));
   if (!presence) throw BadRequest("status must be online, away or offline");
   return command(caller, core::SetPresence{*presence},
                  [id = caller.user_id](const core::State& s, const core::Events&) {
@@ -64,8 +64,7 @@ core::Secret password_arg(const std::string& password) {
   return core::Secret{hash_password(password)};
 }
 
-Prepared op_users_create(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_users_create(const Args& a, const Caller& caller) {
   const std::string username = a.text("username");
   const std::string name = a.text("name");
   const core::Role role = role_arg(a, "role");
@@ -76,12 +75,11 @@ Prepared op_users_create(const json::object& args, const Caller& caller) {
   });
 }
 
-Prepared op_users_update(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_users_update(const Args& a, const Caller& caller) {
   core::UpdateUser c;
   c.user_id = a.id("user_id");
   c.display_name = a.opt_text("name");
-  if (args.contains("role") && !args.at("role").is_null()) c.role = role_arg(a, "role");
+  if (a.opt_text("role")) c.role = role_arg(a, "role");
   c.active = a.opt_boolean("active");
   c.team_ids = a.opt_ids("team_ids");
   if (auto password = a.opt_text("password")) c.password_hash = password_arg(*password);
@@ -90,7 +88,7 @@ Prepared op_users_update(const json::object& args, const Caller& caller) {
   });
 }
 
-Prepared op_users_list(const json::object&, const Caller& caller) {
+Prepared op_users_list(const Args&, const Caller& caller) {
   return query(caller, core::managers, [](const core::State& s) {
     json::array list;
     for (const core::User& u : s.users.by_id) list.push_back(user_json(u));
@@ -98,15 +96,15 @@ Prepared op_users_list(const json::object&, const Caller& caller) {
   });
 }
 
-Prepared op_teams_create(const json::object& args, const Caller& caller) {
-  return command(caller, core::CreateTeam{Args(args).text("name")},
+Prepared op_teams_create(const Args& a, const Caller& caller) {
+  return command(caller, core::CreateTeam{a.text("name")},
                  [](const core::State& s, const core::Events& events) {
                    const auto& e = std::get<core::TeamCreated>(events.front().base());
                    return json::value{{"team", team_json(*s.teams.find(e.team_id))}};
                  });
 }
 
-Prepared op_teams_list(const json::object&, const Caller& caller) {
+Prepared op_teams_list(const Args&, const Caller& caller) {
   return query(caller, core::everyone, [](const core::State& s) {
     json::array list;
     for (const core::Team& t : s.teams.by_id) list.push_back(team_json(t));
@@ -114,7 +112,7 @@ Prepared op_teams_list(const json::object&, const Caller& caller) {
   });
 }
 
-Prepared op_settings_get(const json::object&, const Caller& caller) {
+Prepared op_settings_get(const Args&, const Caller& caller) {
   return query(caller, core::everyone, [](const core::State& s) {
     return json::object{{"settings", settings_json(s.settings)}};
   });
@@ -140,9 +138,9 @@ core::SettingValue setting_value(std::string_view key, const json::value& v) {
   throw BadRequest("setting " + std::string(key) + " has a value of the wrong type");
 }
 
-Prepared op_settings_update(const json::object& args, const Caller& caller) {
+Prepared op_settings_update(const Args& a, const Caller& caller) {
   core::UpdateSettings c;
-  for (const auto& [key, value] : Args(args).object("patch")) {
+  for (const auto& [key, value] : a.object("patch")) {
     c.patch.push_back(core::SettingChange{std::string(key), setting_value(key, value)});
   }
   return command(caller, std::move(c), [](const core::State& s, const core::Events&) {
@@ -153,16 +151,24 @@ Prepared op_settings_update(const json::object& args, const Caller& caller) {
 }  // namespace
 
 const std::vector<Op>& accounts_ops() {
+  using namespace arg;
   static const std::vector<Op> table = {
-      {"me", false, &op_me},
-      {"presence.set", false, &op_presence_set},
-      {"users.create", true, &op_users_create, core::admin_only},
-      {"users.update", true, &op_users_update, core::admin_only},
-      {"users.list", false, &op_users_list},
-      {"teams.create", false, &op_teams_create},
-      {"teams.list", false, &op_teams_list},
-      {"settings.get", false, &op_settings_get},
-      {"settings.update", false, &op_settings_update},
+      {"me", false, &op_me, {}},
+      {"presence.set", false, &op_presence_set, {text("status")}},
+      {"users.create", true, &op_users_create,
+       {text("username", core::username_bytes_max), text("password", core::password_bytes_max),
+        text("name", core::display_name_bytes_max), text("role"), opt_ids("team_ids")},
+       core::admin_only},
+      {"users.update", true, &op_users_update,
+       {id("user_id"), opt_text("name", core::display_name_bytes_max), opt_text("role"),
+        opt_text("password", core::password_bytes_max), opt_boolean("active"),
+        opt_ids("team_ids")},
+       core::admin_only},
+      {"users.list", false, &op_users_list, {}},
+      {"teams.create", false, &op_teams_create, {text("name", core::team_name_bytes_max)}},
+      {"teams.list", false, &op_teams_list, {}},
+      {"settings.get", false, &op_settings_get, {}},
+      {"settings.update", false, &op_settings_update, {object("patch")}},
   };
   return table;
 }
@@ -192,8 +198,62 @@ std::string batch_frame(std::string_view topic, const std::vector<std::string_vi
   return out;
 }
 
+// ---- declared arguments ----
+Prepared Op::prepare(const json::object& given, const Caller& caller) const {
+  check_args(given, args);
+  return make(Args(given, args), caller);
+}
+
+void check_args(const json::object& given, const ArgSpecs& declared) {
+  const Args a(given, declared);
+  for (const ArgSpec& s : declared) {
+    const json::value* v = given.if_contains(s.name);
+    const bool present = v != nullptr && !v->is_null();
+    if (s.required && !present && !(s.kind == ArgKind::id_or_null && v != nullptr)) {
+      throw BadRequest(std::string(s.name) + " is required" +
+                       (s.kind == ArgKind::id_or_null ? " (null for none)" : ""));
+    }
+    if (!present) continue;
+    switch (s.kind) {
+      case ArgKind::id:
+      case ArgKind::id_or_null: (void)a.opt_id(s.name); break;
+      case ArgKind::ids: (void)a.opt_ids(s.name); break;
+      case ArgKind::integer:
+      case ArgKind::limit: (void)a.opt_integer_in(s.name, s.min, s.max); break;
+      case ArgKind::cursor: (void)a.cursor(s.name); break;
+      case ArgKind::text: (void)a.opt_text(s.name); break;
+      case ArgKind::boolean: (void)a.opt_boolean(s.name); break;
+      case ArgKind::object:
+        if (!v->is_object()) throw BadRequest(type_error(s.name, "an object"));
+        break;
+      case ArgKind::array:
+        if (!v->is_array()) throw BadRequest(type_error(s.name, "an array"));
+        break;
+      case ArgKind::any: break;
+    }
+  }
+}
+
+const ArgSpec& Args::spec(std::string_view key) const {
+  if (declared_ != nullptr) {
+    for (const ArgSpec& s : *declared_) {
+      if (s.name == key) return s;
+    }
+  }
+  throw std::logic_error("an operation reads the undeclared argument " + std::string(key));
+}
+
+std::optional<std::int64_t> Args::declared_integer(std::string_view key) const {
+  const ArgSpec& s = spec(key);
+  auto v = opt_integer_in(key, s.min, s.max);
+  if (!v && s.kind == ArgKind::limit) return s.fallback;
+  if (!v && s.required) throw BadRequest(std::string(key) + " is required");
+  return v;
+}
+
 // ---- Args ----
 const json::value* Args::find(std::string_view key) const {
+  if (declared_ != nullptr) (void)spec(key);
   auto it = o_.find(key);
   if (it == o_.end() || it->value().is_null()) return nullptr;
   return &it->value();

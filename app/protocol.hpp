@@ -39,10 +39,88 @@ using Prepared = std::variant<CommandRequest, QueryRequest>;
 // A command's result as the protocol shows it, from the state right after its events.
 using JsonRender = std::function<json::value(const core::State&, const core::Events&)>;
 
+// ---- the arguments of an operation, declared once ----
+// What kind of value an argument is. The declaration is checked against schema/protocol.json
+// (tests/app/protocol_test.cpp) and applied to every request before the op reads its args.
+enum class ArgKind {
+  id,          // an integer id, 1 .. id_max
+  id_or_null,  // an id, or null for "none" (present when required)
+  ids,         // an array of ids
+  integer,     // an integer in [min, max]
+  limit,       // a page size, 1 .. max; `fallback` when absent
+  cursor,      // an opaque paging cursor this server gave (a string)
+  text,        // a string; `max` is its documented longest (0 = none), checked by core
+  boolean,
+  object,
+  array,
+  any,         // checked by the op itself (a setting's value)
+};
+
+struct ArgSpec {
+  std::string_view name;
+  ArgKind kind = ArgKind::any;
+  bool required = false;
+  std::int64_t min = 0;
+  std::int64_t max = 0;
+  std::int64_t fallback = 0;
+};
+using ArgSpecs = std::vector<ArgSpec>;
+
+// Short names for declarations: {arg::id("lead_id"), arg::opt_text("note", core::x_max)}.
+namespace arg {
+constexpr ArgSpec id(std::string_view n) { return {n, ArgKind::id, true, 0, 0, 0}; }
+constexpr ArgSpec opt_id(std::string_view n) { return {n, ArgKind::id, false, 0, 0, 0}; }
+constexpr ArgSpec id_or_null(std::string_view n) {
+  return {n, ArgKind::id_or_null, true, 0, 0, 0};
+}
+constexpr ArgSpec opt_id_or_null(std::string_view n) {
+  return {n, ArgKind::id_or_null, false, 0, 0, 0};
+}
+constexpr ArgSpec opt_ids(std::string_view n) { return {n, ArgKind::ids, false, 0, 0, 0}; }
+constexpr ArgSpec integer(std::string_view n, std::int64_t lo, std::int64_t hi) {
+  return {n, ArgKind::integer, true, lo, hi, 0};
+}
+constexpr ArgSpec opt_integer(std::string_view n, std::int64_t lo, std::int64_t hi) {
+  return {n, ArgKind::integer, false, lo, hi, 0};
+}
+constexpr ArgSpec limit(std::int64_t fallback, std::int64_t hi) {
+  return {"limit", ArgKind::limit, false, 1, hi, fallback};
+}
+constexpr ArgSpec cursor() { return {"cursor", ArgKind::cursor, false, 0, 0, 0}; }
+constexpr ArgSpec text(std::string_view n, std::size_t longest = 0) {
+  return {n, ArgKind::text, true, 0, static_cast<std::int64_t>(longest), 0};
+}
+constexpr ArgSpec opt_text(std::string_view n, std::size_t longest = 0) {
+  return {n, ArgKind::text, false, 0, static_cast<std::int64_t>(longest), 0};
+}
+constexpr ArgSpec opt_boolean(std::string_view n) {
+  return {n, ArgKind::boolean, false, 0, 0, 0};
+}
+constexpr ArgSpec object(std::string_view n) { return {n, ArgKind::object, true, 0, 0, 0}; }
+constexpr ArgSpec opt_object(std::string_view n) {
+  return {n, ArgKind::object, false, 0, 0, 0};
+}
+constexpr ArgSpec array(std::string_view n) { return {n, ArgKind::array, true, 0, 0, 0}; }
+constexpr ArgSpec opt_array(std::string_view n) { return {n, ArgKind::array, false, 0, 0, 0}; }
+}  // namespace arg
+
+class Args;
+using Prepare = Prepared (*)(const Args& args, const Caller& caller);
+
 struct Op {
+  Op(std::string_view name, bool slow, Prepare make, ArgSpecs args,
+     core::Roles roles = core::everyone)
+      : name(name), slow(slow), make(make), args(std::move(args)), roles(roles) {}
+
+  // Checks args against the declaration (missing, wrong type, out of range: BadRequest),
+  // then turns them into a typed request. An op that reads an argument it did not declare
+  // is a bug (std::logic_error).
+  Prepared prepare(const json::object& args, const Caller& caller) const;
+
   std::string_view name;
   bool slow = false;  // parsing hashes a password: run it off the network threads
-  Prepared (*prepare)(const json::object& args, const Caller& caller);
+  Prepare make;
+  ArgSpecs args;  // every argument it reads, once
   // For a slow op: the roles checked before any hashing (the command checks again).
   core::Roles roles = core::everyone;
 };
@@ -66,6 +144,13 @@ constexpr std::size_t cursor_bytes_max = 32;
 class Args {
  public:
   explicit Args(const json::object& o) : o_(o) {}
+  // Args of an op: reading a field the op did not declare throws std::logic_error.
+  Args(const json::object& o, const ArgSpecs& declared) : o_(o), declared_(&declared) {}
+  // What the declaration says of `key` (std::logic_error when it says nothing).
+  const ArgSpec& spec(std::string_view key) const;
+  // The value of an integer or a limit as declared: its range (and fallback) come from there.
+  std::optional<std::int64_t> declared_integer(std::string_view key) const;
+  const json::object& raw() const { return o_; }
   // A positive id (1 .. id_max).
   std::int64_t id(std::string_view key) const;
   std::optional<std::int64_t> opt_id(std::string_view key) const;
@@ -92,7 +177,12 @@ class Args {
  private:
   const json::value* find(std::string_view key) const;
   const json::object& o_;
+  const ArgSpecs* declared_ = nullptr;
 };
+
+// Applies a declaration: throws BadRequest for the first argument that is missing, of the
+// wrong type or out of its range.
+void check_args(const json::object& args, const ArgSpecs& declared);
 
 using Listened = std::function<bool(const std::string& topic)>;
 

@@ -11,6 +11,8 @@
 namespace salesdesk::app {
 namespace {
 
+constexpr std::int64_t orders_page_default = 100;
+
 using core::Result;
 using ops::checked_query;
 using ops::command;
@@ -208,15 +210,14 @@ Result<std::optional<std::string>> typed_phone(const core::State& s, const Calle
 }
 
 // ---- catalog ----
-Prepared op_statuses_upsert(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_statuses_upsert(const Args& a, const Caller& caller) {
   core::UpsertStatus c{a.text("code"), a.text("name"), a.opt_boolean("floats").value_or(false)};
   return command(caller, c, [code = c.code](const core::State& s, const core::Events&) {
     return json::value{{"status", status_json(s.catalog.statuses.at(code))}};
   });
 }
 
-Prepared op_statuses_list(const json::object&, const Caller& caller) {
+Prepared op_statuses_list(const Args&, const Caller& caller) {
   return query(caller, core::everyone, [](const core::State& s) {
     json::array list;
     for (const core::Status* st : s.catalog.statuses_in_order()) list.push_back(status_json(*st));
@@ -224,18 +225,16 @@ Prepared op_statuses_list(const json::object&, const Caller& caller) {
   });
 }
 
-Prepared op_products_upsert(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_products_upsert(const Args& a, const Caller& caller) {
   core::UpsertProduct c{a.text("sku"), a.text("name"), a.integer("price")};
   return command(caller, c, [sku = c.sku](const core::State& s, const core::Events&) {
     return json::value{{"product", product_json(s.catalog.products.at(sku))}};
   });
 }
 
-Prepared op_combos_upsert(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_combos_upsert(const Args& a, const Caller& caller) {
   core::UpsertCombo c{a.text("code"), a.text("name"), a.integer("price"), {}};
-  const json::array& parts = array_arg(args, "items");
+  const json::array& parts = array_arg(a.raw(), "items");
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const std::string field = "items[" + std::to_string(i) + "]";
     Args item(element(parts[i], field));
@@ -246,16 +245,14 @@ Prepared op_combos_upsert(const json::object& args, const Caller& caller) {
   });
 }
 
-Prepared op_sources_upsert(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_sources_upsert(const Args& a, const Caller& caller) {
   core::UpsertSource c{a.text("code"), a.text("name"), a.text("channel")};
   return command(caller, c, [code = c.code](const core::State& s, const core::Events&) {
     return json::value{{"source", source_json(s.catalog.sources.at(code))}};
   });
 }
 
-Prepared op_warehouses_upsert(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_warehouses_upsert(const Args& a, const Caller& caller) {
   core::UpsertWarehouse c{a.text("code"), a.text("name")};
   return command(caller, c, [code = c.code](const core::State& s, const core::Events&) {
     return json::value{{"warehouse", warehouse_json(s.catalog.warehouses.at(code))}};
@@ -263,7 +260,7 @@ Prepared op_warehouses_upsert(const json::object& args, const Caller& caller) {
 }
 
 template <auto Member, auto Render>
-Prepared catalog_list(const json::object&, const Caller& caller) {
+Prepared catalog_list(const Args&, const Caller& caller) {
   return query(caller, core::everyone, [](const core::State& s) {
     json::array list;
     for (const auto& [code, row] : s.catalog.*Member) list.push_back(Render(row));
@@ -272,9 +269,8 @@ Prepared catalog_list(const json::object&, const Caller& caller) {
 }
 
 // ---- customers ----
-Prepared op_customers_create(const json::object& args, const Caller& caller) {
-  Args a(args);
-  core::CreateCustomer c{a.text("name"), text_list(args, "phones"),
+Prepared op_customers_create(const Args& a, const Caller& caller) {
+  core::CreateCustomer c{a.text("name"), text_list(a.raw(), "phones"),
                          a.opt_text("address").value_or("")};
   return command(caller, std::move(c),
                  [viewer = caller.user_id](const core::State& s, const core::Events& events) {
@@ -290,29 +286,27 @@ JsonRender customer_result(core::CustomerId id, core::UserId viewer) {
   };
 }
 
-Prepared op_customers_update(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_customers_update(const Args& a, const Caller& caller) {
   core::UpdateCustomer c;
   c.customer_id = a.id("customer_id");
   c.customer_name = a.opt_text("name");
   c.address = a.opt_text("address");
-  if (args.contains("phones")) c.phones = text_list(args, "phones");
-  if (args.contains("nicknames")) c.nicknames = text_list(args, "nicknames");
-  if (args.contains("responsible_id")) {
+  if (a.raw().contains("phones")) c.phones = text_list(a.raw(), "phones");
+  if (a.raw().contains("nicknames")) c.nicknames = text_list(a.raw(), "nicknames");
+  if (a.raw().contains("responsible_id")) {
     // 0 or null: nobody
-    c.responsible_id = a.opt_integer_in("responsible_id", 0, id_max).value_or(0);
+    c.responsible_id = a.declared_integer("responsible_id").value_or(0);
   }
   return command(caller, c, customer_result(c.customer_id, caller.user_id));
 }
 
-Prepared op_customers_note(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_customers_note(const Args& a, const Caller& caller) {
   core::NoteCustomer c{a.id("customer_id"), a.text("text")};
   return command(caller, c, customer_result(c.customer_id, caller.user_id));
 }
 
-Prepared op_customers_get(const json::object& args, const Caller& caller) {
-  const core::CustomerId id = Args(args).id("customer_id");
+Prepared op_customers_get(const Args& a, const Caller& caller) {
+  const core::CustomerId id = a.id("customer_id");
   return checked_query(caller, core::everyone,
                        [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
                          const core::Customer* c = s.customers.find(id);
@@ -332,8 +326,8 @@ Prepared op_customers_get(const json::object& args, const Caller& caller) {
 // A search by phone (three digits or more) counts as a phone lookup for a sale: the prefix
 // search never lists a customer by a number hidden from the caller (core::search_customers),
 // and the lookups limit keeps it from being walked digit by digit.
-Prepared op_customers_search(const json::object& args, const Caller& caller) {
-  const std::string q = Args(args).text("q");
+Prepared op_customers_search(const Args& a, const Caller& caller) {
+  const std::string q = a.text("q");
   return checked_query(
       caller, core::everyone, [q, caller](const core::State& s) -> Result<json::value> {
         const core::UserId viewer = caller.user_id;
@@ -398,8 +392,8 @@ JsonRender order_result(core::OrderId id, core::UserId viewer) {
   };
 }
 
-Prepared op_orders_create(const json::object& args, const Caller& caller) {
-  return command(caller, order_command(args),
+Prepared op_orders_create(const Args& a, const Caller& caller) {
+  return command(caller, order_command(a.raw()),
                  [viewer = caller.user_id](const core::State& s, const core::Events& events) {
                    for (const core::Event& e : events) {
                      if (const auto* created = std::get_if<core::OrderCreated>(&e.base())) {
@@ -411,8 +405,7 @@ Prepared op_orders_create(const json::object& args, const Caller& caller) {
                  });
 }
 
-Prepared op_orders_set_status(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_orders_set_status(const Args& a, const Caller& caller) {
   const core::OrderId id = a.id("order_id");
   auto status = core::parse_order_status(a.text("status"));
   if (!status) {
@@ -422,8 +415,8 @@ Prepared op_orders_set_status(const json::object& args, const Caller& caller) {
   return command(caller, core::SetOrderStatus{id, *status}, order_result(id, caller.user_id));
 }
 
-Prepared op_orders_get(const json::object& args, const Caller& caller) {
-  const core::OrderId id = Args(args).id("order_id");
+Prepared op_orders_get(const Args& a, const Caller& caller) {
+  const core::OrderId id = a.id("order_id");
   return checked_query(
       caller, core::everyone, [id, caller](const core::State& s) -> Result<json::value> {
         const core::Order* o = s.orders.find(id);
@@ -434,9 +427,9 @@ Prepared op_orders_get(const json::object& args, const Caller& caller) {
       });
 }
 
-core::OrderFilter order_filter(const json::object& args) {
+core::OrderFilter order_filter(const Args& top) {
   core::OrderFilter f;
-  const auto* filters = args.if_contains("filters");
+  const auto* filters = top.raw().if_contains("filters");
   static const json::object none;
   const json::object& fo = (filters && filters->is_object()) ? filters->get_object() : none;
   if (filters && !filters->is_object() && !filters->is_null()) {
@@ -454,14 +447,13 @@ core::OrderFilter order_filter(const json::object& args) {
   f.created_by = a.opt_id("created_by");
   f.assignee_id = a.opt_id("assignee_id");
   f.phone = a.opt_text("phone");
-  Args top(args);
   f.after = top.cursor("cursor");
-  f.limit = top.limit("limit", 100, core::order_page_max);
+  f.limit = static_cast<std::size_t>(*top.declared_integer("limit"));
   return f;
 }
 
-Prepared op_orders_list(const json::object& args, const Caller& caller) {
-  core::OrderFilter f = order_filter(args);
+Prepared op_orders_list(const Args& a, const Caller& caller) {
+  core::OrderFilter f = order_filter(a);
   return checked_query(
       caller, core::everyone, [f, caller](const core::State& s) -> Result<json::value> {
         core::OrderFilter filter = f;
@@ -485,8 +477,7 @@ Prepared op_orders_list(const json::object& args, const Caller& caller) {
 // orders.history and orders.by_phone: by phone, by a pool lead (the heart and duplicate lists
 // of a masked row), or (history) by customer. Phones and notes are shown as the caller may see.
 template <bool ClosedOnly>
-Prepared phone_orders(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared phone_orders(const Args& a, const Caller& caller) {
   auto phone = a.opt_text("phone");
   auto lead = a.opt_id("lead_id");
   auto customer = ClosedOnly ? a.opt_id("customer_id") : std::nullopt;
@@ -521,7 +512,7 @@ Prepared phone_orders(const json::object& args, const Caller& caller) {
 }
 
 // ---- system messages ----
-Prepared op_system_messages_list(const json::object&, const Caller& caller) {
+Prepared op_system_messages_list(const Args&, const Caller& caller) {
   return query(caller, core::admin_only, [](const core::State& s) {
     json::array list;
     const auto& all = s.system_messages.by_id;
@@ -532,7 +523,7 @@ Prepared op_system_messages_list(const json::object&, const Caller& caller) {
   });
 }
 
-Prepared op_system_messages_clear(const json::object&, const Caller& caller) {
+Prepared op_system_messages_clear(const Args&, const Caller& caller) {
   return command(
       caller, core::ClearSystemMessages{}, [](const core::State& s, const core::Events& events) {
         const std::int64_t cleared =
@@ -544,30 +535,52 @@ Prepared op_system_messages_clear(const json::object&, const Caller& caller) {
 }  // namespace
 
 const std::vector<Op>& commerce_ops() {
+  using namespace arg;
+  constexpr auto code_max = core::code_bytes_max;
+  constexpr auto name_max = core::catalog_name_bytes_max;
   static const std::vector<Op> table = {
-      {"statuses.upsert", false, &op_statuses_upsert},
-      {"statuses.list", false, &op_statuses_list},
-      {"products.upsert", false, &op_products_upsert},
-      {"products.list", false, &catalog_list<&core::Catalog::products, &product_json>},
-      {"combos.upsert", false, &op_combos_upsert},
-      {"combos.list", false, &catalog_list<&core::Catalog::combos, &combo_json>},
-      {"sources.upsert", false, &op_sources_upsert},
-      {"sources.list", false, &catalog_list<&core::Catalog::sources, &source_json>},
-      {"warehouses.upsert", false, &op_warehouses_upsert},
-      {"warehouses.list", false, &catalog_list<&core::Catalog::warehouses, &warehouse_json>},
-      {"customers.create", false, &op_customers_create},
-      {"customers.update", false, &op_customers_update},
-      {"customers.note", false, &op_customers_note},
-      {"customers.get", false, &op_customers_get},
-      {"customers.search", false, &op_customers_search},
-      {"orders.create", false, &op_orders_create},
-      {"orders.set_status", false, &op_orders_set_status},
-      {"orders.get", false, &op_orders_get},
-      {"orders.list", false, &op_orders_list},
-      {"orders.history", false, &phone_orders<true>},
-      {"orders.by_phone", false, &phone_orders<false>},
-      {"system_messages.list", false, &op_system_messages_list},
-      {"system_messages.clear", false, &op_system_messages_clear},
+      {"statuses.upsert", false, &op_statuses_upsert,
+       {text("code", code_max), text("name", name_max), opt_boolean("floats")}},
+      {"statuses.list", false, &op_statuses_list, {}},
+      {"products.upsert", false, &op_products_upsert,
+       {text("sku", code_max), text("name", name_max), integer("price", 0, core::price_max)}},
+      {"products.list", false, &catalog_list<&core::Catalog::products, &product_json>, {}},
+      {"combos.upsert", false, &op_combos_upsert,
+       {text("code", code_max), text("name", name_max), integer("price", 0, core::price_max),
+        array("items")}},
+      {"combos.list", false, &catalog_list<&core::Catalog::combos, &combo_json>, {}},
+      {"sources.upsert", false, &op_sources_upsert,
+       {text("code", code_max), text("name", name_max), text("channel")}},
+      {"sources.list", false, &catalog_list<&core::Catalog::sources, &source_json>, {}},
+      {"warehouses.upsert", false, &op_warehouses_upsert,
+       {text("code", code_max), text("name", name_max)}},
+      {"warehouses.list", false, &catalog_list<&core::Catalog::warehouses, &warehouse_json>, {}},
+      {"customers.create", false, &op_customers_create,
+       {text("name", core::customer_name_bytes_max), opt_array("phones"),
+        opt_text("address", core::address_bytes_max)}},
+      {"customers.update", false, &op_customers_update,
+       {id("customer_id"), opt_text("name", core::customer_name_bytes_max), opt_array("phones"),
+        opt_text("address", core::address_bytes_max), opt_array("nicknames"),
+        opt_integer("responsible_id", 0, id_max)}},
+      {"customers.note", false, &op_customers_note,
+       {id("customer_id"), text("text", core::note_bytes_max)}},
+      {"customers.get", false, &op_customers_get, {id("customer_id")}},
+      {"customers.search", false, &op_customers_search, {text("q")}},
+      {"orders.create", false, &op_orders_create,
+       {opt_id("customer_id"), opt_id("lead_id"), opt_id("conversation_id"), opt_text("phone"),
+        opt_text("name", core::customer_name_bytes_max),
+        opt_text("address", core::address_bytes_max), opt_array("items"), opt_array("combos"),
+        opt_text("source", code_max), opt_text("warehouse", code_max),
+        opt_text("note", core::order_note_bytes_max), opt_text("status")}},
+      {"orders.set_status", false, &op_orders_set_status, {id("order_id"), text("status")}},
+      {"orders.get", false, &op_orders_get, {id("order_id")}},
+      {"orders.list", false, &op_orders_list,
+       {opt_object("filters"), cursor(), limit(orders_page_default, core::order_page_max)}},
+      {"orders.history", false, &phone_orders<true>,
+       {opt_text("phone"), opt_id("customer_id"), opt_id("lead_id")}},
+      {"orders.by_phone", false, &phone_orders<false>, {opt_text("phone"), opt_id("lead_id")}},
+      {"system_messages.list", false, &op_system_messages_list, {}},
+      {"system_messages.clear", false, &op_system_messages_clear, {}},
   };
   return table;
 }

@@ -21,6 +21,7 @@ using ops::query;
 using ops::timed_query;
 
 constexpr std::size_t leads_page_max = 1000;
+constexpr std::size_t leads_page_default = 100;
 constexpr std::size_t batch_id_bytes_max = 128;
 
 json::value time_or_null(core::Time t) {
@@ -209,11 +210,10 @@ Prepared stage_chunk(const Caller& caller, const std::string& id, std::vector<co
                             });
 }
 
-Prepared op_leads_import(const json::object& args, const Caller& caller) {
-  Args a(args);
-  std::vector<core::LeadRow> rows = lead_rows(args);
+Prepared op_leads_import(const Args& a, const Caller& caller) {
+  std::vector<core::LeadRow> rows = lead_rows(a.raw());
   core::ImportLeads c{{}, import_mode(a), a.opt_boolean("skip_invalid").value_or(false)};
-  if (const auto* batch = args.if_contains("batch"); batch != nullptr && !batch->is_null()) {
+  if (const auto* batch = a.raw().if_contains("batch"); batch != nullptr && !batch->is_null()) {
     if (!batch->is_object()) throw BadRequest("batch must be an object");
     if (caller.staging == nullptr) throw BadRequest("chunked imports are not served here");
     Args b(batch->get_object());
@@ -232,7 +232,7 @@ Prepared op_leads_import(const json::object& args, const Caller& caller) {
   return command(caller, std::move(c), import_result(std::move(shared)));
 }
 
-Prepared op_leads_mine(const json::object&, const Caller& caller) {
+Prepared op_leads_mine(const Args&, const Caller& caller) {
   return query(caller, core::sales_only, [viewer = caller.user_id](const core::State& s) {
     json::array list;
     if (auto it = s.leads.by_owner.find(viewer); it != s.leads.by_owner.end()) {
@@ -242,13 +242,12 @@ Prepared op_leads_mine(const json::object&, const Caller& caller) {
   });
 }
 
-Prepared op_leads_list(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_leads_list(const Args& a, const Caller& caller) {
   const auto owner = a.opt_id("owner_id");
   const auto status = a.opt_text("status");
   const auto in_pool = a.opt_boolean("in_pool");
   const core::LeadId after = a.cursor("cursor");
-  const auto limit = static_cast<std::int64_t>(a.limit("limit", 100, leads_page_max));
+  const auto limit = *a.declared_integer("limit");
   return query(caller, core::managers, [=, viewer = caller.user_id](const core::State& s) {
     json::array list;
     core::LeadId last = 0;
@@ -269,8 +268,8 @@ Prepared op_leads_list(const json::object& args, const Caller& caller) {
   });
 }
 
-Prepared op_leads_get(const json::object& args, const Caller& caller) {
-  const core::LeadId id = Args(args).id("lead_id");
+Prepared op_leads_get(const Args& a, const Caller& caller) {
+  const core::LeadId id = a.id("lead_id");
   return checked_query(caller, core::everyone,
                        [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
                          const core::Lead* l = s.leads.find(id);
@@ -282,28 +281,25 @@ Prepared op_leads_get(const json::object& args, const Caller& caller) {
                        });
 }
 
-Prepared op_leads_update(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_leads_update(const Args& a, const Caller& caller) {
   core::UpdateLead c{a.id("lead_id"), a.text("status"), a.opt_text("note").value_or("")};
   return command(caller, c, lead_result(c.lead_id, caller.user_id));
 }
 
-Prepared op_leads_note(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_leads_note(const Args& a, const Caller& caller) {
   core::NoteLead c{a.id("lead_id"), a.text("text")};
   return command(caller, c, lead_result(c.lead_id, caller.user_id));
 }
 
 // A call logged by hand (before a PBX is connected): the owner's or a manager's, an action on
 // the lead, on its call log with the outcome and note.
-Prepared op_leads_log_call(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_leads_log_call(const Args& a, const Caller& caller) {
   core::LogCall c;
   c.lead_id = a.id("lead_id");
   c.call_id = "manual";
   c.direction = a.text("direction");
   if (c.direction != "in" && c.direction != "out") throw BadRequest("direction must be in or out");
-  c.duration_s = a.opt_integer_in("duration_s", 0, core::call_duration_s_max).value_or(0);
+  c.duration_s = a.declared_integer("duration_s").value_or(0);
   c.state = a.opt_text("outcome").value_or("");
   c.note = a.opt_text("note").value_or("");
   return command(
@@ -313,16 +309,14 @@ Prepared op_leads_log_call(const json::object& args, const Caller& caller) {
       });
 }
 
-Prepared op_leads_assign(const json::object& args, const Caller& caller) {
-  Args a(args);
+Prepared op_leads_assign(const Args& a, const Caller& caller) {
   core::ReassignLead c{a.id("lead_id"), a.opt_id("owner_id").value_or(0)};
-  if (!args.contains("owner_id")) throw BadRequest("owner_id is required (null to unassign)");
   return command(caller, c, lead_result(c.lead_id, caller.user_id));
 }
 
 // ---- the pool ----
-Prepared op_pool_query(const json::object& args, const Caller& caller) {
-  const PoolFilterArgs given = pool_filter(args);
+Prepared op_pool_query(const Args& a, const Caller& caller) {
+  const PoolFilterArgs given = pool_filter(a.raw());
   return timed_query(
       caller, core::everyone,
       [given, viewer = caller.user_id](const core::State& s,
@@ -342,13 +336,13 @@ Prepared op_pool_query(const json::object& args, const Caller& caller) {
       });
 }
 
-Prepared op_pool_claim(const json::object& args, const Caller& caller) {
-  const core::LeadId id = Args(args).id("lead_id");
+Prepared op_pool_claim(const Args& a, const Caller& caller) {
+  const core::LeadId id = a.id("lead_id");
   return command(caller, core::ClaimLead{id}, lead_result(id, caller.user_id));
 }
 
-Prepared op_pool_reveal(const json::object& args, const Caller& caller) {
-  const core::LeadId id = Args(args).id("lead_id");
+Prepared op_pool_reveal(const Args& a, const Caller& caller) {
+  const core::LeadId id = a.id("lead_id");
   return command(caller, core::RevealPhone{id},
                  [id, viewer = caller.user_id](const core::State& s, const core::Events&) {
                    const core::Lead& l = *s.leads.find(id);
@@ -361,15 +355,15 @@ Prepared op_pool_reveal(const json::object& args, const Caller& caller) {
                  });
 }
 
-Prepared op_pool_hide(const json::object& args, const Caller& caller) {
-  const core::LeadId id = Args(args).id("lead_id");
+Prepared op_pool_hide(const Args& a, const Caller& caller) {
+  const core::LeadId id = a.id("lead_id");
   return command(caller, core::HidePhone{id}, [](const core::State&, const core::Events& events) {
     return json::value{{"hidden", !events.empty()}};
   });
 }
 
-Prepared op_pool_views(const json::object& args, const Caller& caller) {
-  const core::LeadId id = Args(args).id("lead_id");
+Prepared op_pool_views(const Args& a, const Caller& caller) {
+  const core::LeadId id = a.id("lead_id");
   return checked_query(caller, core::everyone, [id](const core::State& s) -> Result<json::value> {
     const core::Lead* l = s.leads.find(id);
     if (l == nullptr) return core::reject(core::Code::not_found, "no lead " + std::to_string(id));
@@ -426,20 +420,28 @@ void changed_push(const core::State& s, const Committed& c, core::LeadId id,
 }  // namespace
 
 const std::vector<Op>& pool_ops() {
+  using namespace arg;
   static const std::vector<Op> table = {
-      {"leads.import", false, &op_leads_import},
-      {"leads.mine", false, &op_leads_mine},
-      {"leads.list", false, &op_leads_list},
-      {"leads.get", false, &op_leads_get},
-      {"leads.update", false, &op_leads_update},
-      {"leads.note", false, &op_leads_note},
-      {"leads.assign", false, &op_leads_assign},
-      {"leads.log_call", false, &op_leads_log_call},
-      {"pool.query", false, &op_pool_query},
-      {"pool.claim", false, &op_pool_claim},
-      {"pool.reveal", false, &op_pool_reveal},
-      {"pool.hide", false, &op_pool_hide},
-      {"pool.views", false, &op_pool_views},
+      {"leads.import", false, &op_leads_import,
+       {array("leads"), opt_object("batch"), opt_text("on_duplicate"),
+        opt_boolean("skip_invalid")}},
+      {"leads.mine", false, &op_leads_mine, {}},
+      {"leads.list", false, &op_leads_list,
+       {opt_id("owner_id"), opt_text("status"), opt_boolean("in_pool"), cursor(),
+        limit(leads_page_default, leads_page_max)}},
+      {"leads.get", false, &op_leads_get, {id("lead_id")}},
+      {"leads.update", false, &op_leads_update,
+       {id("lead_id"), text("status"), opt_text("note", core::note_bytes_max)}},
+      {"leads.note", false, &op_leads_note, {id("lead_id"), text("text", core::note_bytes_max)}},
+      {"leads.assign", false, &op_leads_assign, {id("lead_id"), id_or_null("owner_id")}},
+      {"leads.log_call", false, &op_leads_log_call,
+       {id("lead_id"), text("direction"), opt_integer("duration_s", 0, core::call_duration_s_max),
+        opt_text("outcome", core::call_outcome_bytes_max), opt_text("note", core::note_bytes_max)}},
+      {"pool.query", false, &op_pool_query, {opt_object("filters")}},
+      {"pool.claim", false, &op_pool_claim, {id("lead_id")}},
+      {"pool.reveal", false, &op_pool_reveal, {id("lead_id")}},
+      {"pool.hide", false, &op_pool_hide, {id("lead_id")}},
+      {"pool.views", false, &op_pool_views, {id("lead_id")}},
   };
   return table;
 }

@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
+#include <iostream>
 
 namespace salesdesk::app {
 namespace {
@@ -182,6 +183,10 @@ void WebSocketSession::prepare_and_submit(const json::value& id, const Op& op,
     std::visit([&](auto& body) { request.body = std::move(body); }, prepared);
   } catch (const BadRequest& e) {
     return answer(failure(core::reject(core::Code::bad_request, e.what())));
+  } catch (const std::exception& e) {
+    // A bug in an op (it read an argument it did not declare): the caller hears of it.
+    std::cerr << "salesdesk: bug: " << op.name << ": " << e.what() << std::endl;
+    return answer(failure(core::reject(core::Code::internal, "internal error")));
   }
   request.done = answer;
   if (!services_.engine.submit(std::move(request))) {
