@@ -13,14 +13,11 @@ struct Bootstrap {
   Secret admin_password_hash;
 };
 
-using Command =
-    std::variant<Bootstrap, CreateUser, UpdateUser, StartSession, EndSession, SetPresence,
-                 ExpirePresence, ResumePresence, ExpireSession, CreateTeam, UpdateSettings,
-                 UpsertStatus, UpsertProduct, UpsertCombo, UpsertSource, UpsertWarehouse,
-                 CreateCustomer, UpdateCustomer, NoteCustomer, CreateOrder, SetOrderStatus,
-                 RecordSystemMessage, ClearSystemMessages, ImportLeads, UpdateLead, NoteLead,
-                 ReassignLead, ClaimLead, RevealPhone, HidePhone, LogCall, FloatDueLeads,
-                 EndExpiredViews, EndViewsOf, EndAllViews>;
+// Every command: the engine's own bootstrap, then each aggregate's list (kept beside its
+// commands in its header).
+using Command = VariantOf<TypeList<Bootstrap>, UserCommands, TeamCommands, SettingsCommands,
+                          CatalogCommands, CustomerCommands, OrderCommands,
+                          SystemMessageCommands, LeadCommands>;
 
 // Pure: reads the state, checks the rules, returns events or a named rejection. The actor is
 // a user id, or system_actor for commands the engine issues itself.

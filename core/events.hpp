@@ -22,13 +22,11 @@
 
 namespace salesdesk::core {
 
-using EventVariant = std::variant<
-    UserCreated, UserUpdated, PasswordChanged, SessionStarted, SessionEnded, PresenceChanged,
-    TeamCreated, SettingsChanged, StatusUpserted, ProductUpserted, ComboUpserted, SourceUpserted,
-    WarehouseUpserted, CustomerCreated, CustomerUpdated, CustomerNoted, OrderCreated,
-    OrderStatusChanged, OrderAssigned, SystemMessageRecorded, SystemMessagesCleared, LeadImported,
-    LeadActed, LeadReassigned, LeadFloated, PoolDrained, LeadClaimed, PhoneRevealed, RevealEnded,
-    LeadCalled, LeadDetailsChanged>;
+// Every aggregate's events, joined from the lists each aggregate keeps beside its events. The
+// journal stores an event by its type id, never by its place here; a new aggregate's list goes
+// at the end.
+using EventVariant = VariantOf<UserEvents, TeamEvents, SettingsEvents, CatalogEvents,
+                               CustomerEvents, OrderEvents, SystemMessageEvents, LeadEvents>;
 
 // A class rather than an alias, so aggregate headers can name it before it is complete.
 struct Event : EventVariant {

@@ -562,6 +562,15 @@ class PoolDraws {
   std::unordered_map<UserId, PoolDraw> by_sale_;
 };
 
+// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
+// a new one is added here, and nowhere else outside this aggregate's files.
+using LeadEvents = TypeList<LeadImported, LeadActed, LeadReassigned, LeadFloated, PoolDrained,
+                            LeadClaimed, PhoneRevealed, RevealEnded, LeadCalled,
+                            LeadDetailsChanged>;
+using LeadCommands = TypeList<ImportLeads, UpdateLead, NoteLead, ReassignLead, ClaimLead,
+                              RevealPhone, HidePhone, LogCall, FloatDueLeads, EndExpiredViews,
+                              EndViewsOf, EndAllViews>;
+
 }  // namespace salesdesk::core
 
 CEREAL_CLASS_VERSION(salesdesk::core::LeadReassigned, 1);

@@ -134,4 +134,9 @@ struct UpdateSettings {
 
 Result<Events> decide(const State& s, UserId actor, const UpdateSettings& c, Time now);
 
+// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
+// a new one is added here, and nowhere else outside this aggregate's files.
+using SettingsEvents = TypeList<SettingsChanged>;
+using SettingsCommands = TypeList<UpdateSettings>;
+
 }  // namespace salesdesk::core

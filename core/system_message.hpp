@@ -79,4 +79,9 @@ struct ClearSystemMessages {};
 Result<Events> decide(const State& s, UserId actor, const RecordSystemMessage& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const ClearSystemMessages& c, Time now);
 
+// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
+// a new one is added here, and nowhere else outside this aggregate's files.
+using SystemMessageEvents = TypeList<SystemMessageRecorded, SystemMessagesCleared>;
+using SystemMessageCommands = TypeList<RecordSystemMessage, ClearSystemMessages>;
+
 }  // namespace salesdesk::core

@@ -54,4 +54,9 @@ Result<Events> decide(const State& s, UserId actor, const CreateTeam& c, Time no
 // Every id must name an existing team; the error names the first that does not.
 Result<bool> check_team_ids(const Teams& teams, const std::vector<TeamId>& ids);
 
+// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
+// a new one is added here, and nowhere else outside this aggregate's files.
+using TeamEvents = TypeList<TeamCreated>;
+using TeamCommands = TypeList<CreateTeam>;
+
 }  // namespace salesdesk::core

@@ -104,4 +104,35 @@ struct Secret {
   bool operator==(const Secret&) const = default;
 };
 
+// A list of types: each aggregate lists its commands and its events where it declares them,
+// and core/commands.hpp and core/events.hpp join the lists into one variant each.
+template <class... T>
+struct TypeList {};
+
+template <class... Lists>
+struct JoinedTypes;
+template <>
+struct JoinedTypes<> {
+  using type = TypeList<>;
+};
+template <class... A>
+struct JoinedTypes<TypeList<A...>> {
+  using type = TypeList<A...>;
+};
+template <class... A, class... B, class... Rest>
+struct JoinedTypes<TypeList<A...>, TypeList<B...>, Rest...> {
+  using type = typename JoinedTypes<TypeList<A..., B...>, Rest...>::type;
+};
+
+template <class List>
+struct VariantOfList;
+template <class... T>
+struct VariantOfList<TypeList<T...>> {
+  using type = std::variant<T...>;
+};
+
+// One std::variant of every type of the lists, in their order.
+template <class... Lists>
+using VariantOf = typename VariantOfList<typename JoinedTypes<Lists...>::type>::type;
+
 }  // namespace salesdesk::core
