@@ -94,3 +94,6 @@ awk -v s="$(field "$results" subscribed rate | median)" -v a="$(field "$results"
   printf "subscribed/alone claims/s (medians): %.3f (target >= 0.50)\n", (a > 0) ? s / a : 0
   printf "subscribed/alone p99 (medians): %.2f (target <= 3)\n", (ap > 0) ? sp / ap : 0
 }'
+# The engine saves its snapshots between batches (a pause): a run that held one shows it in p99.
+echo "server snapshots during the run:"
+grep "snapshot at seq" "$tmp/server.log" || echo "  none"
