@@ -53,12 +53,11 @@ enum class ArgKind {
   boolean,
   object,
   array,
-  any,         // checked by the op itself (a setting's value)
 };
 
 struct ArgSpec {
   std::string_view name;
-  ArgKind kind = ArgKind::any;
+  ArgKind kind{};
   bool required = false;
   std::int64_t min = 0;
   std::int64_t max = 0;
@@ -72,9 +71,6 @@ constexpr ArgSpec id(std::string_view n) { return {n, ArgKind::id, true, 0, 0, 0
 constexpr ArgSpec opt_id(std::string_view n) { return {n, ArgKind::id, false, 0, 0, 0}; }
 constexpr ArgSpec id_or_null(std::string_view n) {
   return {n, ArgKind::id_or_null, true, 0, 0, 0};
-}
-constexpr ArgSpec opt_id_or_null(std::string_view n) {
-  return {n, ArgKind::id_or_null, false, 0, 0, 0};
 }
 constexpr ArgSpec opt_ids(std::string_view n) { return {n, ArgKind::ids, false, 0, 0, 0}; }
 constexpr ArgSpec integer(std::string_view n, std::int64_t lo, std::int64_t hi) {
