@@ -738,8 +738,7 @@ class ServerTestCase(unittest.IsolatedAsyncioTestCase):
         connected clients fell): what the connection's end sets off is queued by then, before
         any later request."""
         def connected():
-            text = self.server.metrics().text()
-            return int(re.search(r"^salesdesk_connected_clients (\d+)$", text, re.M).group(1))
+            return metric_value(self.server, "salesdesk_connected_clients")
         before = await asyncio.to_thread(connected)
         await client.close()
         gone = await wait_until(lambda: asyncio.to_thread(lambda: connected() < before), timeout)
@@ -793,6 +792,17 @@ def unbatched(frame):
     if frame.get("type") != "batch":
         return None
     return [{"push": frame["push"], **p} for p in frame["data"]["pushes"]]
+
+
+def metric_value(server, name):
+    """The value of a metric without labels on the server's /metrics (fails if it is absent)."""
+    r = server.metrics()
+    if r.status != 200:
+        raise AssertionError(f"/metrics from 127.0.0.1 answered {r.status}: {r.body[:300]!r}")
+    m = re.search(rf"^{re.escape(name)}(?:\{{[^}}]*\}})? (\S+)$", r.text(), re.M)
+    if m is None:
+        raise AssertionError(f"/metrics has no {name}")
+    return float(m.group(1))
 
 
 async def wait_until(check, timeout, interval=0.05):

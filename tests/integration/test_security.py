@@ -34,7 +34,7 @@ import unittest
 
 import harness
 from harness import (HOST, REQUEST_TIMEOUT_S, ConnectionLost, HttpResponse, RejectionChecks,
-                     Server, ServerTestCase, WsClient, create_users)
+                     Server, ServerTestCase, WsClient, create_users, metric_value)
 
 SECOND_ADDRESS = "127.0.0.2"  # another client address on the loopback network
 
@@ -97,17 +97,6 @@ def raw_exchange(port, data, timeout=5.0, source=HOST):
         raw, closed = read_until_closed(s, timeout)
     status, head, body = parse_answer(raw)
     return status, head, body, closed
-
-
-def metric_value(server, name):
-    """The value of a metric without labels on the server's /metrics (fails if it is absent)."""
-    r = server.metrics()
-    if r.status != 200:
-        raise AssertionError(f"/metrics from 127.0.0.1 answered {r.status}: {r.body[:300]!r}")
-    m = re.search(rf"^{re.escape(name)}(?:\{{[^}}]*\}})? (\S+)$", r.text(), re.M)
-    if m is None:
-        raise AssertionError(f"/metrics has no {name}")
-    return float(m.group(1))
 
 
 def session_cookie(response):

@@ -4,7 +4,6 @@ settings.update validation, seq ordering, and that no secret ever reaches a clie
 
 import asyncio
 import json
-import re
 import socket
 import unittest
 
@@ -12,7 +11,7 @@ import websockets
 import websockets.exceptions
 
 from harness import (HOST, SETTINGS_DEFAULTS, ServerTestCase, create_users, find_value,
-                     token_digest, wait_until)
+                     metric_value, token_digest, wait_until)
 
 SALE_PW = "sale-one-password"
 MANAGER_PW = "manager-one-password"
@@ -157,10 +156,7 @@ class WsProtocolTest(ServerTestCase):
         self.assertEqual(ws.close_code, 1009)
 
     def dropped_slow_clients(self):
-        text = self.server.metrics().text()
-        m = re.search(r"^salesdesk_dropped_slow_clients_total (\d+)$", text, re.M)
-        self.assertIsNotNone(m, "the metric salesdesk_dropped_slow_clients_total is missing")
-        return int(m.group(1))
+        return metric_value(self.server, "salesdesk_dropped_slow_clients_total")
 
     async def test_a_client_that_stops_reading_is_dropped_and_the_others_are_served(self):
         token = await asyncio.to_thread(self.server.login, "sale1", SALE_PW)
