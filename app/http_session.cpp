@@ -195,23 +195,26 @@ void HttpSession::route(http::request<http::string_body>&& req) {
                       "bad_request", "method not allowed"));
 }
 
+// Whether the client is on this machine (a local proxy, Prometheus, a test).
+bool HttpSession::from_loopback() const {
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(address_, ec);
+  return !ec && address.is_loopback();
+}
+
 // Over TLS the cookie must be Secure. The server itself speaks plain HTTP, so that is either
 // --secure-cookie or a TLS proxy on this machine saying X-Forwarded-Proto: https (a header
 // from anyone else is not believed).
 bool HttpSession::secure_request(const http::request<http::string_body>& req) const {
   if (services_.secure_cookie) return true;
-  boost::system::error_code ec;
-  const bool loopback = boost::asio::ip::make_address(address_, ec).is_loopback() && !ec;
-  return loopback && beast::iequals(req["X-Forwarded-Proto"], "https");
+  return from_loopback() && beast::iequals(req["X-Forwarded-Proto"], "https");
 }
 
 // /metrics tells how busy the server is and who is connected: loopback clients only (a local
 // Prometheus), unless --metrics-token is set, then whoever sends it as a bearer token.
 void HttpSession::metrics(const http::request<http::string_body>& req) {
-  boost::system::error_code ec;
-  const bool loopback = boost::asio::ip::make_address(address_, ec).is_loopback() && !ec;
   const bool allowed = services_.metrics_token.empty()
-                           ? loopback
+                           ? from_loopback()
                            : request_token(req) == services_.metrics_token;
   if (!allowed) {
     return send(error_response(req.version(), req.keep_alive(), http::status::forbidden,
@@ -228,12 +231,11 @@ void HttpSession::metrics(const http::request<http::string_body>& req) {
 // moves the engine's time forward by N ms, runs its timers at once, and answers once their
 // batch is committed and its pushes handed to the connections: {"now":ms,"seq":head}.
 void HttpSession::advance_clock(const http::request<http::string_body>& req) {
-  boost::system::error_code ec;
-  const bool loopback = boost::asio::ip::make_address(address_, ec).is_loopback() && !ec;
-  if (!loopback) {
+  if (!from_loopback()) {
     return send(error_response(req.version(), req.keep_alive(), http::status::forbidden,
                                "forbidden", "the test clock answers loopback clients only"));
   }
+  boost::system::error_code ec;
   const json::value body = json::parse(req.body(), ec);
   const json::value* step =
       body.is_object() ? body.get_object().if_contains("advance_ms") : nullptr;

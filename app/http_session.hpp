@@ -37,6 +37,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool keep_alive;
     bool secure;  // the session cookie gets the Secure attribute
   };
+  bool from_loopback() const;
   bool secure_request(const http::request<http::string_body>& request) const;
   void start_session(const std::string& username, core::UserId id, bool good, Reply reply);
   void metrics(const http::request<http::string_body>& request);
