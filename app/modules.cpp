@@ -1,14 +1,15 @@
-// The registry of the protocol's areas: adding an area is its own files plus one line here.
+// The registry of the protocol's areas, in order: adding an area is its own files (core's, and
+// app/protocol_<area>.cpp, which defines its module) plus its two lines here.
 #include "app/protocol.hpp"
 
 namespace salesdesk::app {
 
+Module accounts_module();  // app/protocol_accounts.cpp
+Module commerce_module();  // app/protocol_commerce.cpp
+Module pool_module();      // app/protocol_pool.cpp
+
 const std::vector<Module>& modules() {
-  static const std::vector<Module> all = {
-      {"accounts", &accounts_ops, {"me"}, &accounts_pushes, nullptr},
-      {"commerce", &commerce_ops, {"orders"}, &commerce_pushes, nullptr},
-      {"leads", &pool_ops, {"pool"}, &pool_pushes, &pool_batch_pushes},
-  };
+  static const std::vector<Module> all = {accounts_module(), commerce_module(), pool_module()};
   return all;
 }
 

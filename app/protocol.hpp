@@ -228,21 +228,6 @@ struct BatchPushList {
 BatchPushList pushes_of(const core::State& s, const std::vector<Committed>& batch,
                         const Listened& listened);
 
-// The areas (their files: protocol.cpp, protocol_commerce.cpp, protocol_pool.cpp).
-const std::vector<Op>& accounts_ops();
-void accounts_pushes(const core::State& s, const Committed& c, const Listened& listened,
-                     std::vector<Push>& out);
-const std::vector<Op>& commerce_ops();
-void commerce_pushes(const core::State& s, const Committed& c, const Listened& listened,
-                     std::vector<Push>& out);
-const std::vector<Op>& pool_ops();
-void pool_pushes(const core::State& s, const Committed& c, const Listened& listened,
-                 std::vector<Push>& out);
-// A batch that floats many leads at once is told as one `refill` push, not a frame per lead:
-// thousands of frames would overflow every pool screen's write queue.
-constexpr std::size_t pool_entered_pushes_max = 100;
-std::vector<Push> pool_batch_pushes(const core::State& s, const std::vector<Committed>& batch,
-                                    const Listened& listened, Quiet& quiet);
 // One pool.query row as `viewer` may see it (also measured by tools/bench/bench_pool).
 json::object pool_row(const core::State& s, core::UserId viewer, const core::Lead& l);
 

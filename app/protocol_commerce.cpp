@@ -532,7 +532,6 @@ Prepared op_system_messages_clear(const Args&, const Caller& caller) {
       });
 }
 
-}  // namespace
 
 const std::vector<Op>& commerce_ops() {
   using namespace arg;
@@ -638,6 +637,12 @@ void commerce_pushes(const core::State& s, const Committed& c, const Listened& l
         }
       },
       c.event.base());
+}
+
+}  // namespace
+
+Module commerce_module() {
+  return {"commerce", &commerce_ops, {"orders"}, &commerce_pushes, nullptr};
 }
 
 }  // namespace salesdesk::app

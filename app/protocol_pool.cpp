@@ -417,7 +417,10 @@ void changed_push(const core::State& s, const Committed& c, core::LeadId id,
   if (l != nullptr && l->in_pool) row_push(s, c, "changed", *l, out);
 }
 
-}  // namespace
+// A batch that floats many leads at once is told as one `refill` push, not a frame per lead:
+// thousands of frames would overflow every pool screen's write queue.
+constexpr std::size_t pool_entered_pushes_max = 100;
+
 
 const std::vector<Op>& pool_ops() {
   using namespace arg;
@@ -512,6 +515,12 @@ void pool_pushes(const core::State& s, const Committed& c, const Listened& liste
         }
       },
       c.event.base());
+}
+
+}  // namespace
+
+Module pool_module() {
+  return {"leads", &pool_ops, {"pool"}, &pool_pushes, &pool_batch_pushes};
 }
 
 }  // namespace salesdesk::app

@@ -205,11 +205,16 @@ Result<Events> decide(const State& s, UserId actor, const UpsertWarehouse& c, Ti
 // A catalog code: 1-64 of letters, digits, '.', '_', '-'. The message names the field.
 Result<bool> check_code(const std::string& code, std::string_view field);
 
-// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
-// a new one is added here, and nowhere else outside this aggregate's files.
-using CatalogEvents = TypeList<StatusUpserted, ProductUpserted, ComboUpserted, SourceUpserted,
-                               WarehouseUpserted>;
-using CatalogCommands = TypeList<UpsertStatus, UpsertProduct, UpsertCombo, UpsertSource,
-                                 UpsertWarehouse>;
+// This aggregate as an area of the state (core/areas.hpp registers it): its events and commands
+// (a new one is added here, and nowhere else outside this aggregate's files) and its part of
+// core::State.
+struct CatalogArea {
+  using EventTypes =
+      TypeList<StatusUpserted, ProductUpserted, ComboUpserted, SourceUpserted, WarehouseUpserted>;
+  using CommandTypes =
+      TypeList<UpsertStatus, UpsertProduct, UpsertCombo, UpsertSource, UpsertWarehouse>;
+  Catalog catalog;
+  static constexpr auto projection = &CatalogArea::catalog;
+};
 
 }  // namespace salesdesk::core

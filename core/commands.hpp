@@ -13,11 +13,8 @@ struct Bootstrap {
   Secret admin_password_hash;
 };
 
-// Every command: the engine's own bootstrap, then each aggregate's list (kept beside its
-// commands in its header).
-using Command = VariantOf<TypeList<Bootstrap>, UserCommands, TeamCommands, SettingsCommands,
-                          CatalogCommands, CustomerCommands, OrderCommands,
-                          SystemMessageCommands, LeadCommands>;
+// Every command: the engine's own bootstrap, then each area's (core/areas.hpp).
+using Command = VariantOf<TypeList<Bootstrap>, AreaLists<Areas>::Commands>;
 
 // Pure: reads the state, checks the rules, returns events or a named rejection. The actor is
 // a user id, or system_actor for commands the engine issues itself.

@@ -173,9 +173,14 @@ Result<bool> check_name(const std::string& text, std::string_view field, std::si
 std::vector<const Customer*> search_customers(const State& s, const std::string& query,
                                               UserId viewer);
 
-// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
-// a new one is added here, and nowhere else outside this aggregate's files.
-using CustomerEvents = TypeList<CustomerCreated, CustomerUpdated, CustomerNoted>;
-using CustomerCommands = TypeList<CreateCustomer, UpdateCustomer, NoteCustomer>;
+// This aggregate as an area of the state (core/areas.hpp registers it): its events and commands
+// (a new one is added here, and nowhere else outside this aggregate's files) and its part of
+// core::State.
+struct CustomerArea {
+  using EventTypes = TypeList<CustomerCreated, CustomerUpdated, CustomerNoted>;
+  using CommandTypes = TypeList<CreateCustomer, UpdateCustomer, NoteCustomer>;
+  Customers customers;
+  static constexpr auto projection = &CustomerArea::customers;
+};
 
 }  // namespace salesdesk::core

@@ -15,9 +15,9 @@ Result<Events> decide_bootstrap(const State& s, UserId actor, const Bootstrap& c
 
 std::vector<Command> due_commands(const State& s, Time now) {
   std::vector<Command> out;
-  // Leads and the pool: leads whose time has come float, views past their TTL end.
-  if (floating_due(s, now)) out.emplace_back(FloatDueLeads{});
-  if (views_due(s, now)) out.emplace_back(EndExpiredViews{});
+  for_each_type(Areas{}, [&]<class A>() {
+    if constexpr (requires { A::due(s, now, out); }) A::due(s, now, out);
+  });
   return out;
 }
 

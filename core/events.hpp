@@ -11,22 +11,13 @@
 #include <variant>
 #include <vector>
 
-#include "core/catalog.hpp"
-#include "core/customer.hpp"
-#include "core/lead.hpp"
-#include "core/order.hpp"
-#include "core/settings.hpp"
-#include "core/system_message.hpp"
-#include "core/team.hpp"
-#include "core/user.hpp"
+#include "core/areas.hpp"
 
 namespace salesdesk::core {
 
-// Every aggregate's events, joined from the lists each aggregate keeps beside its events. The
-// journal stores an event by its type id, never by its place here; a new aggregate's list goes
-// at the end.
-using EventVariant = VariantOf<UserEvents, TeamEvents, SettingsEvents, CatalogEvents,
-                               CustomerEvents, OrderEvents, SystemMessageEvents, LeadEvents>;
+// Every area's events, joined in the order of the registry (core/areas.hpp). The journal
+// stores an event by its type id, never by its place here.
+using EventVariant = VariantOfList<AreaLists<Areas>::Events>::type;
 
 // A class rather than an alias, so aggregate headers can name it before it is complete.
 struct Event : EventVariant {

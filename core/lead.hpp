@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/catalog.hpp"
 #include "core/chunked.hpp"
 #include "core/customer.hpp"
 #include "core/masking.hpp"
@@ -385,8 +386,8 @@ void TextTable::load(A& ar) {
 inline std::string phone_of(const Lead& l) { return phone_text(l.phone); }
 
 // ---- evolve ----
-// Leads evolve against the whole state (whether a lead may float depends on its status's tick),
-// so their evolve has its own name: evolve(State&, ...) is the dispatcher of every event.
+// Leads evolve against the whole state (LeadArea::fold), so their evolve has its own name:
+// evolve(State&, const Event&, Time) is the dispatcher of every event.
 void evolve_leads(State& s, const LeadImported& e, Time at);
 void evolve_leads(State& s, const LeadActed& e, Time at);
 void evolve_leads(State& s, const LeadReassigned& e, Time at);
@@ -562,14 +563,41 @@ class PoolDraws {
   std::unordered_map<UserId, PoolDraw> by_sale_;
 };
 
-// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
-// a new one is added here, and nowhere else outside this aggregate's files.
-using LeadEvents = TypeList<LeadImported, LeadActed, LeadReassigned, LeadFloated, PoolDrained,
-                            LeadClaimed, PhoneRevealed, RevealEnded, LeadCalled,
-                            LeadDetailsChanged>;
-using LeadCommands = TypeList<ImportLeads, UpdateLead, NoteLead, ReassignLead, ClaimLead,
-                              RevealPhone, HidePhone, LogCall, FloatDueLeads, EndExpiredViews,
-                              EndViewsOf, EndAllViews>;
+// This aggregate as an area of the state (core/areas.hpp registers it): its events and commands
+// (a new one is added here, and nowhere else outside this aggregate's files) and its part of
+// core::State.
+struct LeadArea {
+  using EventTypes =
+      TypeList<LeadImported, LeadActed, LeadReassigned, LeadFloated, PoolDrained, LeadClaimed,
+               PhoneRevealed, RevealEnded, LeadCalled, LeadDetailsChanged>;
+  using CommandTypes =
+      TypeList<ImportLeads, UpdateLead, NoteLead, ReassignLead, ClaimLead, RevealPhone, HidePhone,
+               LogCall, FloatDueLeads, EndExpiredViews, EndViewsOf, EndAllViews>;
+  Leads leads;
+  static constexpr auto projection = &LeadArea::leads;
+
+  // Leads fold against the whole state: whether a lead may float depends on its status's tick.
+  template <class S, class E>
+  static void fold(S& s, const E& e, Time at) {
+    evolve_leads(s, e, at);
+  }
+  // A status's float tick decides which leads may float.
+  template <class S>
+  static void react(S& s, const StatusUpserted&) {
+    reindex_candidates(s);
+  }
+  // A snapshot keeps the leads and the views; the indexes are rebuilt.
+  template <class S>
+  static void loaded(S& s) {
+    rebuild_lead_indexes(s);
+  }
+  // The timers: leads whose time has come float, views past their TTL end.
+  template <class S, class Out>
+  static void due(const S& s, Time now, Out& out) {
+    if (floating_due(s, now)) out.emplace_back(FloatDueLeads{});
+    if (views_due(s, now)) out.emplace_back(EndExpiredViews{});
+  }
+};
 
 }  // namespace salesdesk::core
 

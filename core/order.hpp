@@ -245,9 +245,14 @@ std::vector<const Order*> orders_by_phone(const State& s, const std::string& pho
                                           bool closed_only);
 std::vector<const Order*> orders_of_customer(const State& s, CustomerId id, bool closed_only);
 
-// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
-// a new one is added here, and nowhere else outside this aggregate's files.
-using OrderEvents = TypeList<OrderCreated, OrderStatusChanged, OrderAssigned>;
-using OrderCommands = TypeList<CreateOrder, SetOrderStatus>;
+// This aggregate as an area of the state (core/areas.hpp registers it): its events and commands
+// (a new one is added here, and nowhere else outside this aggregate's files) and its part of
+// core::State.
+struct OrderArea {
+  using EventTypes = TypeList<OrderCreated, OrderStatusChanged, OrderAssigned>;
+  using CommandTypes = TypeList<CreateOrder, SetOrderStatus>;
+  Orders orders;
+  static constexpr auto projection = &OrderArea::orders;
+};
 
 }  // namespace salesdesk::core

@@ -134,9 +134,14 @@ struct UpdateSettings {
 
 Result<Events> decide(const State& s, UserId actor, const UpdateSettings& c, Time now);
 
-// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
-// a new one is added here, and nowhere else outside this aggregate's files.
-using SettingsEvents = TypeList<SettingsChanged>;
-using SettingsCommands = TypeList<UpdateSettings>;
+// This aggregate as an area of the state (core/areas.hpp registers it): its events and commands
+// (a new one is added here, and nowhere else outside this aggregate's files) and its part of
+// core::State.
+struct SettingsArea {
+  using EventTypes = TypeList<SettingsChanged>;
+  using CommandTypes = TypeList<UpdateSettings>;
+  Settings settings;
+  static constexpr auto projection = &SettingsArea::settings;
+};
 
 }  // namespace salesdesk::core

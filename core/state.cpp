@@ -12,30 +12,22 @@
 
 namespace salesdesk::core {
 
-// Each event goes to the one aggregate that has an evolve() for it.
+// Each event folds into the area that lists it, then any other area reacts to it.
 void evolve(State& s, const Event& e, Time at) {
   std::visit(
       [&](const auto& x) {
-        if constexpr (requires { evolve_leads(s, x, at); }) {
-          evolve_leads(s, x, at);
-        } else if constexpr (requires { evolve(s.users, x, at); }) {
-          evolve(s.users, x, at);
-        } else if constexpr (requires { evolve(s.teams, x, at); }) {
-          evolve(s.teams, x, at);
-        } else if constexpr (requires { evolve(s.settings, x, at); }) {
-          evolve(s.settings, x, at);
-        } else if constexpr (requires { evolve(s.catalog, x, at); }) {
-          evolve(s.catalog, x, at);
-          // A status's float tick decides which leads may float.
-          if constexpr (std::is_same_v<std::decay_t<decltype(x)>, StatusUpserted>)
-            reindex_candidates(s);
-        } else if constexpr (requires { evolve(s.customers, x, at); }) {
-          evolve(s.customers, x, at);
-        } else if constexpr (requires { evolve(s.orders, x, at); }) {
-          evolve(s.orders, x, at);
-        } else {
-          evolve(s.system_messages, x, at);
-        }
+        using E = std::decay_t<decltype(x)>;
+        for_each_type(Areas{}, [&]<class A>() {
+          if constexpr (!ListHolds<typename A::EventTypes, E>::value) {
+          } else if constexpr (requires { A::fold(s, x, at); }) {
+            A::fold(s, x, at);
+          } else {
+            evolve(s.*A::projection, x, at);
+          }
+        });
+        for_each_type(Areas{}, [&]<class A>() {
+          if constexpr (requires { A::react(s, x); }) A::react(s, x);
+        });
       },
       e.base());
 }

@@ -1,19 +1,11 @@
-// The whole in-memory state of one unit: every aggregate's projection. Only evolve() changes it.
+// The whole in-memory state of one unit: every area's projection. Only evolve() changes it.
 #pragma once
 
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 
-#include "core/catalog.hpp"
-#include "core/customer.hpp"
 #include "core/events.hpp"
-#include "core/lead.hpp"
-#include "core/order.hpp"
-#include "core/settings.hpp"
-#include "core/system_message.hpp"
-#include "core/team.hpp"
-#include "core/user.hpp"
 
 namespace salesdesk::core {
 
@@ -25,29 +17,35 @@ struct StaleStateFormat : std::runtime_error {
   StaleStateFormat() : std::runtime_error("the snapshot has another layout of the state") {}
 };
 
-struct State {
+// Every area's projection is a part of the state (core/areas.hpp): s.users, s.leads, ...
+struct State : AreaLists<Areas>::Parts {
   Seq seq = 0;  // the last event folded in
-  Users users;
-  Teams teams;
-  Settings settings;
-  Catalog catalog;
-  Customers customers;
-  Orders orders;
-  SystemMessages system_messages;
-  Leads leads;
+
+  // Calls f(part) for every area's part, in the registry's order.
+  template <class F>
+  void each_part(F&& f) {
+    for_each_type(Areas{}, [&]<class A>() { f(static_cast<A&>(*this)); });
+  }
+  template <class F>
+  void each_part(F&& f) const {
+    for_each_type(Areas{}, [&]<class A>() { f(static_cast<const A&>(*this)); });
+  }
 
   template <class A>
   void save(A& ar) const {
-    ar(state_format, seq, users, teams, settings, catalog, customers, orders, system_messages,
-       leads);
+    ar(state_format, seq);
+    each_part([&](const auto& part) { ar(part.*part.projection); });
   }
   template <class A>
   void load(A& ar) {
     std::uint64_t format = 0;
     ar(format);
     if (format != state_format) throw StaleStateFormat();
-    ar(seq, users, teams, settings, catalog, customers, orders, system_messages, leads);
-    rebuild_lead_indexes(*this);
+    ar(seq);
+    each_part([&](auto& part) { ar(part.*part.projection); });
+    for_each_type(Areas{}, [&]<class Area>() {
+      if constexpr (requires { Area::loaded(*this); }) Area::loaded(*this);
+    });
   }
 };
 

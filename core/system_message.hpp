@@ -79,9 +79,14 @@ struct ClearSystemMessages {};
 Result<Events> decide(const State& s, UserId actor, const RecordSystemMessage& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const ClearSystemMessages& c, Time now);
 
-// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
-// a new one is added here, and nowhere else outside this aggregate's files.
-using SystemMessageEvents = TypeList<SystemMessageRecorded, SystemMessagesCleared>;
-using SystemMessageCommands = TypeList<RecordSystemMessage, ClearSystemMessages>;
+// This aggregate as an area of the state (core/areas.hpp registers it): its events and commands
+// (a new one is added here, and nowhere else outside this aggregate's files) and its part of
+// core::State.
+struct SystemMessageArea {
+  using EventTypes = TypeList<SystemMessageRecorded, SystemMessagesCleared>;
+  using CommandTypes = TypeList<RecordSystemMessage, ClearSystemMessages>;
+  SystemMessages system_messages;
+  static constexpr auto projection = &SystemMessageArea::system_messages;
+};
 
 }  // namespace salesdesk::core

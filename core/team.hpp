@@ -54,9 +54,14 @@ Result<Events> decide(const State& s, UserId actor, const CreateTeam& c, Time no
 // Every id must name an existing team; the error names the first that does not.
 Result<bool> check_team_ids(const Teams& teams, const std::vector<TeamId>& ids);
 
-// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
-// a new one is added here, and nowhere else outside this aggregate's files.
-using TeamEvents = TypeList<TeamCreated>;
-using TeamCommands = TypeList<CreateTeam>;
+// This aggregate as an area of the state (core/areas.hpp registers it): its events and commands
+// (a new one is added here, and nowhere else outside this aggregate's files) and its part of
+// core::State.
+struct TeamArea {
+  using EventTypes = TypeList<TeamCreated>;
+  using CommandTypes = TypeList<CreateTeam>;
+  Teams teams;
+  static constexpr auto projection = &TeamArea::teams;
+};
 
 }  // namespace salesdesk::core

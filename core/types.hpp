@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -134,5 +135,17 @@ struct VariantOfList<TypeList<T...>> {
 // One std::variant of every type of the lists, in their order.
 template <class... Lists>
 using VariantOf = typename VariantOfList<typename JoinedTypes<Lists...>::type>::type;
+
+// Whether a list holds T.
+template <class List, class T>
+struct ListHolds;
+template <class... L, class T>
+struct ListHolds<TypeList<L...>, T> : std::bool_constant<(std::is_same_v<L, T> || ...)> {};
+
+// Calls f.template operator()<T>() for every type of the list, in order.
+template <class... T, class F>
+void for_each_type(TypeList<T...>, F&& f) {
+  (f.template operator()<T>(), ...);
+}
 
 }  // namespace salesdesk::core

@@ -263,11 +263,16 @@ constexpr Roles sales_only{.sale = true};
 constexpr Roles everyone{.admin = true, .manager = true, .sale = true};
 Result<bool> authorize(const State& s, UserId actor, Roles allowed);
 
-// This aggregate's events and commands (core/events.hpp and core/commands.hpp join the lists):
-// a new one is added here, and nowhere else outside this aggregate's files.
-using UserEvents = TypeList<UserCreated, UserUpdated, PasswordChanged, SessionStarted,
-                            SessionEnded, PresenceChanged>;
-using UserCommands = TypeList<CreateUser, UpdateUser, StartSession, EndSession, SetPresence,
-                              ExpirePresence, ResumePresence, ExpireSession>;
+// This aggregate as an area of the state (core/areas.hpp registers it): its events and commands
+// (a new one is added here, and nowhere else outside this aggregate's files) and its part of
+// core::State.
+struct UserArea {
+  using EventTypes = TypeList<UserCreated, UserUpdated, PasswordChanged, SessionStarted,
+                              SessionEnded, PresenceChanged>;
+  using CommandTypes = TypeList<CreateUser, UpdateUser, StartSession, EndSession, SetPresence,
+                                ExpirePresence, ResumePresence, ExpireSession>;
+  Users users;
+  static constexpr auto projection = &UserArea::users;
+};
 
 }  // namespace salesdesk::core
