@@ -7,9 +7,11 @@ namespace salesdesk::app {
 Module accounts_module();  // app/protocol_accounts.cpp
 Module commerce_module();  // app/protocol_commerce.cpp
 Module pool_module();      // app/protocol_pool.cpp
+Module inbox_module();     // app/protocol_inbox.cpp
 
 const std::vector<Module>& modules() {
-  static const std::vector<Module> all = {accounts_module(), commerce_module(), pool_module()};
+  static const std::vector<Module> all = {accounts_module(), commerce_module(), pool_module(),
+                                          inbox_module()};
   return all;
 }
 

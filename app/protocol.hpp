@@ -72,6 +72,7 @@ constexpr ArgSpec opt_id(std::string_view n) { return {n, ArgKind::id, false, 0,
 constexpr ArgSpec id_or_null(std::string_view n) {
   return {n, ArgKind::id_or_null, true, 0, 0, 0};
 }
+constexpr ArgSpec ids(std::string_view n) { return {n, ArgKind::ids, true, 0, 0, 0}; }
 constexpr ArgSpec opt_ids(std::string_view n) { return {n, ArgKind::ids, false, 0, 0, 0}; }
 constexpr ArgSpec integer(std::string_view n, std::int64_t lo, std::int64_t hi) {
   return {n, ArgKind::integer, true, lo, hi, 0};
@@ -164,6 +165,8 @@ class Args {
   std::int64_t integer(std::string_view key) const;
   std::optional<std::int64_t> opt_integer(std::string_view key) const;
   std::optional<bool> opt_boolean(std::string_view key) const;
+  // An array of ids, each once (repeats dropped), in the order given.
+  std::vector<std::int64_t> ids(std::string_view key) const;
   std::optional<std::vector<std::int64_t>> opt_ids(std::string_view key) const;
   std::optional<core::Time> opt_time(std::string_view key) const;  // ISO 8601 UTC
   // A time as people type it: a date, an offset, or the unit's local time (core::TimeArg).

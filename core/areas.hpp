@@ -13,6 +13,7 @@
 #include "core/customer.hpp"
 #include "core/lead.hpp"
 #include "core/order.hpp"
+#include "core/page.hpp"
 #include "core/settings.hpp"
 #include "core/system_message.hpp"
 #include "core/team.hpp"
@@ -21,7 +22,7 @@
 namespace salesdesk::core {
 
 using Areas = TypeList<UserArea, TeamArea, SettingsArea, CatalogArea, CustomerArea, OrderArea,
-                       SystemMessageArea, LeadArea>;
+                       SystemMessageArea, LeadArea, PageArea>;
 
 template <class List>
 struct AreaLists;

@@ -1,7 +1,7 @@
 // The journal's storage contract: every event type, its stable numeric id and its name.
 // An event type, once shipped, is never changed incompatibly; a retired id is never reused.
 // Type ids by aggregate: user 1-19, team 20-29, settings 30-39, catalog 40-59, customer 60-79,
-// order 80-99, system messages 100-109, lead and pool 110-139.
+// order 80-99, system messages 100-109, lead and pool 110-139, pages and inbox views 140-159.
 #pragma once
 
 #include <cstdint>

@@ -42,6 +42,13 @@ std::vector<Event> one_of_each() {
       RevealEnded{1, 5, "hide"},
       LeadCalled{1, 5, "call-1", "out", "answered", 42, "https://pbx/rec/1.mp3"},
       LeadDetailsChanged{1, 2, "Hoa N.", "zalo", "soap"},
+      PageConnected{1, Channel::zalo, "oa-1", "Tea", Secret{"digest-1"}, Secret{"digest-1"},
+                    Secret{"digest-1"}, "https://crm.example/hook", ""},
+      PageUpdated{1, "Tea shop", Secret{"digest-1"}, std::nullopt, std::nullopt, "", {}},
+      PageDisconnected{1},
+      PageAccessSet{1, {2, 3}, {1}},
+      InboxViewSaved{2, "Hanoi", {1, 2}},
+      InboxViewDeleted{2, "Hanoi"},
   };
 }
 
@@ -70,7 +77,9 @@ TEST_CASE("event type ids are a storage contract and never change") {
       {"SystemMessageRecorded", 100}, {"SystemMessagesCleared", 101},
       {"LeadImported", 110}, {"LeadActed", 111}, {"LeadReassigned", 112}, {"LeadFloated", 113},
       {"PoolDrained", 114}, {"LeadClaimed", 115}, {"PhoneRevealed", 116}, {"RevealEnded", 117},
-      {"LeadCalled", 118}, {"LeadDetailsChanged", 119}};
+      {"LeadCalled", 118}, {"LeadDetailsChanged", 119}, {"PageConnected", 140},
+      {"PageUpdated", 141}, {"PageDisconnected", 142}, {"PageAccessSet", 143},
+      {"InboxViewSaved", 144}, {"InboxViewDeleted", 145}};
   for (const auto& [name, id] : contract) {
     CAPTURE(name);
     CHECK(event_type_by_name(name) == id);

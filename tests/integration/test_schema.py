@@ -274,6 +274,28 @@ class SchemaTest(ServerTestCase):
         await call(admin, "settings.update", {"patch": {"pool.enabled": True}})
         await admin.wait_push(lambda p: p.get("type") == "refill", 3)
 
+        # ---- pages and merged-page views (issue 10) ----
+        for ws in (admin, sale):
+            await call(ws, "subscribe", {"topics": ["inbox"]})
+        await call(admin, "settings.update", {"patch": {"inbox.page_permissions": True}})
+        shop = (await call(admin, "pages.connect", {
+            "channel": "api", "external_id": "shop-api", "name": "Shop API",
+            "secret": "signing-key", "token": "t", "callback_url": "https://crm.example/hook"}))
+        shop_id = shop["page"]["id"]
+        zalo_id = (await call(admin, "pages.connect", {
+            "channel": "zalo", "external_id": "oa-1", "name": "Zalo OA",
+            "secret": "oa-secret"}))["page"]["id"]
+        await call(admin, "pages.update", {"page_id": shop_id, "name": "Shop", "token": ""})
+        await call(admin, "pages.set_access", {"page_id": shop_id, "user_ids": [s1["id"]],
+                                               "team_ids": [team["id"]]})
+        await call(admin, "pages.set_access", {"page_id": zalo_id, "user_ids": []})
+        for ws in (admin, manager, sale):
+            await call(ws, "pages.list")
+        await call(sale, "inbox.views.save", {"name": "Mine", "page_ids": [shop_id]})
+        await call(sale, "inbox.views.list")
+        await call(sale, "inbox.views.delete", {"name": "Mine"})
+        await call(admin, "pages.disconnect", {"page_id": zalo_id})
+
         # Let the last pushes arrive.
         await admin.wait_push(lambda p: p.get("type") == "system_messages_cleared", 3)
         for ws in self.clients:
@@ -303,6 +325,11 @@ class SchemaTest(ServerTestCase):
             "leads.assign": {"lead_id": l3, "owner_id": None},
             "pool.claim": {"lead_id": l2},
             "pool.reveal": {"lead_id": l2},
+            "pages.connect": {"channel": "api", "external_id": "x", "name": "X",
+                              "secret": "k"},
+            "pages.update": {"page_id": shop_id, "name": "Mine"},
+            "pages.disconnect": {"page_id": shop_id},
+            "pages.set_access": {"page_id": shop_id, "user_ids": []},
         }
         for op, spec in OPS.items():
             for role, ws in by_role.items():

@@ -56,6 +56,7 @@ struct Readable {
     p["changes"] = std::move(changes);
   }
   void operator()(const core::OrderCreated& e) const { p["status"] = core::to_string(e.status); }
+  void operator()(const core::PageConnected& e) const { p["channel"] = core::to_string(e.channel); }
   void operator()(const core::OrderStatusChanged& e) const {
     p["from"] = core::to_string(e.from);
     p["to"] = core::to_string(e.to);
