@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "app/auth.hpp"
+#include "core/page.hpp"
 
 namespace salesdesk::app {
 namespace {
@@ -38,6 +39,7 @@ void add_catalog(Engine& engine, core::UserId admin) {
   engine.apply_now(admin, core::UpsertSource{"fb", "Facebook", "facebook"});
   engine.apply_now(admin, core::UpsertSource{"zalo", "Zalo OA", "zalo"});
   engine.apply_now(admin, core::UpsertSource{"hotline", "Hotline", "phone"});
+  engine.apply_now(admin, core::UpsertSource{"web", "Website", "web"});
   engine.apply_now(admin, core::UpsertWarehouse{"HN", "Kho Hà Nội"});
   engine.apply_now(admin, core::UpsertWarehouse{"HCM", "Kho TP.HCM"});
 }
@@ -87,12 +89,34 @@ void add_leads(Engine& engine, core::UserId manager) {
   engine.apply_now(1, core::UpdateSettings{{{"pool.enabled", true}, {"pool.float_all", true}}});
 }
 
+// The unit's pages: an API channel whose webhooks a newcomer can sign with the documented
+// demo secret (README), and a Facebook page and a Zalo OA with placeholder credentials.
+void add_pages(Engine& engine, core::UserId admin) {
+  engine.apply_now(admin, core::ConnectPage{.channel = core::Channel::api,
+                                            .external_id = "tea-shop",
+                                            .page_name = "Trà Thái Nguyên (API)",
+                                            .secret = std::string(demo_api_secret)});
+  engine.apply_now(admin, core::ConnectPage{.channel = core::Channel::facebook,
+                                            .external_id = "100200300400500",
+                                            .page_name = "Trà Thái Nguyên",
+                                            .secret = "demo-facebook-app-secret",
+                                            .verify_token = "demo-verify-token"});
+  engine.apply_now(admin, core::ConnectPage{.channel = core::Channel::zalo,
+                                            .external_id = "4318800000000000000",
+                                            .page_name = "Trà Thái Nguyên Zalo OA",
+                                            .secret = "demo-zalo-oa-secret"});
+  engine.apply_now(admin, core::SetPageAccess{1, {}, std::vector<core::TeamId>{1}});
+  engine.apply_now(admin, core::SetPageAccess{2, {}, std::vector<core::TeamId>{1}});
+  engine.apply_now(admin, core::SetPageAccess{3, {}, std::vector<core::TeamId>{1, 2}});
+}
+
 }  // namespace
 
 void add_demo_data(Engine& engine) {
   const core::UserId admin = 1;
   add_people(engine, admin);
   add_catalog(engine, admin);
+  add_pages(engine, admin);
   add_orders(engine);
   add_leads(engine, 2);
 }
