@@ -55,4 +55,10 @@ inline Prepared command(const Caller& caller, core::Command c, JsonRender render
 
 inline json::object items(json::array list) { return {{"items", std::move(list)}}; }
 
+// Whether a user is admin (for renderings and push audiences that show admin more).
+inline bool is_admin(const core::State& s, core::UserId u) {
+  const core::User* user = s.users.find(u);
+  return user != nullptr && user->role == core::Role::admin;
+}
+
 }  // namespace salesdesk::app::ops

@@ -605,10 +605,7 @@ void commerce_pushes(const core::State& s, const Committed& c, const Listened& l
                     json::object{{"order", order_json(s, core::anonymous_sale, *o)}}, c.seq),
          [&s, o, hidden](core::UserId u) { return core::may_see_order(s, u, *o) && hidden(u); }});
   };
-  const auto admins = [&s](core::UserId u) {
-    const core::User* user = s.users.find(u);
-    return user != nullptr && user->role == core::Role::admin;
-  };
+  const auto admins = [&s](core::UserId u) { return ops::is_admin(s, u); };
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;

@@ -7,17 +7,12 @@
 namespace salesdesk::app {
 namespace {
 
-using core::Result;
 using ops::command;
+using ops::is_admin;
 using ops::items;
 using ops::query;
 
 // ---- renderings ----
-bool is_admin(const core::State& s, core::UserId u) {
-  const core::User* user = s.users.find(u);
-  return user != nullptr && user->role == core::Role::admin;
-}
-
 json::array ids_array(const auto& ids) {
   json::array out;
   for (std::int64_t id : ids) out.emplace_back(id);
