@@ -55,6 +55,14 @@ inline Prepared command(const Caller& caller, core::Command c, JsonRender render
 
 inline json::object items(json::array list) { return {{"items", std::move(list)}}; }
 
+// A list of ids (a vector, a set) as a JSON array, in its order.
+json::array ids_json(const auto& ids) {
+  json::array out;
+  out.reserve(ids.size());
+  for (std::int64_t id : ids) out.emplace_back(id);
+  return out;
+}
+
 // Whether a user is admin (for renderings and push audiences that show admin more).
 inline bool is_admin(const core::State& s, core::UserId u) {
   const core::User* user = s.users.find(u);

@@ -15,12 +15,6 @@ std::string type_error(std::string_view key, std::string_view want) {
   return std::string(key) + " must be " + std::string(want);
 }
 
-json::array ids_json(const std::vector<std::int64_t>& ids) {
-  json::array out;
-  for (auto id : ids) out.emplace_back(id);
-  return out;
-}
-
 }  // namespace
 
 std::string push_frame(std::string_view topic, std::string_view type, json::value data,
@@ -275,7 +269,7 @@ json::object user_json(const core::User& u) {
           {"role", core::to_string(u.role)},
           {"presence", core::to_string(u.presence)},
           {"active", u.active},
-          {"team_ids", ids_json(u.team_ids)}};
+          {"team_ids", ops::ids_json(u.team_ids)}};
 }
 
 json::value setting_json(const core::SettingValue& v) {

@@ -8,16 +8,12 @@ namespace salesdesk::app {
 namespace {
 
 using ops::command;
+using ops::ids_json;
 using ops::is_admin;
 using ops::items;
 using ops::query;
 
 // ---- renderings ----
-json::array ids_array(const auto& ids) {
-  json::array out;
-  for (std::int64_t id : ids) out.emplace_back(id);
-  return out;
-}
 
 // A page as its workers see it, or (`full`, for admin) with its settings, never its secrets
 // (only whether each is set), and its grants.
@@ -33,14 +29,14 @@ json::object page_json(const core::Page& p, bool full) {
   out["has_verify_token"] = !p.verify_token.empty();
   out["callback_url"] = p.callback_url;
   out["api_base"] = p.api_base;
-  out["user_ids"] = ids_array(p.user_ids);
-  out["team_ids"] = ids_array(p.team_ids);
+  out["user_ids"] = ids_json(p.user_ids);
+  out["team_ids"] = ids_json(p.team_ids);
   out["connected_at"] = core::format_time(p.connected_at);
   return out;
 }
 
 json::object view_json(const std::string& name, const std::vector<core::PageId>& page_ids) {
-  return {{"name", name}, {"page_ids", ids_array(page_ids)}};
+  return {{"name", name}, {"page_ids", ids_json(page_ids)}};
 }
 
 json::object page_json(const core::State& s, core::UserId viewer, const core::Page& p) {
