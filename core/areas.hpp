@@ -10,6 +10,7 @@
 #pragma once
 
 #include "core/catalog.hpp"
+#include "core/conversation.hpp"
 #include "core/customer.hpp"
 #include "core/lead.hpp"
 #include "core/order.hpp"
@@ -22,7 +23,7 @@
 namespace salesdesk::core {
 
 using Areas = TypeList<UserArea, TeamArea, SettingsArea, CatalogArea, CustomerArea, OrderArea,
-                       SystemMessageArea, LeadArea, PageArea>;
+                       SystemMessageArea, LeadArea, PageArea, ConversationArea>;
 
 template <class List>
 struct AreaLists;

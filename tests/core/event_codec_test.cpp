@@ -49,6 +49,14 @@ std::vector<Event> one_of_each() {
       PageAccessSet{1, {2, 3}, {1}},
       InboxViewSaved{2, "Hanoi", {1, 2}},
       InboxViewDeleted{2, "Hanoi"},
+      ConversationStarted{1, 1, ConversationKind::comment, 1, "psid-9", "post-1", "c-1"},
+      MessageReceived{1, 1, "m-1", "Còn hàng không? 0912345678",
+                      {{"image", "https://cdn.example/a.jpg", "a.jpg", 2048}}, {"0912345678"}},
+      MessageSent{1, 2, 3, false, "", "Dạ còn ạ", {}},
+      ConversationAssigned{1, 3, 0, "take"},
+      ConversationClosed{1},
+      ConversationReopened{1},
+      ConversationMarked{1, true, std::nullopt},
   };
 }
 
@@ -79,7 +87,9 @@ TEST_CASE("event type ids are a storage contract and never change") {
       {"PoolDrained", 114}, {"LeadClaimed", 115}, {"PhoneRevealed", 116}, {"RevealEnded", 117},
       {"LeadCalled", 118}, {"LeadDetailsChanged", 119}, {"PageConnected", 140},
       {"PageUpdated", 141}, {"PageDisconnected", 142}, {"PageAccessSet", 143},
-      {"InboxViewSaved", 144}, {"InboxViewDeleted", 145}};
+      {"InboxViewSaved", 144}, {"InboxViewDeleted", 145}, {"ConversationStarted", 160},
+      {"MessageReceived", 161}, {"MessageSent", 162}, {"ConversationAssigned", 163},
+      {"ConversationClosed", 164}, {"ConversationReopened", 165}, {"ConversationMarked", 166}};
   for (const auto& [name, id] : contract) {
     CAPTURE(name);
     CHECK(event_type_by_name(name) == id);

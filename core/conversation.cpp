@@ -1,0 +1,750 @@
+#include "core/conversation.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+
+#include "core/customer.hpp"
+#include "core/phone.hpp"
+#include "core/state.hpp"
+#include "core/text.hpp"
+
+namespace salesdesk::core {
+namespace {
+
+constexpr std::array<std::pair<ConversationKind, std::string_view>, 3> kind_names = {{
+    {ConversationKind::message, "message"},
+    {ConversationKind::comment, "comment"},
+    {ConversationKind::livestream, "livestream"},
+}};
+
+constexpr std::array<std::pair<Inbound, std::string_view>, 4> inbound_names = {{
+    {Inbound::message, "message"},
+    {Inbound::comment, "comment"},
+    {Inbound::livestream_comment, "livestream_comment"},
+    {Inbound::echo, "echo"},
+}};
+
+constexpr std::array<std::string_view, 5> attachment_types = {"image", "video", "audio", "file",
+                                                              "sticker"};
+
+// The first `max` bytes of a text, cut before a character that would not fit.
+std::string preview(std::string_view text) {
+  if (text.size() <= preview_bytes_max) return std::string(text);
+  std::size_t end = preview_bytes_max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end));
+}
+
+ConversationKind kind_of(Inbound event) {
+  switch (event) {
+    case Inbound::comment:
+      return ConversationKind::comment;
+    case Inbound::livestream_comment:
+      return ConversationKind::livestream;
+    case Inbound::message:
+    case Inbound::echo:
+      return ConversationKind::message;
+  }
+  return ConversationKind::message;
+}
+
+// The thread a delivery belongs to: a comment's thread (its first comment, or itself), a live
+// video; private messages have none.
+std::string thread_of(const ReceiveMessage& c) {
+  switch (c.event) {
+    case Inbound::comment:
+      return c.comment_id.empty() ? c.external_message_id : c.comment_id;
+    case Inbound::livestream_comment:
+      return c.live_id;
+    case Inbound::message:
+    case Inbound::echo:
+      return {};
+  }
+  return {};
+}
+
+std::string key_of(const ReceiveMessage& c) {
+  return conversation_key(c.page_id, kind_of(c.event), c.external_user_id, thread_of(c));
+}
+
+Slot activity_slot(const Conversation& c) { return {c.last_at, c.id}; }
+
+bool is_sale(const State& s, UserId user) {
+  const User* u = s.users.find(user);
+  return u != nullptr && u->role == Role::sale;
+}
+
+// A conversation the actor may see, or not_found / forbidden.
+Result<const Conversation*> visible(const State& s, UserId actor, ConversationId id) {
+  const Conversation* c = s.conversations.find(id);
+  if (c == nullptr) return reject(Code::not_found, "no conversation " + std::to_string(id));
+  if (actor != system_actor && !may_see_conversation(s, actor, *c)) {
+    return reject(Code::forbidden, "you may not see conversation " + std::to_string(id));
+  }
+  return c;
+}
+
+// A conversation a sale may work on (close, reopen, mark): their own or an unassigned one;
+// managers and admin work on whatever they see.
+Result<const Conversation*> workable(const State& s, UserId actor, ConversationId id) {
+  if (auto r = authorize(s, actor, everyone); !r) return r.error();
+  auto c = visible(s, actor, id);
+  if (!c) return c.error();
+  const UserId assignee = c.value()->assignee_id;
+  if (is_sale(s, actor) && assignee != 0 && assignee != actor) {
+    return reject(Code::not_assignee, "conversation " + std::to_string(id) + " is another sale's");
+  }
+  return c;
+}
+
+Result<bool> check_attachments(const std::vector<Attachment>& list) {
+  if (list.size() > attachments_max) {
+    return reject(Code::bad_request,
+                  "attachments: at most " + std::to_string(attachments_max) + " per message");
+  }
+  for (const Attachment& a : list) {
+    if (std::find(attachment_types.begin(), attachment_types.end(), a.type) ==
+        attachment_types.end()) {
+      return reject(Code::bad_request,
+                    "attachments: type must be image, video, audio, file or sticker");
+    }
+    const bool web = a.url.rfind("https://", 0) == 0 || a.url.rfind("http://", 0) == 0 ||
+                     a.url.rfind("/files/", 0) == 0;
+    if (!web || a.url.size() > attachment_url_bytes_max || !clean_name(a.url)) {
+      return reject(Code::bad_request,
+                    "attachments: url must be an http(s) or /files/ address of at most " +
+                        std::to_string(attachment_url_bytes_max) + " bytes");
+    }
+    if (auto ok = check_name(a.name, "attachments: name", attachment_name_bytes_max, false); !ok) {
+      return ok;
+    }
+    if (a.size < 0) return reject(Code::bad_request, "attachments: size must not be negative");
+  }
+  return true;
+}
+
+// A message's text and attachments: at least one of them, each within its limits.
+Result<bool> check_message(const std::string& text, const std::vector<Attachment>& attachments) {
+  if (auto ok = check_text(text, "text", message_text_bytes_max, false); !ok) return ok;
+  if (blank(text) && attachments.empty()) {
+    return reject(Code::bad_request, "a message needs a text or an attachment");
+  }
+  return check_attachments(attachments);
+}
+
+Result<bool> check_delivery(const ReceiveMessage& c) {
+  const auto id = [](const std::string& v, std::string_view field, bool required) -> Result<bool> {
+    if (required && v.empty())
+      return reject(Code::bad_request, std::string(field) + " is required");
+    if (v.size() > external_message_id_bytes_max || !clean_name(v)) {
+      return reject(Code::bad_request, std::string(field) + " must be one line of at most " +
+                                           std::to_string(external_message_id_bytes_max) +
+                                           " bytes");
+    }
+    return true;
+  };
+  if (auto ok = id(c.external_message_id, "message_id", true); !ok) return ok;
+  if (auto ok = id(c.external_user_id, "customer.id", true); !ok) return ok;
+  if (auto ok = id(c.post_id, "post_id", false); !ok) return ok;
+  if (auto ok = id(c.comment_id, "comment_id", false); !ok) return ok;
+  if (auto ok = id(c.live_id, "live_id", c.event == Inbound::livestream_comment); !ok) return ok;
+  if (auto ok = check_name(c.customer_name, "customer.name", customer_name_bytes_max, false); !ok) {
+    return ok;
+  }
+  return check_message(c.text, c.attachments);
+}
+
+// Of `found`, the phones that may join a card holding `phones`: none another card has, while
+// the card has room.
+std::vector<std::string> joinable(const State& s, std::vector<std::string> phones,
+                                  const std::vector<std::string>& found) {
+  for (const std::string& p : found) {
+    if (phones.size() >= phones_per_customer_max) break;
+    if (s.customers.find_phone(p) != nullptr) continue;
+    if (std::find(phones.begin(), phones.end(), p) != phones.end()) continue;
+    phones.push_back(p);
+  }
+  return phones;
+}
+
+// The customer of a new conversation: the one this channel identity already names, else the
+// card of the phone the channel gave, else a new card with the phones found (appended to `out`).
+CustomerId customer_for(const State& s, const ReceiveMessage& c, const std::string& phone,
+                        const std::vector<std::string>& found, Events& out) {
+  const auto& ids = s.conversations.identities;
+  if (auto it = ids.find({c.page_id, c.external_user_id}); it != ids.end()) return it->second;
+  if (!phone.empty()) {
+    if (const Customer* known = s.customers.find_phone(phone)) return known->id;
+  }
+  const CustomerId id = s.customers.next_id();
+  std::string name = c.customer_name.empty() ? c.external_user_id : c.customer_name;
+  out.emplace_back(CustomerCreated{id, std::move(name), joinable(s, {}, found), "", 0});
+  return id;
+}
+
+// Phones new to a known customer's card join it.
+void card_phones(const State& s, CustomerId id, const std::vector<std::string>& found,
+                 Events& out) {
+  const Customer* card = s.customers.find(id);
+  if (card == nullptr || found.empty()) return;
+  std::vector<std::string> phones = joinable(s, card->phones, found);
+  if (phones.size() == card->phones.size()) return;
+  CustomerUpdated update;
+  update.customer_id = id;
+  update.phones = std::move(phones);
+  out.emplace_back(std::move(update));
+}
+
+}  // namespace
+
+std::string_view to_string(ConversationKind kind) {
+  for (const auto& [k, name] : kind_names) {
+    if (k == kind) return name;
+  }
+  return "message";
+}
+
+std::optional<ConversationKind> parse_conversation_kind(std::string_view text) {
+  for (const auto& [k, name] : kind_names) {
+    if (name == text) return k;
+  }
+  return std::nullopt;
+}
+
+std::optional<Inbound> parse_inbound(std::string_view text) {
+  for (const auto& [k, name] : inbound_names) {
+    if (name == text) return k;
+  }
+  return std::nullopt;
+}
+
+// FNV-1a with the 128-bit prime and offset basis (a fixed function: the set is saved in
+// snapshots, so it never changes with a library's version).
+SeenKey seen_key(PageId page, std::string_view external_message_id) {
+  using u128 = unsigned __int128;
+  const u128 prime = (static_cast<u128>(1) << 88) + 0x13B;
+  u128 h = (static_cast<u128>(0x6c62272e07bb0142ULL) << 64) | 0x62b821756295c58dULL;
+  const auto mix = [&](std::string_view bytes) {
+    for (unsigned char b : bytes) {
+      h ^= b;
+      h *= prime;
+    }
+  };
+  mix(std::to_string(page));
+  mix(":");
+  mix(external_message_id);
+  return {static_cast<std::uint64_t>(h >> 64), static_cast<std::uint64_t>(h)};
+}
+
+std::string conversation_key(PageId page, ConversationKind kind, std::string_view user,
+                             std::string_view thread) {
+  if (kind == ConversationKind::comment) user = {};  // a thread, whoever writes in it
+  std::string key = std::to_string(page);
+  key += static_cast<char>('0' + static_cast<int>(kind));
+  key += std::to_string(user.size());
+  key += ':';
+  key += user;
+  key += thread;
+  return key;
+}
+
+// ---- the projection ----
+const Conversation* Conversations::find(ConversationId id) const {
+  if (id < 1 || id > static_cast<ConversationId>(by_id.size())) return nullptr;
+  return &by_id[static_cast<std::size_t>(id - 1)];
+}
+
+Conversation* Conversations::find(ConversationId id) {
+  return const_cast<Conversation*>(std::as_const(*this).find(id));
+}
+
+ConversationId Conversations::find_key(const std::string& key) const {
+  auto it = by_key.find(key);
+  return it == by_key.end() ? 0 : it->second;
+}
+
+void Conversations::index(const Conversation& c) {
+  activity_by_page[c.page_id].insert(activity_slot(c));
+  activity_by_assignee[c.assignee_id].insert(activity_slot(c));
+  if (c.waiting_since != 0) waiting_by_page[c.page_id].insert({c.waiting_since, c.id});
+}
+
+void Conversations::unindex(const Conversation& c) {
+  activity_by_page[c.page_id].erase(activity_slot(c));
+  activity_by_assignee[c.assignee_id].erase(activity_slot(c));
+  if (c.waiting_since != 0) waiting_by_page[c.page_id].erase({c.waiting_since, c.id});
+}
+
+void Conversations::reindex() {
+  by_key.clear();
+  activity_by_page.clear();
+  waiting_by_page.clear();
+  activity_by_assignee.clear();
+  by_customer.clear();
+  for (const Conversation& c : by_id) {
+    by_key.emplace(conversation_key(c.page_id, c.kind, c.external_user_id, c.thread_id), c.id);
+    by_customer.emplace(c.customer_id, c.id);
+    index(c);
+  }
+}
+
+// ---- evolve ----
+namespace {
+
+// Changes one conversation and keeps its indexes right.
+template <class F>
+void change(Conversations& cs, ConversationId id, F f) {
+  Conversation* c = cs.find(id);
+  assert(c != nullptr);
+  cs.unindex(*c);
+  f(*c);
+  cs.index(*c);
+}
+
+void add_message(Conversation& c, MessageId id, const std::string& text,
+                 const std::vector<Attachment>& attachments, bool inbound, Time at) {
+  c.last_message_id = id;
+  c.last_at = at;
+  c.last_inbound = inbound;
+  c.last_text =
+      preview(text.empty() && !attachments.empty() ? "[" + attachments.front().type + "]" : text);
+  ++c.messages;
+}
+
+}  // namespace
+
+void evolve(Conversations& cs, const ConversationStarted& e, Time at) {
+  assert(e.conversation_id == cs.next_id());
+  Conversation c;
+  c.id = e.conversation_id;
+  c.page_id = e.page_id;
+  c.kind = e.kind;
+  c.customer_id = e.customer_id;
+  c.external_user_id = e.external_user_id;
+  c.post_id = e.post_id;
+  c.thread_id = e.thread_id;
+  c.started_at = at;
+  c.last_at = at;
+  cs.by_key.emplace(conversation_key(c.page_id, c.kind, c.external_user_id, c.thread_id), c.id);
+  cs.by_customer.emplace(c.customer_id, c.id);
+  cs.identities.try_emplace({c.page_id, c.external_user_id}, c.customer_id);
+  cs.index(c);
+  cs.by_id.push_back(std::move(c));
+}
+
+void evolve(Conversations& cs, const MessageReceived& e, Time at) {
+  cs.last_message_id = e.message_id;
+  change(cs, e.conversation_id, [&](Conversation& c) {
+    cs.seen.insert(seen_key(c.page_id, e.external_id));
+    add_message(c, e.message_id, e.text, e.attachments, true, at);
+    // A customer who writes reopens the conversation, and it needs an answer and a look again.
+    c.set(flag_closed, false);
+    c.set(flag_unread, true);
+    c.set(flag_unanswered, true);
+    c.set(flag_processed, false);
+    if (c.waiting_since == 0) c.waiting_since = at;
+    for (const std::string& p : e.phones) c.phones.push_back(p);
+    if (!c.phones.empty()) c.set(flag_has_phone, true);
+  });
+}
+
+void evolve(Conversations& cs, const MessageSent& e, Time at) {
+  cs.last_message_id = e.message_id;
+  change(cs, e.conversation_id, [&](Conversation& c) {
+    if (!e.external_id.empty()) cs.seen.insert(seen_key(c.page_id, e.external_id));
+    add_message(c, e.message_id, e.text, e.attachments, false, at);
+    // An answer, from Salesdesk or another tool: nobody is waiting any more.
+    c.set(flag_unanswered, false);
+    c.waiting_since = 0;
+    if (!e.outside) c.set(flag_unread, false);
+  });
+}
+
+void evolve(Conversations& cs, const ConversationAssigned& e, Time) {
+  change(cs, e.conversation_id, [&](Conversation& c) { c.assignee_id = e.assignee_id; });
+}
+
+void evolve(Conversations& cs, const ConversationClosed& e, Time) {
+  change(cs, e.conversation_id, [&](Conversation& c) { c.set(flag_closed, true); });
+}
+
+void evolve(Conversations& cs, const ConversationReopened& e, Time) {
+  change(cs, e.conversation_id, [&](Conversation& c) { c.set(flag_closed, false); });
+}
+
+void evolve(Conversations& cs, const ConversationMarked& e, Time) {
+  change(cs, e.conversation_id, [&](Conversation& c) {
+    if (e.read) c.set(flag_unread, !*e.read);
+    if (e.processed) c.set(flag_processed, *e.processed);
+  });
+}
+
+// ---- decide ----
+Result<Events> decide(const State& s, UserId actor, const ReceiveMessage& c, Time) {
+  if (actor != system_actor) return reject(Code::forbidden, "only a channel delivers messages");
+  const Page* page = s.pages.find(c.page_id);
+  if (page == nullptr || !page->connected) {
+    return reject(Code::not_found, "no connected page " + std::to_string(c.page_id));
+  }
+  if (auto ok = check_delivery(c); !ok) return ok.error();
+  if (s.conversations.seen.contains(seen_key(c.page_id, c.external_message_id))) return Events{};
+  const std::string country = s.settings[setting::phone_country];
+  std::string given_phone;
+  if (!c.customer_phone.empty()) {
+    auto phone = normalize_phone(c.customer_phone, country, "customer.phone");
+    if (!phone) return phone.error();
+    given_phone = phone.value();
+  }
+  // Phones the customer wrote (an echo is the page's own text) that the conversation lacks.
+  std::vector<std::string> fresh;
+  ConversationId id = s.conversations.find_key(key_of(c));
+  const Conversation* known = s.conversations.find(id);
+  if (c.event != Inbound::echo) {
+    std::vector<std::string> found = find_phones(c.text, country);
+    if (!given_phone.empty()) found.insert(found.begin(), given_phone);
+    for (std::string& p : found) {
+      const bool had = known != nullptr && std::find(known->phones.begin(), known->phones.end(),
+                                                     p) != known->phones.end();
+      if (!had && std::find(fresh.begin(), fresh.end(), p) == fresh.end()) fresh.push_back(p);
+    }
+  }
+  Events out;
+  if (known == nullptr) {
+    const CustomerId customer = customer_for(s, c, given_phone, fresh, out);
+    if (out.empty()) card_phones(s, customer, fresh, out);
+    id = s.conversations.next_id();
+    out.emplace_back(ConversationStarted{id, c.page_id, kind_of(c.event), customer,
+                                         c.external_user_id, c.post_id, thread_of(c)});
+  } else {
+    card_phones(s, known->customer_id, fresh, out);
+  }
+  const MessageId message = s.conversations.last_message_id + 1;
+  if (c.event == Inbound::echo) {
+    out.emplace_back(
+        MessageSent{id, message, 0, true, c.external_message_id, c.text, c.attachments});
+    return out;
+  }
+  out.emplace_back(
+      MessageReceived{id, message, c.external_message_id, c.text, c.attachments, std::move(fresh)});
+  return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const SendMessage& c, Time) {
+  if (auto r = authorize(s, actor, everyone); !r) return r.error();
+  auto conversation = visible(s, actor, c.conversation_id);
+  if (!conversation) return conversation.error();
+  if (is_sale(s, actor) && conversation.value()->assignee_id != actor) {
+    return reject(Code::not_assignee, "only the conversation's sale may reply; take it first");
+  }
+  if (!s.pages.find(conversation.value()->page_id)->connected) {
+    return reject(Code::conflict, "the page is disconnected");
+  }
+  if (auto ok = check_message(c.text, c.attachments); !ok) return ok.error();
+  const MessageId message = s.conversations.last_message_id + 1;
+  return Events{MessageSent{c.conversation_id, message, actor, false, "", c.text, c.attachments}};
+}
+
+Result<Events> decide(const State& s, UserId actor, const TakeConversation& c, Time) {
+  if (auto r = authorize(s, actor, sales_only); !r) return r.error();
+  auto conversation = visible(s, actor, c.conversation_id);
+  if (!conversation) return conversation.error();
+  const UserId assignee = conversation.value()->assignee_id;
+  if (assignee == actor) return Events{};
+  if (assignee != 0) {
+    const User* u = s.users.find(assignee);
+    return reject(
+        Code::already_assigned,
+        "already assigned to " + (u != nullptr ? u->display_name : std::string("a sale")));
+  }
+  return Events{ConversationAssigned{c.conversation_id, actor, 0, "take"}};
+}
+
+Result<Events> decide(const State& s, UserId actor, const AssignConversation& c, Time) {
+  if (auto r = authorize(s, actor, managers); !r) return r.error();
+  auto conversation = visible(s, actor, c.conversation_id);
+  if (!conversation) return conversation.error();
+  const Conversation& conv = *conversation.value();
+  if (c.user_id != 0) {
+    const User* u = s.users.find(c.user_id);
+    if (u == nullptr || !u->active) {
+      return reject(Code::not_found, "no active user " + std::to_string(c.user_id));
+    }
+    if (!may_access_page(s, c.user_id, conv.page_id)) {
+      return reject(Code::bad_request, u->display_name + " may not work on this page");
+    }
+  }
+  if (conv.assignee_id == c.user_id) return Events{};
+  return Events{ConversationAssigned{c.conversation_id, c.user_id, conv.assignee_id, "assign"}};
+}
+
+Result<Events> decide(const State& s, UserId actor, const CloseConversation& c, Time) {
+  auto conversation = workable(s, actor, c.conversation_id);
+  if (!conversation) return conversation.error();
+  if (conversation.value()->has(flag_closed)) return Events{};
+  return Events{ConversationClosed{c.conversation_id}};
+}
+
+Result<Events> decide(const State& s, UserId actor, const ReopenConversation& c, Time) {
+  auto conversation = workable(s, actor, c.conversation_id);
+  if (!conversation) return conversation.error();
+  if (!conversation.value()->has(flag_closed)) return Events{};
+  return Events{ConversationReopened{c.conversation_id}};
+}
+
+Result<Events> decide(const State& s, UserId actor, const MarkConversation& c, Time) {
+  if (!c.read && !c.processed) return reject(Code::bad_request, "give read or processed");
+  auto conversation = workable(s, actor, c.conversation_id);
+  if (!conversation) return conversation.error();
+  const Conversation& conv = *conversation.value();
+  ConversationMarked e{c.conversation_id, std::nullopt, std::nullopt};
+  if (c.read && *c.read == conv.has(flag_unread)) e.read = c.read;
+  if (c.processed && *c.processed != conv.has(flag_processed)) e.processed = c.processed;
+  if (!e.read && !e.processed) return Events{};
+  return Events{e};
+}
+
+// ---- queries ----
+bool may_see_conversation(const State& s, UserId user, const Conversation& c) {
+  const User* u = s.users.find(user);
+  if (u == nullptr || !u->active || !may_access_page(s, user, c.page_id)) return false;
+  if (u->role != Role::sale) return true;
+  const std::string mode = s.settings[setting::inbox_visibility];
+  if (mode == "assigned_only") return c.assignee_id == user;
+  if (mode == "self_assign") return c.assignee_id == user || c.assignee_id == 0;
+  return true;
+}
+
+ConversationId conversation_of(const State& s, const ReceiveMessage& c) {
+  return s.conversations.find_key(key_of(c));
+}
+
+std::vector<std::string> find_phones(std::string_view text, std::string_view country) {
+  // Groups of digits (a leading '+' kept) separated by one space, dot, dash or parenthesis.
+  struct Group {
+    std::size_t begin = 0;
+    std::string digits;
+    bool joins_previous = false;
+  };
+  std::vector<Group> groups;
+  const auto digit = [](char ch) { return ch >= '0' && ch <= '9'; };
+  const auto separator = [](char ch) {
+    return ch == ' ' || ch == '.' || ch == '-' || ch == '(' || ch == ')';
+  };
+  const auto letter = [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
+           (static_cast<unsigned char>(ch) >= 0x80);
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const bool plus = text[i] == '+' && i + 1 < text.size() && digit(text[i + 1]);
+    if (!digit(text[i]) && !plus) {
+      ++i;
+      continue;
+    }
+    const bool glued = i > 0 && letter(text[i - 1]);
+    Group g;
+    g.begin = i;
+    if (plus) g.digits += text[i++];
+    while (i < text.size() && digit(text[i])) g.digits += text[i++];
+    if (glued || (i < text.size() && letter(text[i]))) {
+      groups.push_back({});  // a code like "SP123": breaks any run, is no phone
+      continue;
+    }
+    if (!groups.empty() && !groups.back().digits.empty() && g.begin >= 2 && g.digits[0] != '+') {
+      // Joined to the group before when only separators lie between them (at most two).
+      std::size_t gap = g.begin - 1;
+      std::size_t seps = 0;
+      while (gap > 0 && separator(text[gap]) && seps < 3) {
+        --gap;
+        ++seps;
+      }
+      const Group& prev = groups.back();
+      g.joins_previous = seps >= 1 && seps <= 2 && gap + 1 == prev.begin + prev.digits.size();
+    }
+    groups.push_back(std::move(g));
+  }
+  std::vector<std::string> out;
+  // From each group, the longest run of joined groups that is a valid phone.
+  for (std::size_t start = 0; start < groups.size();) {
+    if (groups[start].digits.empty()) {
+      ++start;
+      continue;
+    }
+    std::size_t end = start + 1;
+    while (end < groups.size() && groups[end].joins_previous) ++end;
+    std::size_t used = 0;
+    for (std::size_t stop = end; stop > start && used == 0; --stop) {
+      std::string candidate;
+      for (std::size_t k = start; k < stop; ++k) candidate += groups[k].digits;
+      const std::size_t count = candidate.size() - (candidate[0] == '+' ? 1 : 0);
+      if (count < 9 || count > 15) continue;
+      auto phone = normalize_phone(candidate, country);
+      if (!phone) continue;
+      if (std::find(out.begin(), out.end(), phone.value()) == out.end()) {
+        out.push_back(phone.value());
+      }
+      used = stop - start;
+    }
+    start += used == 0 ? 1 : used;
+  }
+  return out;
+}
+
+namespace {
+
+struct Viewer {
+  const State& s;
+  UserId user;
+  bool sale = false;
+  std::string mode{};
+  std::map<PageId, bool> pages{};  // page -> may access (cached)
+  bool page_ok(PageId p) {
+    auto [it, fresh] = pages.try_emplace(p, false);
+    if (fresh) it->second = may_access_page(s, user, p);
+    return it->second;
+  }
+  bool sees(const Conversation& c) {
+    if (!page_ok(c.page_id)) return false;
+    if (!sale || mode == "all") return true;
+    if (mode == "assigned_only") return c.assignee_id == user;
+    return c.assignee_id == user || c.assignee_id == 0;
+  }
+};
+
+Viewer viewer_of(const State& s, UserId user) {
+  Viewer v{s, user};
+  v.sale = is_sale(s, user);
+  v.mode = s.settings[setting::inbox_visibility];
+  return v;
+}
+
+bool passes(const Conversation& c, const InboxFilters& f) {
+  const auto flag = [&](const std::optional<bool>& want, ConversationFlag bit) {
+    return !want || *want == c.has(bit);
+  };
+  if (f.kind && c.kind != *f.kind) return false;
+  if (!flag(f.closed, flag_closed) || !flag(f.unread, flag_unread) ||
+      !flag(f.unanswered, flag_unanswered) || !flag(f.has_phone, flag_has_phone) ||
+      !flag(f.processed, flag_processed)) {
+    return false;
+  }
+  if (f.unassigned && c.assignee_id != 0) return false;
+  if (f.assignee_id && c.assignee_id != *f.assignee_id) return false;
+  if (f.customer_id && c.customer_id != *f.customer_id) return false;
+  if (f.since && c.last_at < *f.since) return false;
+  if (f.until && c.last_at > *f.until) return false;
+  if (!f.page_ids.empty() &&
+      std::find(f.page_ids.begin(), f.page_ids.end(), c.page_id) == f.page_ids.end()) {
+    return false;
+  }
+  return true;
+}
+
+// Walks several ordered sets together, from after `after`: greatest slot first (newest
+// activity), or smallest first (`ascending`: longest waiting).
+class Merge {
+ public:
+  Merge(const std::vector<const SlotSet*>& sets, std::optional<Slot> after, bool ascending)
+      : ascending_(ascending) {
+    for (const SlotSet* set : sets) {
+      if (ascending) {
+        heads_.push_back({set, after ? set->upper_bound(*after) : set->begin()});
+      } else {
+        heads_.push_back({set, after ? set->lower_bound(*after) : set->end()});
+      }
+    }
+  }
+  // The next slot, or nullopt at the end.
+  std::optional<Slot> next() {
+    Head* best = nullptr;
+    for (Head& h : heads_) {
+      if (ascending_ ? h.pos == h.set->end() : h.pos == h.set->begin()) continue;
+      if (best == nullptr ||
+          (ascending_ ? *h.pos < *best->pos : *std::prev(h.pos) > *std::prev(best->pos))) {
+        best = &h;
+      }
+    }
+    if (best == nullptr) return std::nullopt;
+    return ascending_ ? *best->pos++ : *--best->pos;
+  }
+
+ private:
+  struct Head {
+    const SlotSet* set;
+    SlotSet::const_iterator pos;
+  };
+  bool ascending_;
+  std::vector<Head> heads_;
+};
+
+}  // namespace
+
+InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, InboxSort sort,
+                      std::optional<Slot> after, std::size_t limit) {
+  Viewer v = viewer_of(s, viewer);
+  const Conversations& cs = s.conversations;
+  // The smallest index that holds every answer: a customer's, an assignee's, or the pages'.
+  std::vector<const SlotSet*> sets;
+  SlotSet customer_slots;
+  const auto of = [](const std::map<PageId, SlotSet>& index, std::int64_t key) -> const SlotSet* {
+    auto it = index.find(key);
+    return it == index.end() ? nullptr : &it->second;
+  };
+  if (f.customer_id) {
+    auto [first, last] = cs.by_customer.equal_range(*f.customer_id);
+    for (auto it = first; it != last; ++it) {
+      const Conversation& c = *cs.find(it->second);
+      if (sort == InboxSort::activity) {
+        customer_slots.insert(activity_slot(c));
+      } else if (c.waiting_since != 0) {
+        customer_slots.insert({c.waiting_since, c.id});
+      }
+    }
+    sets.push_back(&customer_slots);
+  } else if (sort == InboxSort::activity && (f.unassigned || f.assignee_id)) {
+    // (a sale of assigned_only asking for another's conversations walks the same set: none
+    // of them passes `sees`)
+    if (const SlotSet* set = of(cs.activity_by_assignee, f.unassigned ? 0 : *f.assignee_id)) {
+      sets.push_back(set);
+    }
+  } else if (sort == InboxSort::activity && v.sale && v.mode == "assigned_only") {
+    if (const SlotSet* set = of(cs.activity_by_assignee, viewer)) sets.push_back(set);
+  } else {
+    const auto& index = sort == InboxSort::activity ? cs.activity_by_page : cs.waiting_by_page;
+    for (const auto& [page, set] : index) {
+      const bool wanted = f.page_ids.empty() ||
+                          std::find(f.page_ids.begin(), f.page_ids.end(), page) != f.page_ids.end();
+      if (wanted && v.page_ok(page)) sets.push_back(&set);
+    }
+  }
+  InboxPage out;
+  Merge walk(sets, after, sort == InboxSort::waiting);
+  std::optional<Slot> last;
+  while (auto slot = walk.next()) {
+    const Conversation& c = *cs.find(slot->second);
+    if (!v.sees(c) || !passes(c, f)) continue;
+    if (out.items.size() == limit) {
+      out.next = last;
+      break;
+    }
+    out.items.push_back(&c);
+    last = slot;
+  }
+  return out;
+}
+
+InboxCounts count_inbox(const State& s, UserId viewer) {
+  Viewer v = viewer_of(s, viewer);
+  InboxCounts out;
+  for (const Conversation& c : s.conversations.by_id) {
+    if (c.has(flag_closed) || !v.sees(c)) continue;
+    ++out.all;
+    if (c.assignee_id == viewer) ++out.mine;
+    if (c.assignee_id == 0) ++out.unassigned;
+    if (c.has(flag_unread)) ++out.unread_by_page[c.page_id];
+  }
+  return out;
+}
+
+}  // namespace salesdesk::core
