@@ -93,9 +93,14 @@ struct CommandRequest {
   std::string key;     // idempotency key ("" = none)
 };
 
+// A query's second stage, off the engine thread (a read of the journal): it gets the first
+// stage's outcome and gives the final one to `done`, from whatever thread it runs on.
+using Then = std::function<void(Outcome first, Done done)>;
+
 struct QueryRequest {
   Query query;
   TimedQuery timed = {};
+  Then then = {};  // run by the session that asked, not by the engine
 };
 
 // A typed look at the committed state for code inside the server (a login's password check,

@@ -184,6 +184,10 @@ void HttpSession::route(http::request<http::string_body>&& req) {
   if (target == "/test/clock" && method == http::verb::post && services_.test_clock != nullptr) {
     return advance_clock(req);
   }
+  constexpr std::string_view api_hook = "/webhooks/api/";
+  if (target.rfind(api_hook, 0) == 0 && method == http::verb::post) {
+    return api_webhook(req, target.substr(api_hook.size()));
+  }
   if (target.rfind("/api/", 0) == 0 || target.rfind("/webhooks/", 0) == 0) {
     return send(error_response(req.version(), req.keep_alive(), http::status::not_found,
                                "not_found", "no such route"));
@@ -287,7 +291,8 @@ void HttpSession::upgrade(http::request<http::string_body>&& req) {
         }
         std::make_shared<WebSocketSession>(std::move(self->stream_), self->services_,
                                            Caller{user, digest, &self->services_.lookups,
-                                                  &self->services_.staging},
+                                                  &self->services_.staging,
+                                                  self->services_.reader},
                                            std::move(self->ticket_))
             ->run(std::move(*request));
       });

@@ -41,6 +41,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool secure_request(const http::request<http::string_body>& request) const;
   void start_session(const std::string& username, core::UserId id, bool good, Reply reply);
   void metrics(const http::request<http::string_body>& request);
+  // POST /webhooks/api/{page_id} (app/http_webhooks.cpp).
+  void api_webhook(const http::request<http::string_body>& request, std::string_view page);
+  void deliver(core::ReceiveMessage message, unsigned version, bool keep_alive);
+  void alarm_signature(core::PageId page, bool missing);
   void advance_clock(const http::request<http::string_body>& request);
   void refuse_malformed(beast::error_code ec);
   void send(Response response);

@@ -178,9 +178,11 @@ int serve(const Options& o) {
     app::report_hidden_lookups(engine, user, misses);
   });
   app::ImportStaging staging;
+  app::JournalReader reader(o.db);
   app::Services services{engine, hub, metrics, throttle, hashing, gate, lookups, staging,
                          o.web_root, o.metrics_token, o.secure_cookie,
                          o.test_clock ? &test_clock : nullptr};
+  services.reader = &reader;
   engine.subscribe(hub);
   engine.start();
   // Declared after everything its handlers reach (sessions reach the hub, the engine and the
@@ -203,6 +205,7 @@ int serve(const Options& o) {
     // Finishing the engine blocks: do it off the network threads, which deliver its answers.
     stopper = std::thread([&] {
       engine.stop();
+      reader.join();  // the reads of the last queries, answered while the network runs
       hub.end_all("server shutting down");
       boost::asio::post(ioc, [&] {
         deadline.expires_after(std::chrono::milliseconds(500));

@@ -8,10 +8,11 @@ Module accounts_module();  // app/protocol_accounts.cpp
 Module commerce_module();  // app/protocol_commerce.cpp
 Module pool_module();      // app/protocol_pool.cpp
 Module inbox_module();     // app/protocol_inbox.cpp
+Module conversations_module();  // app/protocol_conversations.cpp
 
 const std::vector<Module>& modules() {
   static const std::vector<Module> all = {accounts_module(), commerce_module(), pool_module(),
-                                          inbox_module()};
+                                          inbox_module(), conversations_module()};
   return all;
 }
 

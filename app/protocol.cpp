@@ -377,9 +377,18 @@ std::variant<Decoded, Undecodable> decode_request(std::string_view text) {
 }
 
 core::Result<bool> check_topics(const std::vector<std::string>& topics) {
-  const auto known = [](const std::string& t) {
+  // A module's topic ending in ':' is a family: "conversation:" admits "conversation:12".
+  const auto member = [](std::string_view family, const std::string& t) {
+    if (family.empty() || family.back() != ':' || t.rfind(family, 0) != 0) return false;
+    const std::string_view id = std::string_view(t).substr(family.size());
+    return !id.empty() && id.size() <= 15 && id[0] != '0' &&
+           std::all_of(id.begin(), id.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  };
+  const auto known = [&](const std::string& t) {
     for (const Module& m : modules()) {
-      if (std::find(m.topics.begin(), m.topics.end(), t) != m.topics.end()) return true;
+      for (std::string_view topic : m.topics) {
+        if (topic == t || member(topic, t)) return true;
+      }
     }
     return false;
   };

@@ -14,6 +14,7 @@
 
 #include "app/engine.hpp"
 #include "app/import_staging.hpp"
+#include "app/journal_reader.hpp"
 #include "app/lookups.hpp"
 #include "core/state.hpp"
 #include "core/time.hpp"
@@ -33,6 +34,7 @@ struct Caller {
   std::string token_digest;
   PhoneLookups* lookups = nullptr;   // the server's; none in tests that do not need it
   ImportStaging* staging = nullptr;  // the server's chunked imports
+  JournalReader* reader = nullptr;   // reads of the journal off the engine thread
 };
 
 using Prepared = std::variant<CommandRequest, QueryRequest>;

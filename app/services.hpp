@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <mutex>
@@ -14,6 +15,7 @@
 #include "app/engine.hpp"
 #include "app/hub.hpp"
 #include "app/import_staging.hpp"
+#include "app/journal_reader.hpp"
 #include "app/lookups.hpp"
 #include "app/metrics.hpp"
 #include "app/test_clock.hpp"
@@ -86,6 +88,25 @@ class ConnectionGate {
   std::map<std::string, std::size_t> by_address_;
 };
 
+// When a page's webhook last raised a system message for a bad signature: at most one a
+// minute per page, so a flood of forged requests cannot flood the journal.
+class WebhookAlarms {
+ public:
+  static constexpr std::chrono::seconds every{60};
+  // True (and remembered) when the page has had no alarm within `every`.
+  bool due(core::PageId page, std::chrono::steady_clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    auto [it, fresh] = last_.try_emplace(page, now);
+    if (!fresh && now - it->second < every) return false;
+    it->second = now;
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<core::PageId, std::chrono::steady_clock::time_point> last_;
+};
+
 struct Services {
   Engine& engine;
   Hub& hub;
@@ -99,6 +120,8 @@ struct Services {
   std::string metrics_token;  // "" = /metrics answers loopback clients only
   bool secure_cookie = false; // the session cookie gets Secure (served over TLS or a TLS proxy)
   TestClock* test_clock = nullptr;  // --test-clock: POST /test/clock moves it (tests only)
+  WebhookAlarms alarms{};
+  JournalReader* reader = nullptr;  // conversations' messages, read off the engine thread
 };
 
 }  // namespace salesdesk::app

@@ -177,9 +177,11 @@ void WebSocketSession::prepare_and_submit(const json::value& id, const Op& op,
     self->arrived(Answer{id, slow, std::move(outcome)});
   };
   Request request;
+  Then then;
   try {
     Prepared prepared = op.prepare(args, caller_);
     if (auto* c = std::get_if<CommandRequest>(&prepared)) c->key = std::move(key);
+    if (auto* q = std::get_if<QueryRequest>(&prepared)) then = std::move(q->then);
     std::visit([&](auto& body) { request.body = std::move(body); }, prepared);
   } catch (const BadRequest& e) {
     return answer(failure(core::reject(core::Code::bad_request, e.what())));
@@ -189,6 +191,11 @@ void WebSocketSession::prepare_and_submit(const json::value& id, const Op& op,
     return answer(failure(core::reject(core::Code::internal, "internal error")));
   }
   request.done = answer;
+  if (then) {
+    request.done = [then = std::move(then), answer](Outcome first) {
+      then(std::move(first), answer);
+    };
+  }
   if (!services_.engine.submit(std::move(request))) {
     answer(failure(core::reject(core::Code::rate_limited, "the server is busy, retry")));
   }

@@ -125,6 +125,7 @@ struct Journal::Impl {
   sqlite::Statement select_key;
   sqlite::Statement select_range;
   sqlite::Statement select_trail;
+  sqlite::Statement select_stream_back;
   sqlite::Statement select_fold;
 
   Impl(const std::string& path, bool ro)
@@ -137,6 +138,8 @@ struct Journal::Impl {
         select_key(db, "SELECT result FROM command_keys WHERE actor = ? AND key = ?"),
         select_range(db, std::string(select_rows) + "WHERE seq >= ? AND seq <= ? ORDER BY seq"),
         select_trail(db, std::string(select_rows) + "WHERE stream = ? OR actor = ? ORDER BY seq"),
+        select_stream_back(db, std::string(select_rows) +
+                                   "WHERE stream = ? AND seq < ? ORDER BY seq DESC"),
         select_fold(
             db,
             "SELECT seq, at, type, payload FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq") {}
@@ -301,6 +304,17 @@ void Journal::read_trail(const std::string& stream, std::optional<core::UserId> 
   s.bind(1, stream);
   s.bind(2, actor.value_or(-1));
   while (s.step()) visit(row_from(s));
+}
+
+void Journal::read_stream_back(const std::string& stream, core::Seq before,
+                               const std::function<bool(const Row&)>& visit) const {
+  sqlite::Statement& s = impl_->select_stream_back;
+  sqlite::Use use(s);
+  s.bind(1, stream);
+  s.bind(2, before);
+  while (s.step()) {
+    if (!visit(row_from(s))) break;
+  }
 }
 
 JournalStats Journal::stats() const {

@@ -120,6 +120,10 @@ class Journal {
   // Rows of one stream, in order; with an actor, also every row that actor wrote.
   void read_trail(const std::string& stream, std::optional<core::UserId> actor,
                   const std::function<void(const Row&)>& visit) const;
+  // Rows of one stream below `before`, newest first, while `visit` returns true (the stream
+  // index walks backwards: a page of a long conversation costs its rows, not the stream's).
+  void read_stream_back(const std::string& stream, core::Seq before,
+                        const std::function<bool(const Row&)>& visit) const;
   // The last seq whose time is <= at (0 if none).
   core::Seq seq_at(core::Time at) const;
 

@@ -1,0 +1,488 @@
+// Operations and pushes of conversations (PROTOCOL.md "Pages, conversations, messages";
+// SPEC.md section 4): finding them, reading their messages (from the journal, off the engine
+// thread), answering, taking, assigning, closing and marking.
+#include <set>
+#include <unordered_set>
+
+#include "app/ops.hpp"
+#include "core/conversation.hpp"
+#include "core/event_codec.hpp"
+#include "core/time.hpp"
+
+namespace salesdesk::app {
+namespace {
+
+using ops::checked_query;
+using ops::command;
+using ops::items;
+using ops::query;
+
+constexpr std::size_t inbox_limit_max = 200;
+constexpr std::size_t messages_limit_max = 200;
+constexpr std::size_t inbox_cursor_bytes_max = 40;
+constexpr std::size_t search_bytes_max = 200;
+
+// ---- renderings ----
+json::value time_or_null(core::Time t) {
+  return t == 0 ? json::value(nullptr) : json::value(core::format_time(t));
+}
+
+json::value nullable_id(std::int64_t id) {
+  return id == 0 ? json::value(nullptr) : json::value(id);
+}
+
+// The conversation summary of PROTOCOL.md, with what the inbox list shows besides.
+json::object summary_json(const core::State& s, const core::Conversation& c) {
+  const core::Customer* customer = s.customers.find(c.customer_id);
+  json::array phones;
+  for (const std::string& p : c.phones) phones.emplace_back(p);
+  return {{"id", c.id},
+          {"page_id", c.page_id},
+          {"kind", core::to_string(c.kind)},
+          {"customer", json::object{{"id", c.customer_id},
+                                    {"name", customer != nullptr ? customer->name : ""}}},
+          {"assignee_id", nullable_id(c.assignee_id)},
+          {"status", c.has(core::flag_closed) ? "closed" : "open"},
+          {"unread", c.has(core::flag_unread)},
+          {"unanswered", c.has(core::flag_unanswered)},
+          {"has_phone", c.has(core::flag_has_phone)},
+          {"processed", c.has(core::flag_processed)},
+          {"linked", c.has(core::flag_linked)},
+          {"tags", json::array{}},
+          {"phones", std::move(phones)},
+          {"post_id", c.post_id},
+          {"messages", c.messages},
+          {"last_message", json::object{{"text", c.last_text},
+                                        {"at", core::format_time(c.last_at)},
+                                        {"direction", c.last_inbound ? "in" : "out"}}},
+          {"waiting_since", time_or_null(c.waiting_since)},
+          {"started_at", core::format_time(c.started_at)}};
+}
+
+json::array attachments_json(const std::vector<core::Attachment>& list) {
+  json::array out;
+  for (const core::Attachment& a : list) {
+    out.push_back(
+        json::object{{"type", a.type}, {"url", a.url}, {"name", a.name}, {"size", a.size}});
+  }
+  return out;
+}
+
+json::object message_json(const core::MessageReceived& m, core::Time at) {
+  return {{"id", m.message_id},   {"direction", "in"},
+          {"text", m.text},       {"at", core::format_time(at)},
+          {"author_id", nullptr}, {"attachments", attachments_json(m.attachments)},
+          {"outside", false}};
+}
+
+json::object message_json(const core::MessageSent& m, core::Time at) {
+  return {{"id", m.message_id},
+          {"direction", "out"},
+          {"text", m.text},
+          {"at", core::format_time(at)},
+          {"author_id", nullable_id(m.author_id)},
+          {"attachments", attachments_json(m.attachments)},
+          {"outside", m.outside}};
+}
+
+// A journal row of a conversation's stream as a message, or nothing (not a message).
+std::optional<json::object> message_of(const storage::Row& row) {
+  if (row.type != core::MessageReceived::type_id && row.type != core::MessageSent::type_id) {
+    return std::nullopt;
+  }
+  const core::Event e = core::decode_payload(row.type, row.payload);
+  if (const auto* in = std::get_if<core::MessageReceived>(&e.base())) {
+    return message_json(*in, row.at);
+  }
+  return message_json(std::get<core::MessageSent>(e.base()), row.at);
+}
+
+// ---- arguments ----
+std::vector<core::Attachment> attachments_arg(const Args& a) {
+  std::vector<core::Attachment> out;
+  const json::value* list = a.raw().if_contains("attachments");
+  if (list == nullptr || list->is_null()) return out;
+  if (!list->is_array()) throw BadRequest("attachments must be an array");
+  if (list->get_array().size() > core::attachments_max) {
+    throw BadRequest("attachments: at most " + std::to_string(core::attachments_max));
+  }
+  for (const json::value& item : list->get_array()) {
+    if (!item.is_object()) throw BadRequest("attachments: each must be an object");
+    const Args one(item.get_object());
+    out.push_back({one.text("type"), one.text("url"), one.opt_text("name").value_or(""),
+                   one.opt_integer_in("size", 0, id_max).value_or(0)});
+  }
+  return out;
+}
+
+// The inbox cursor: the last (time, id) of the previous page, as "TIME.ID".
+std::string cursor_text(const core::Slot& slot) {
+  return std::to_string(slot.first) + "." + std::to_string(slot.second);
+}
+
+std::optional<core::Slot> cursor_arg(const Args& a) {
+  auto text = a.opt_text("cursor");
+  if (!text) return std::nullopt;
+  const auto bad = [] { return BadRequest("cursor is not a cursor this server gave"); };
+  const auto dot = text->find('.');
+  if (text->size() > inbox_cursor_bytes_max || dot == std::string::npos) throw bad();
+  const auto number = [&](std::string_view digits) {
+    if (digits.empty() || digits.size() > 15) throw bad();
+    std::int64_t v = 0;
+    for (char ch : digits) {
+      if (ch < '0' || ch > '9') throw bad();
+      v = v * 10 + (ch - '0');
+    }
+    return v;
+  };
+  const std::string_view view(*text);
+  return core::Slot{number(view.substr(0, dot)), number(view.substr(dot + 1))};
+}
+
+// The filters of inbox.query; an unknown filter is refused rather than ignored.
+struct Filters {
+  core::InboxFilters f;
+  std::vector<std::string> tags;
+  std::string q;
+};
+
+Filters filters_arg(const Args& a) {
+  Filters out;
+  const json::value* v = a.raw().if_contains("filters");
+  if (v == nullptr || v->is_null()) return out;
+  static const std::set<std::string_view> known = {
+      "page_ids",   "kind",        "status",      "unread", "unanswered", "has_phone", "processed",
+      "unassigned", "assignee_id", "customer_id", "since",  "until",      "tags",      "q"};
+  for (const auto& field : v->get_object()) {
+    if (!known.contains(field.key())) {
+      throw BadRequest("filters: unknown filter " + std::string(field.key()));
+    }
+  }
+  const Args f(v->get_object());
+  core::InboxFilters& in = out.f;
+  in.page_ids = f.opt_ids("page_ids").value_or(std::vector<std::int64_t>{});
+  if (auto kind = f.opt_text("kind")) {
+    in.kind = core::parse_conversation_kind(*kind);
+    if (!in.kind) throw BadRequest("filters.kind must be message, comment or livestream");
+  }
+  if (auto status = f.opt_text("status")) {
+    if (*status != "open" && *status != "closed") {
+      throw BadRequest("filters.status must be open or closed");
+    }
+    in.closed = *status == "closed";
+  }
+  in.unread = f.opt_boolean("unread");
+  in.unanswered = f.opt_boolean("unanswered");
+  in.has_phone = f.opt_boolean("has_phone");
+  in.processed = f.opt_boolean("processed");
+  in.unassigned = f.opt_boolean("unassigned").value_or(false);
+  in.assignee_id = f.opt_id("assignee_id");
+  in.customer_id = f.opt_id("customer_id");
+  in.since = f.opt_time("since");
+  in.until = f.opt_time("until");
+  if (const json::value* tags = f.raw().if_contains("tags"); tags && !tags->is_null()) {
+    if (!tags->is_array()) throw BadRequest("filters.tags must be an array of names");
+    for (const json::value& t : tags->get_array()) {
+      if (!t.is_string()) throw BadRequest("filters.tags must be an array of names");
+      out.tags.emplace_back(t.get_string());
+    }
+  }
+  out.q = f.opt_text("q").value_or("");
+  if (out.q.size() > search_bytes_max) {
+    throw BadRequest("filters.q: at most " + std::to_string(search_bytes_max) + " bytes");
+  }
+  return out;
+}
+
+// ---- operations ----
+Prepared op_inbox_query(const Args& a, const Caller& caller) {
+  Filters filters = filters_arg(a);
+  core::InboxSort sort = core::InboxSort::activity;
+  if (auto s = a.opt_text("sort")) {
+    if (*s != "activity" && *s != "waiting") throw BadRequest("sort must be activity or waiting");
+    sort = *s == "waiting" ? core::InboxSort::waiting : core::InboxSort::activity;
+  }
+  const auto after = cursor_arg(a);
+  const std::size_t limit = a.limit("limit", 50, inbox_limit_max);
+  return query(caller, core::everyone, [=, viewer = caller.user_id](const core::State& s) {
+    json::array list;
+    json::object out;
+    // Tags come with conversations.tag: until then no conversation has one.
+    if (!filters.tags.empty()) {
+      out["items"] = std::move(list);
+      out["next_cursor"] = nullptr;
+      return out;
+    }
+    std::vector<core::InboxFilters> runs;
+    if (filters.q.empty()) {
+      runs.push_back(filters.f);
+    } else {
+      // Name, @nickname or phone: the customers found, each's conversations (a handful each).
+      for (const core::Customer* c : core::search_customers(s, filters.q, viewer)) {
+        if (filters.f.customer_id && *filters.f.customer_id != c->id) continue;
+        core::InboxFilters one = filters.f;
+        one.customer_id = c->id;
+        runs.push_back(one);
+      }
+    }
+    std::vector<const core::Conversation*> found;
+    std::optional<core::Slot> next;
+    for (const core::InboxFilters& f : runs) {
+      core::InboxPage page = core::query_inbox(s, viewer, f, sort, after, limit);
+      found.insert(found.end(), page.items.begin(), page.items.end());
+    }
+    if (runs.size() == 1) {
+      next = core::query_inbox(s, viewer, runs.front(), sort, after, limit).next;
+    } else {
+      // Several customers: merged in the order asked, one page (search answers are short).
+      const auto key = [sort](const core::Conversation* c) {
+        return sort == core::InboxSort::activity ? core::Slot{c->last_at, c->id}
+                                                 : core::Slot{c->waiting_since, c->id};
+      };
+      std::sort(found.begin(), found.end(), [&](const auto* x, const auto* y) {
+        return sort == core::InboxSort::activity ? key(x) > key(y) : key(x) < key(y);
+      });
+      if (found.size() > limit) {
+        found.resize(limit);
+        next = key(found.back());
+      }
+    }
+    for (const core::Conversation* c : found) list.push_back(summary_json(s, *c));
+    out["items"] = std::move(list);
+    out["next_cursor"] = next ? json::value(cursor_text(*next)) : json::value(nullptr);
+    return out;
+  });
+}
+
+Prepared op_inbox_counts(const Args&, const Caller& caller) {
+  return query(caller, core::everyone, [viewer = caller.user_id](const core::State& s) {
+    const core::InboxCounts counts = core::count_inbox(s, viewer);
+    json::object unread;
+    for (const auto& [page, n] : counts.unread_by_page) unread[std::to_string(page)] = n;
+    return json::object{{"mine", counts.mine},
+                        {"unassigned", counts.unassigned},
+                        {"all", counts.all},
+                        {"unread_by_page", std::move(unread)}};
+  });
+}
+
+// The conversation, if the caller may see it.
+core::Result<const core::Conversation*> seen_by(const core::State& s, core::UserId viewer,
+                                                core::ConversationId id) {
+  const core::Conversation* c = s.conversations.find(id);
+  if (c == nullptr)
+    return core::reject(core::Code::not_found, "no conversation " + std::to_string(id));
+  if (!core::may_see_conversation(s, viewer, *c)) {
+    return core::reject(core::Code::forbidden,
+                        "you may not see conversation " + std::to_string(id));
+  }
+  return c;
+}
+
+Prepared op_conversations_get(const Args& a, const Caller& caller) {
+  const core::ConversationId id = a.id("conversation_id");
+  return checked_query(
+      caller, core::everyone,
+      [id, viewer = caller.user_id](const core::State& s) -> core::Result<json::value> {
+        auto c = seen_by(s, viewer, id);
+        if (!c) return c.error();
+        return json::value{{"conversation", summary_json(s, *c.value())}};
+      });
+}
+
+// Two stages: the engine checks that the caller may see the conversation and fixes the seq the
+// answer reflects; the reader thread reads that page of the conversation's stream backwards.
+Prepared op_conversations_messages(const Args& a, const Caller& caller) {
+  const core::ConversationId id = a.id("conversation_id");
+  const core::Seq before = a.cursor("before");
+  const std::size_t limit = a.limit("limit", 50, messages_limit_max);
+  auto below = std::make_shared<core::Seq>(0);
+  auto prepared = checked_query(caller, core::everyone,
+                                [id, before, below, viewer = caller.user_id](
+                                    const core::State& s) -> core::Result<json::value> {
+                                  auto c = seen_by(s, viewer, id);
+                                  if (!c) return c.error();
+                                  *below = before == 0 || before > s.seq ? s.seq + 1 : before;
+                                  return json::value(nullptr);
+                                });
+  auto& q = std::get<QueryRequest>(prepared);
+  q.then = [id, limit, below, reader = caller.reader](Outcome first, Done done) {
+    if (!first.ok) return done(std::move(first));
+    if (reader == nullptr) {
+      return done(failure(core::reject(core::Code::internal, "no journal reader")));
+    }
+    reader->run([id, limit, below, seq = first.seq, done](const storage::Journal& journal) {
+      try {
+        json::array list;
+        core::Seq last = 0;
+        bool more = false;
+        journal.read_stream_back(core::conversation_stream(id), *below,
+                                 [&](const storage::Row& row) {
+                                   auto m = message_of(row);
+                                   if (!m) return true;
+                                   if (list.size() == limit) {
+                                     more = true;
+                                     return false;
+                                   }
+                                   list.push_back(std::move(*m));
+                                   last = row.seq;
+                                   return true;
+                                 });
+        json::object out{
+            {"items", std::move(list)},
+            {"next_cursor", more ? json::value(std::to_string(last)) : json::value(nullptr)}};
+        done(success(json::serialize(out), seq));
+      } catch (const std::exception& e) {
+        std::cerr << "salesdesk: reading messages failed: " << e.what() << std::endl;
+        done(failure(core::reject(core::Code::internal, "the messages could not be read")));
+      }
+    });
+  };
+  return prepared;
+}
+
+// A command on one conversation, answered with its summary.
+template <class C>
+Prepared conversation_command(const Caller& caller, C c) {
+  const core::ConversationId id = c.conversation_id;
+  return command(caller, std::move(c), [id](const core::State& s, const core::Events&) {
+    return json::value{{"conversation", summary_json(s, *s.conversations.find(id))}};
+  });
+}
+
+Prepared op_conversations_send(const Args& a, const Caller& caller) {
+  core::SendMessage c{a.id("conversation_id"), a.opt_text("text").value_or(""), attachments_arg(a)};
+  return command(caller, std::move(c), [](const core::State& s, const core::Events& events) {
+    const core::Event& e = events.back();
+    const auto& sent = std::get<core::MessageSent>(e.base());
+    const core::Conversation& c = *s.conversations.find(sent.conversation_id);
+    return json::value{{"message", message_json(sent, c.last_at)},
+                       {"conversation", summary_json(s, c)}};
+  });
+}
+
+Prepared op_conversations_take(const Args& a, const Caller& caller) {
+  return conversation_command(caller, core::TakeConversation{a.id("conversation_id")});
+}
+
+Prepared op_conversations_assign(const Args& a, const Caller& caller) {
+  const auto user = a.raw().at("user_id").is_null() ? 0 : a.id("user_id");
+  return conversation_command(caller, core::AssignConversation{a.id("conversation_id"), user});
+}
+
+Prepared op_conversations_close(const Args& a, const Caller& caller) {
+  return conversation_command(caller, core::CloseConversation{a.id("conversation_id")});
+}
+
+Prepared op_conversations_reopen(const Args& a, const Caller& caller) {
+  return conversation_command(caller, core::ReopenConversation{a.id("conversation_id")});
+}
+
+Prepared op_conversations_mark(const Args& a, const Caller& caller) {
+  return conversation_command(caller,
+                              core::MarkConversation{a.id("conversation_id"), a.opt_boolean("read"),
+                                                     a.opt_boolean("processed")});
+}
+
+const std::vector<Op>& conversation_ops() {
+  using namespace arg;
+  static const std::vector<Op> table = {
+      {"inbox.query",
+       false,
+       &op_inbox_query,
+       {opt_object("filters"), opt_text("sort"), opt_text("cursor", inbox_cursor_bytes_max),
+        limit(50, inbox_limit_max)}},
+      {"inbox.counts", false, &op_inbox_counts, {}},
+      {"conversations.get", false, &op_conversations_get, {id("conversation_id")}},
+      {"conversations.messages",
+       false,
+       &op_conversations_messages,
+       {id("conversation_id"), ArgSpec{"before", ArgKind::cursor, false, 0, 0, 0},
+        limit(50, messages_limit_max)}},
+      {"conversations.send",
+       false,
+       &op_conversations_send,
+       {id("conversation_id"), opt_text("text", core::message_text_bytes_max),
+        opt_array("attachments")}},
+      {"conversations.take", false, &op_conversations_take, {id("conversation_id")}},
+      {"conversations.assign",
+       false,
+       &op_conversations_assign,
+       {id("conversation_id"), id_or_null("user_id")}},
+      {"conversations.close", false, &op_conversations_close, {id("conversation_id")}},
+      {"conversations.reopen", false, &op_conversations_reopen, {id("conversation_id")}},
+      {"conversations.mark",
+       false,
+       &op_conversations_mark,
+       {id("conversation_id"), opt_boolean("read"), opt_boolean("processed")}},
+  };
+  return table;
+}
+
+// ---- pushes ----
+// A conversation's change: its summary on `inbox` and on `conversation:{id}` to whoever may
+// see it; after an assignment, `conversation_removed` on `inbox` to those who no longer may.
+void summary_pushes(const core::State& s, const Committed& c, core::ConversationId id,
+                    bool assigned, const Listened& listened, std::vector<Push>& out) {
+  const core::Conversation& conv = *s.conversations.find(id);
+  const auto sees = [&s, &conv](core::UserId u) { return core::may_see_conversation(s, u, conv); };
+  const std::string topic = "conversation:" + std::to_string(id);
+  const bool inbox = listened("inbox");
+  const bool own = listened(topic);
+  if (!inbox && !own) return;
+  const json::object data{{"conversation", summary_json(s, conv)}};
+  if (inbox)
+    out.push_back({"inbox", std::nullopt, push_frame("inbox", "conversation", data, c.seq), sees});
+  if (own)
+    out.push_back({topic, std::nullopt, push_frame(topic, "conversation", data, c.seq), sees});
+  if (assigned && inbox) {
+    out.push_back(
+        {"inbox", std::nullopt,
+         push_frame("inbox", "conversation_removed", json::object{{"conversation_id", id}}, c.seq),
+         [&s, &conv, sees](core::UserId u) {
+           return core::may_access_page(s, u, conv.page_id) && !sees(u);
+         }});
+  }
+}
+
+template <class M>
+void message_pushes(const core::State& s, const Committed& c, const M& m, const Listened& listened,
+                    std::vector<Push>& out) {
+  summary_pushes(s, c, m.conversation_id, false, listened, out);
+  const std::string topic = "conversation:" + std::to_string(m.conversation_id);
+  if (!listened(topic)) return;
+  const core::Conversation& conv = *s.conversations.find(m.conversation_id);
+  out.push_back({topic, std::nullopt,
+                 push_frame(topic, "message",
+                            json::object{{"conversation_id", m.conversation_id},
+                                         {"message", message_json(m, c.at)}},
+                            c.seq),
+                 [&s, &conv](core::UserId u) { return core::may_see_conversation(s, u, conv); }});
+}
+
+void conversation_pushes(const core::State& s, const Committed& c, const Listened& listened,
+                         std::vector<Push>& out) {
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, core::MessageReceived> ||
+                      std::is_same_v<T, core::MessageSent>) {
+          message_pushes(s, c, e, listened, out);
+        } else if constexpr (std::is_same_v<T, core::ConversationAssigned>) {
+          summary_pushes(s, c, e.conversation_id, true, listened, out);
+        } else if constexpr (std::is_same_v<T, core::ConversationClosed> ||
+                             std::is_same_v<T, core::ConversationReopened> ||
+                             std::is_same_v<T, core::ConversationMarked>) {
+          summary_pushes(s, c, e.conversation_id, false, listened, out);
+        }
+      },
+      c.event.base());
+}
+
+}  // namespace
+
+Module conversations_module() {
+  return {"conversations", &conversation_ops, {"conversation:"}, &conversation_pushes, nullptr};
+}
+
+}  // namespace salesdesk::app

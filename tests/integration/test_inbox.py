@@ -1,0 +1,199 @@
+"""The shared inbox over the real server (PROTOCOL.md sections 4 and 6, SPEC.md section 4,
+schema/protocol.md "Conversations"): the generic API channel's webhook (signature before
+parsing, duplicates, unknown pages, malformed bodies), conversations found in the inbox and
+pushed to whoever may see them, messages read back from the journal newest first, take (first
+wins), who may reply, close and reopen, marks, counts, and visibility."""
+
+import asyncio
+import hashlib
+import hmac
+import json
+import unittest
+
+from harness import CommerceCase
+
+SECRET = "api-signing-key-7f3a"
+SALE_PW = "sale-one-password"
+
+
+def signed(body, secret=SECRET):
+    raw = json.dumps(body).encode() if not isinstance(body, bytes) else body
+    mac = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    return raw, {"X-Salesdesk-Signature": "sha256=" + mac}
+
+
+def message(mid, user="psid-1", text="Chào shop", **extra):
+    body = {"event": "message", "message_id": mid,
+            "customer": {"id": user, "name": "Nguyễn Thị Hoa"}, "text": text}
+    body.update(extra)
+    return body
+
+
+class InboxTest(CommerceCase):
+
+    async def floor(self):
+        admin = await self.admin()
+        page = (await admin.call("pages.connect", {"channel": "api", "external_id": "shop",
+                                                   "name": "Tea shop", "secret": SECRET}))["page"]
+        users = {}
+        ws = {"admin": admin}
+        for name in ("lan", "minh"):
+            users[name] = await self.create_user(admin, name, "sale", password=SALE_PW)
+            ws[name] = (await self.login_ws(name, SALE_PW))[1]
+        users["boss"] = await self.create_user(admin, "boss", "manager", password=SALE_PW)
+        ws["boss"] = (await self.login_ws("boss", SALE_PW))[1]
+        return page, users, ws
+
+    def hook(self, page_id, body, secret=SECRET, headers=None):
+        raw, sig = signed(body, secret)
+        if headers is not None:
+            sig = headers
+        return self.server.http("POST", f"/webhooks/api/{page_id}", raw, sig)
+
+    async def deliver(self, page_id, body):
+        r = await asyncio.to_thread(self.hook, page_id, body)
+        self.assertEqual(r.status, 200, r)
+        return r.json()
+
+    async def test_webhook_refusals_change_nothing(self):
+        page, _, ws = await self.floor()
+        pid = page["id"]
+        before = await self.seq()
+        cases = [
+            ("wrong signature", self.hook(pid, message("m1"), secret="guess"), 401),
+            ("no signature", self.hook(pid, message("m1"), headers={}), 401),
+            ("unknown page", self.hook(999, message("m1")), 404),
+            ("not a page id", self.hook("01", message("m1")), 404),
+            ("not JSON", self.server.http("POST", f"/webhooks/api/{pid}",
+                                          *signed(b"{not json")), 400),
+            ("no customer", self.hook(pid, {"event": "message", "message_id": "m1"}), 400),
+            ("unknown event", self.hook(pid, message("m1", event="poke")), 400),
+            ("blank message", self.hook(pid, message("m1", text="   ")), 400),
+            ("wrong type", self.hook(pid, message("m1", text=42)), 400),
+        ]
+        for what, r, status in cases:
+            self.assertEqual(r.status, status, f"{what}: {r}")
+            self.assertIn("error", r.json(), what)
+        events = await self.dump("--from", str(before + 1))
+        # Only the system messages about the forged signatures: one per page per minute.
+        self.assertEqual([e["type"] for e in events], ["SystemMessageRecorded"], events)
+        self.assertEqual(events[0]["actor"], 0)
+        listed = (await ws["admin"].call("system_messages.list"))["items"]
+        self.assertIn("signature", listed[-1]["text"])
+        self.assertEqual((await ws["admin"].call("inbox.query"))["items"], [])
+        # Disconnected: refused too, and its conversations stay readable.
+        conv = (await self.deliver(pid, message("m2")))["conversation_id"]
+        await ws["admin"].call("pages.disconnect", {"page_id": pid})
+        r = await asyncio.to_thread(self.hook, pid, message("m3"))
+        self.assertEqual(r.status, 404, r)
+        msgs = await ws["admin"].call("conversations.messages", {"conversation_id": conv})
+        self.assertEqual([m["text"] for m in msgs["items"]], ["Chào shop"])
+
+    async def test_a_conversation_from_first_message_to_close(self):
+        page, users, ws = await self.floor()
+        lan, minh, boss = ws["lan"], ws["minh"], ws["boss"]
+        for c in (lan, minh):
+            await c.call("subscribe", {"topics": ["inbox"]})
+        first = await self.deliver(page["id"], message("m1", text="Còn trà xanh không ạ?"))
+        cid = first["conversation_id"]
+        pushed = await minh.wait_push(
+            lambda p: p["push"] == "inbox" and p["type"] == "conversation", 5)
+        self.assertIsNotNone(pushed, "the new conversation was not pushed to the inbox")
+        summary = pushed["data"]["conversation"]
+        self.assertEqual(summary["id"], cid)
+        self.assertEqual(summary["customer"]["name"], "Nguyễn Thị Hoa")
+        self.assertTrue(summary["unread"] and summary["unanswered"])
+        self.assertIsNone(summary["assignee_id"])
+        # The same delivery again: the same conversation, nothing appended.
+        before = await self.seq()
+        again = await self.deliver(page["id"], message("m1", text="Còn trà xanh không ạ?"))
+        self.assertEqual(again, {"ok": True, "duplicate": True, "conversation_id": cid})
+        self.assertEqual(await self.seq(), before)
+
+        listed = (await lan.call("inbox.query"))["items"]
+        self.assertEqual([c["id"] for c in listed], [cid])
+        await self.rejected(lan, "conversations.send", {"conversation_id": cid, "text": "Dạ"},
+                            "not_assignee")
+        await lan.call("conversations.take", {"conversation_id": cid})
+        await self.rejected(minh, "conversations.take", {"conversation_id": cid},
+                            "already_assigned")
+        await self.rejected(minh, "conversations.send", {"conversation_id": cid, "text": "Dạ"},
+                            "not_assignee")
+        await minh.call("subscribe", {"topics": [f"conversation:{cid}"]})
+        start = len(minh.pushes)
+        sent = await lan.call("conversations.send",
+                              {"conversation_id": cid, "text": "Dạ còn ạ 🍵"})
+        self.assertEqual(sent["message"]["direction"], "out")
+        self.assertEqual(sent["message"]["author_id"], users["lan"]["id"])
+        self.assertFalse(sent["conversation"]["unanswered"])
+        pushed = await minh.wait_push(lambda p: p["type"] == "message", 5, start)
+        self.assertEqual(pushed["data"]["message"]["text"], "Dạ còn ạ 🍵")
+
+        msgs = await lan.call("conversations.messages", {"conversation_id": cid, "limit": 1})
+        self.assertEqual([m["text"] for m in msgs["items"]], ["Dạ còn ạ 🍵"])
+        older = await lan.call("conversations.messages",
+                               {"conversation_id": cid, "before": msgs["next_cursor"]})
+        self.assertEqual([(m["direction"], m["text"]) for m in older["items"]],
+                         [("in", "Còn trà xanh không ạ?")])
+        self.assertIsNone(older["next_cursor"])
+
+        await lan.call("conversations.mark", {"conversation_id": cid, "processed": True})
+        closed = await lan.call("conversations.close", {"conversation_id": cid})
+        self.assertEqual(closed["conversation"]["status"], "closed")
+        self.assertEqual((await lan.call("inbox.counts"))["all"], 0)
+        await self.deliver(page["id"], message("m2", text="Em muốn đặt 2 hộp, sdt 0912 345 678"))
+        now = (await lan.call("conversations.get", {"conversation_id": cid}))["conversation"]
+        self.assertEqual(now["status"], "open")
+        self.assertFalse(now["processed"])
+        self.assertTrue(now["has_phone"])
+        self.assertEqual(now["phones"], ["0912345678"])
+        counts = await lan.call("inbox.counts")
+        self.assertEqual((counts["mine"], counts["all"], counts["unassigned"]), (1, 1, 0))
+        self.assertEqual(counts["unread_by_page"], {str(page["id"]): 1})
+        found = (await boss.call("inbox.query", {"filters": {"q": "0912345678"}}))["items"]
+        self.assertEqual([c["id"] for c in found], [cid])
+        # A manager takes it away: lan may no longer reply.
+        await boss.call("conversations.assign", {"conversation_id": cid,
+                                                 "user_id": users["minh"]["id"]})
+        await self.rejected(lan, "conversations.send", {"conversation_id": cid, "text": "x"},
+                            "not_assignee")
+        await minh.call("conversations.send", {"conversation_id": cid, "text": "Dạ em ghi đơn"})
+
+    async def test_visibility_assigned_only(self):
+        page, users, ws = await self.floor()
+        lan, minh = ws["lan"], ws["minh"]
+        cid = (await self.deliver(page["id"], message("m1")))["conversation_id"]
+        other = (await self.deliver(page["id"], message("m2", user="psid-2")))["conversation_id"]
+        await lan.call("conversations.take", {"conversation_id": cid})
+        await ws["admin"].call("settings.update", {"patch": {"inbox.visibility": "assigned_only"}})
+        await minh.call("subscribe", {"topics": ["inbox", f"conversation:{cid}"]})
+        self.assertEqual((await minh.call("inbox.query"))["items"], [])
+        self.assertEqual([c["id"] for c in (await lan.call("inbox.query"))["items"]], [cid])
+        await self.rejected(minh, "conversations.messages", {"conversation_id": cid}, "forbidden")
+        await self.rejected(minh, "conversations.take", {"conversation_id": other}, "forbidden")
+        start = len(minh.pushes)
+        await self.deliver(page["id"], message("m3", text="still there?"))
+        await minh.fence()
+        self.assertEqual([p for p in minh.pushes[start:] if "conversation" in p["push"]
+                          or p["type"] in ("conversation", "message")], [],
+                         "a conversation minh may not see was pushed to minh")
+        self.assertEqual((await minh.call("inbox.counts"))["all"], 0)
+        all_of_boss = (await ws["boss"].call("inbox.query"))["items"]
+        self.assertEqual(len(all_of_boss), 2)
+
+    async def test_survives_a_restart(self):
+        page, _, ws = await self.floor()
+        cid = (await self.deliver(page["id"], message("m1")))["conversation_id"]
+        await self.deliver(page["id"], message("m2", text="second"))
+        await asyncio.to_thread(self.server.restart)
+        again = await self.deliver(page["id"], message("m2", text="second"))
+        self.assertTrue(again.get("duplicate"), again)
+        admin = await self.admin()
+        msgs = await admin.call("conversations.messages", {"conversation_id": cid})
+        self.assertEqual([m["text"] for m in msgs["items"]], ["second", "Chào shop"])
+        listed = (await admin.call("inbox.query", {"filters": {"unanswered": True}}))["items"]
+        self.assertEqual([c["id"] for c in listed], [cid])
+
+
+if __name__ == "__main__":
+    unittest.main()
