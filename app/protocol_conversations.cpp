@@ -266,25 +266,12 @@ Prepared op_inbox_counts(const Args&, const Caller& caller) {
   });
 }
 
-// The conversation, if the caller may see it.
-core::Result<const core::Conversation*> seen_by(const core::State& s, core::UserId viewer,
-                                                core::ConversationId id) {
-  const core::Conversation* c = s.conversations.find(id);
-  if (c == nullptr)
-    return core::reject(core::Code::not_found, "no conversation " + std::to_string(id));
-  if (!core::may_see_conversation(s, viewer, *c)) {
-    return core::reject(core::Code::forbidden,
-                        "you may not see conversation " + std::to_string(id));
-  }
-  return c;
-}
-
 Prepared op_conversations_get(const Args& a, const Caller& caller) {
   const core::ConversationId id = a.id("conversation_id");
   return checked_query(
       caller, core::everyone,
       [id, viewer = caller.user_id](const core::State& s) -> core::Result<json::value> {
-        auto c = seen_by(s, viewer, id);
+        auto c = core::visible_conversation(s, viewer, id);
         if (!c) return c.error();
         return json::value{{"conversation", summary_json(s, *c.value())}};
       });
@@ -300,7 +287,7 @@ Prepared op_conversations_messages(const Args& a, const Caller& caller) {
   auto prepared = checked_query(caller, core::everyone,
                                 [id, before, below, viewer = caller.user_id](
                                     const core::State& s) -> core::Result<json::value> {
-                                  auto c = seen_by(s, viewer, id);
+                                  auto c = core::visible_conversation(s, viewer, id);
                                   if (!c) return c.error();
                                   *below = before == 0 || before > s.seq ? s.seq + 1 : before;
                                   return json::value(nullptr);

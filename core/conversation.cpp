@@ -75,21 +75,11 @@ bool is_sale(const State& s, UserId user) {
   return u != nullptr && u->role == Role::sale;
 }
 
-// A conversation the actor may see, or not_found / forbidden.
-Result<const Conversation*> visible(const State& s, UserId actor, ConversationId id) {
-  const Conversation* c = s.conversations.find(id);
-  if (c == nullptr) return reject(Code::not_found, "no conversation " + std::to_string(id));
-  if (actor != system_actor && !may_see_conversation(s, actor, *c)) {
-    return reject(Code::forbidden, "you may not see conversation " + std::to_string(id));
-  }
-  return c;
-}
-
 // A conversation a sale may work on (close, reopen, mark): their own or an unassigned one;
 // managers and admin work on whatever they see.
 Result<const Conversation*> workable(const State& s, UserId actor, ConversationId id) {
   if (auto r = authorize(s, actor, everyone); !r) return r.error();
-  auto c = visible(s, actor, id);
+  auto c = visible_conversation(s, actor, id);
   if (!c) return c.error();
   const UserId assignee = c.value()->assignee_id;
   if (is_sale(s, actor) && assignee != 0 && assignee != actor) {
@@ -432,7 +422,7 @@ Result<Events> decide(const State& s, UserId actor, const ReceiveMessage& c, Tim
 
 Result<Events> decide(const State& s, UserId actor, const SendMessage& c, Time) {
   if (auto r = authorize(s, actor, everyone); !r) return r.error();
-  auto conversation = visible(s, actor, c.conversation_id);
+  auto conversation = visible_conversation(s, actor, c.conversation_id);
   if (!conversation) return conversation.error();
   if (is_sale(s, actor) && conversation.value()->assignee_id != actor) {
     return reject(Code::not_assignee, "only the conversation's sale may reply; take it first");
@@ -447,7 +437,7 @@ Result<Events> decide(const State& s, UserId actor, const SendMessage& c, Time) 
 
 Result<Events> decide(const State& s, UserId actor, const TakeConversation& c, Time) {
   if (auto r = authorize(s, actor, sales_only); !r) return r.error();
-  auto conversation = visible(s, actor, c.conversation_id);
+  auto conversation = visible_conversation(s, actor, c.conversation_id);
   if (!conversation) return conversation.error();
   const UserId assignee = conversation.value()->assignee_id;
   if (assignee == actor) return Events{};
@@ -462,7 +452,7 @@ Result<Events> decide(const State& s, UserId actor, const TakeConversation& c, T
 
 Result<Events> decide(const State& s, UserId actor, const AssignConversation& c, Time) {
   if (auto r = authorize(s, actor, managers); !r) return r.error();
-  auto conversation = visible(s, actor, c.conversation_id);
+  auto conversation = visible_conversation(s, actor, c.conversation_id);
   if (!conversation) return conversation.error();
   const Conversation& conv = *conversation.value();
   if (c.user_id != 0) {
@@ -505,6 +495,15 @@ Result<Events> decide(const State& s, UserId actor, const MarkConversation& c, T
 }
 
 // ---- queries ----
+Result<const Conversation*> visible_conversation(const State& s, UserId viewer, ConversationId id) {
+  const Conversation* c = s.conversations.find(id);
+  if (c == nullptr) return reject(Code::not_found, "no conversation " + std::to_string(id));
+  if (viewer != system_actor && !may_see_conversation(s, viewer, *c)) {
+    return reject(Code::forbidden, "you may not see conversation " + std::to_string(id));
+  }
+  return c;
+}
+
 bool may_see_conversation(const State& s, UserId user, const Conversation& c) {
   const User* u = s.users.find(user);
   if (u == nullptr || !u->active || !may_access_page(s, user, c.page_id)) return false;

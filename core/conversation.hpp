@@ -343,6 +343,9 @@ Result<Events> decide(const State& s, UserId actor, const MarkConversation& c, T
 // who may work on its page; admin and managers see all of it; a sale as inbox.visibility says
 // (`all`: everything, `assigned_only`: theirs, `self_assign`: theirs and the unassigned).
 bool may_see_conversation(const State& s, UserId user, const Conversation& c);
+// The conversation, if `viewer` may see it (the system sees all): else not_found or forbidden.
+Result<const Conversation*> visible_conversation(const State& s, UserId viewer,
+                                                 ConversationId id);
 // The conversation the key of a delivery names, or 0 (for a duplicate's answer).
 ConversationId conversation_of(const State& s, const ReceiveMessage& c);
 // Phones written in a text, normalised (core/phone rules of the unit's country), each once.
