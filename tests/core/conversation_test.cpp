@@ -222,7 +222,8 @@ SCENARIO("answering, echoes and the flags") {
   THEN("an echo from another tool answers the customer but is not anyone's message") {
     ReceiveMessage echo = message(page, "e1", "psid-1", "sent from the phone app");
     echo.event = Inbound::echo;
-    const MessageSent& sent = only<MessageSent>(g.must(system_actor, echo));
+    const Events events = g.must(system_actor, echo);
+    const MessageSent& sent = only<MessageSent>(events);
     CHECK(sent.outside);
     CHECK(sent.author_id == 0);
     CHECK_FALSE(conv(g, id).has(flag_unanswered));
