@@ -12,17 +12,6 @@
 namespace salesdesk::app {
 namespace {
 
-// A page id as a path segment: digits without a leading zero, within the id range.
-std::optional<core::PageId> page_id_of(std::string_view text) {
-  if (text.empty() || text.size() > 15 || text[0] == '0') return std::nullopt;
-  core::PageId id = 0;
-  for (char ch : text) {
-    if (ch < '0' || ch > '9') return std::nullopt;
-    id = id * 10 + (ch - '0');
-  }
-  return id;
-}
-
 http::status status_of(core::Code code) {
   switch (code) {
     case core::Code::not_found:
@@ -62,7 +51,7 @@ void HttpSession::api_webhook(const http::request<http::string_body>& req,
                               std::string_view page_text) {
   const unsigned version = req.version();
   const bool keep = req.keep_alive();
-  const auto page = page_id_of(page_text);
+  const auto page = parse_id(page_text);
   if (!page) {
     return send(
         error_response(version, keep, http::status::not_found, "not_found", "no such page"));

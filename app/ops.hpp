@@ -63,6 +63,16 @@ json::array ids_json(const auto& ids) {
   return out;
 }
 
+// An id, or null for "none" (0): an assignee, an owner, a responsible sale.
+inline json::value id_or_null(std::int64_t id) {
+  return id == 0 ? json::value(nullptr) : json::value(id);
+}
+
+// A time, or null for "never" (0).
+inline json::value time_or_null(core::Time t) {
+  return t == 0 ? json::value(nullptr) : json::value(core::format_time(t));
+}
+
 // Whether a user is admin (for renderings and push audiences that show admin more).
 inline bool is_admin(const core::State& s, core::UserId u) {
   const core::User* user = s.users.find(u);

@@ -168,6 +168,17 @@ std::size_t Args::limit(std::string_view key, std::size_t fallback, std::size_t 
   return v ? static_cast<std::size_t>(*v) : fallback;
 }
 
+std::optional<std::int64_t> parse_id(std::string_view digits) {
+  if (digits.empty() || digits[0] == '0') return std::nullopt;
+  std::int64_t id = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9' || id > id_max / 10) return std::nullopt;
+    id = id * 10 + (c - '0');
+  }
+  if (id > id_max) return std::nullopt;
+  return id;
+}
+
 std::int64_t Args::cursor(std::string_view key) const {
   const json::value* v = find(key);
   if (v == nullptr) return 0;
@@ -380,9 +391,7 @@ core::Result<bool> check_topics(const std::vector<std::string>& topics) {
   // A module's topic ending in ':' is a family: "conversation:" admits "conversation:12".
   const auto member = [](std::string_view family, const std::string& t) {
     if (family.empty() || family.back() != ':' || t.rfind(family, 0) != 0) return false;
-    const std::string_view id = std::string_view(t).substr(family.size());
-    return !id.empty() && id.size() <= 15 && id[0] != '0' &&
-           std::all_of(id.begin(), id.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    return parse_id(std::string_view(t).substr(family.size())).has_value();
   };
   const auto known = [&](const std::string& t) {
     for (const Module& m : modules()) {

@@ -139,6 +139,9 @@ json::array problems_json(const std::vector<core::Problem>& problems);
 constexpr std::int64_t id_max = 9'007'199'254'740'991;  // 2^53 - 1, exact in every JSON reader
 constexpr std::size_t cursor_bytes_max = 32;
 
+// An id written in a path, a topic or a cursor: digits without a leading zero, 1 .. id_max.
+std::optional<std::int64_t> parse_id(std::string_view digits);
+
 // Reads args with clear errors: a missing field, a wrong type, an out-of-range number.
 class Args {
  public:

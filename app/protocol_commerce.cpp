@@ -48,7 +48,6 @@ json::array strings_json(const std::vector<std::string>& v) {
   return out;
 }
 
-json::value user_ref(core::UserId id) { return id == 0 ? json::value(nullptr) : json::value(id); }
 
 // Phones and notes as this viewer may see them (a number in the pool stays masked for a sale).
 json::object customer_json(const core::State& s, core::UserId viewer, const core::Customer& c) {
@@ -67,7 +66,7 @@ json::object customer_json(const core::State& s, core::UserId viewer, const core
           {"phones", std::move(phones)},
           {"address", c.address},
           {"nicknames", strings_json(c.nicknames)},
-          {"responsible_id", user_ref(c.responsible_id)},
+          {"responsible_id", ops::id_or_null(c.responsible_id)},
           {"notes", std::move(notes)},
           {"created_at", core::format_time(c.created_at)}};
 }
@@ -105,10 +104,9 @@ json::object order_json(const core::State& s, core::UserId viewer, const core::O
           {"note", core::visible_text(s, viewer, o.note)},
           {"customer_id", o.customer_id},
           {"created_by", o.created_by},
-          {"assignee_id", user_ref(o.assignee_id)},
-          {"lead_id", o.lead_id == 0 ? json::value(nullptr) : json::value(o.lead_id)},
-          {"conversation_id",
-           o.conversation_id == 0 ? json::value(nullptr) : json::value(o.conversation_id)},
+          {"assignee_id", ops::id_or_null(o.assignee_id)},
+          {"lead_id", ops::id_or_null(o.lead_id)},
+          {"conversation_id", ops::id_or_null(o.conversation_id)},
           {"created_at", core::format_time(o.created_at)},
           {"updated_at", core::format_time(o.updated_at)},
           {"lines", std::move(lines)}};

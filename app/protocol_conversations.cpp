@@ -23,14 +23,6 @@ constexpr std::size_t inbox_cursor_bytes_max = 40;
 constexpr std::size_t search_bytes_max = 200;
 
 // ---- renderings ----
-json::value time_or_null(core::Time t) {
-  return t == 0 ? json::value(nullptr) : json::value(core::format_time(t));
-}
-
-json::value nullable_id(std::int64_t id) {
-  return id == 0 ? json::value(nullptr) : json::value(id);
-}
-
 // The conversation summary of PROTOCOL.md, with what the inbox list shows besides.
 json::object summary_json(const core::State& s, const core::Conversation& c) {
   const core::Customer* customer = s.customers.find(c.customer_id);
@@ -41,7 +33,7 @@ json::object summary_json(const core::State& s, const core::Conversation& c) {
           {"kind", core::to_string(c.kind)},
           {"customer", json::object{{"id", c.customer_id},
                                     {"name", customer != nullptr ? customer->name : ""}}},
-          {"assignee_id", nullable_id(c.assignee_id)},
+          {"assignee_id", ops::id_or_null(c.assignee_id)},
           {"status", c.has(core::flag_closed) ? "closed" : "open"},
           {"unread", c.has(core::flag_unread)},
           {"unanswered", c.has(core::flag_unanswered)},
@@ -55,7 +47,7 @@ json::object summary_json(const core::State& s, const core::Conversation& c) {
           {"last_message", json::object{{"text", c.last_text},
                                         {"at", core::format_time(c.last_at)},
                                         {"direction", c.last_inbound ? "in" : "out"}}},
-          {"waiting_since", time_or_null(c.waiting_since)},
+          {"waiting_since", ops::time_or_null(c.waiting_since)},
           {"started_at", core::format_time(c.started_at)}};
 }
 
@@ -80,7 +72,7 @@ json::object message_json(const core::MessageSent& m, core::Time at) {
           {"direction", "out"},
           {"text", m.text},
           {"at", core::format_time(at)},
-          {"author_id", nullable_id(m.author_id)},
+          {"author_id", ops::id_or_null(m.author_id)},
           {"attachments", attachments_json(m.attachments)},
           {"outside", m.outside}};
 }
@@ -126,17 +118,11 @@ std::optional<core::Slot> cursor_arg(const Args& a) {
   const auto bad = [] { return BadRequest("cursor is not a cursor this server gave"); };
   const auto dot = text->find('.');
   if (text->size() > inbox_cursor_bytes_max || dot == std::string::npos) throw bad();
-  const auto number = [&](std::string_view digits) {
-    if (digits.empty() || digits.size() > 15) throw bad();
-    std::int64_t v = 0;
-    for (char ch : digits) {
-      if (ch < '0' || ch > '9') throw bad();
-      v = v * 10 + (ch - '0');
-    }
-    return v;
-  };
   const std::string_view view(*text);
-  return core::Slot{number(view.substr(0, dot)), number(view.substr(dot + 1))};
+  const auto time = parse_id(view.substr(0, dot));
+  const auto id = parse_id(view.substr(dot + 1));
+  if (!time || !id) throw bad();
+  return core::Slot{*time, *id};
 }
 
 // The filters of inbox.query; an unknown filter is refused rather than ignored.
@@ -225,15 +211,17 @@ Prepared op_inbox_query(const Args& a, const Caller& caller) {
         runs.push_back(one);
       }
     }
-    std::vector<const core::Conversation*> found;
-    std::optional<core::Slot> next;
+    std::vector<core::InboxPage> pages;
     for (const core::InboxFilters& f : runs) {
-      core::InboxPage page = core::query_inbox(s, viewer, f, sort, after, limit);
+      pages.push_back(core::query_inbox(s, viewer, f, sort, after, limit));
+    }
+    std::vector<const core::Conversation*> found;
+    for (const core::InboxPage& page : pages) {
       found.insert(found.end(), page.items.begin(), page.items.end());
     }
-    if (runs.size() == 1) {
-      next = core::query_inbox(s, viewer, runs.front(), sort, after, limit).next;
-    } else {
+    json::value next = nullptr;
+    if (pages.size() == 1 && pages.front().next) next = cursor_text(*pages.front().next);
+    if (pages.size() > 1) {
       // Several customers: merged in the order asked, one page (search answers are short).
       const auto key = [sort](const core::Conversation* c) {
         return sort == core::InboxSort::activity ? core::Slot{c->last_at, c->id}
@@ -244,12 +232,12 @@ Prepared op_inbox_query(const Args& a, const Caller& caller) {
       });
       if (found.size() > limit) {
         found.resize(limit);
-        next = key(found.back());
+        next = cursor_text(key(found.back()));
       }
     }
     for (const core::Conversation* c : found) list.push_back(summary_json(s, *c));
     out["items"] = std::move(list);
-    out["next_cursor"] = next ? json::value(cursor_text(*next)) : json::value(nullptr);
+    out["next_cursor"] = std::move(next);
     return out;
   });
 }

@@ -24,10 +24,6 @@ constexpr std::size_t leads_page_max = 1000;
 constexpr std::size_t leads_page_default = 100;
 constexpr std::size_t batch_id_bytes_max = 128;
 
-json::value time_or_null(core::Time t) {
-  return t == 0 ? json::value(nullptr) : json::value(core::format_time(t));
-}
-
 json::object lead_json(const core::State& s, core::UserId viewer, const core::Lead& l) {
   return {{"id", l.id},
           {"phone", core::visible_phone(s, viewer, core::phone_of(l))},
@@ -35,10 +31,11 @@ json::object lead_json(const core::State& s, core::UserId viewer, const core::Le
           {"source", s.leads.text(l.source)},
           {"product", s.leads.text(l.product)},
           {"status", s.leads.text(l.status)},
-          {"owner_id", l.owner_id == 0 ? json::value(nullptr) : json::value(l.owner_id)},
+          {"owner_id", ops::id_or_null(l.owner_id)},
           {"last_action_at", core::format_time(l.last_action_at)},
           {"in_pool", l.in_pool},
-          {"entered_pool_at", l.in_pool ? time_or_null(l.entered_pool_at) : json::value(nullptr)}};
+          {"entered_pool_at",
+           l.in_pool ? ops::time_or_null(l.entered_pool_at) : json::value(nullptr)}};
 }
 
 std::string user_name(const core::State& s, core::UserId id) {
@@ -179,14 +176,14 @@ JsonRender import_result(std::shared_ptr<const core::ImportLeads> import) {
     const core::ImportReport report = core::report_import(s, *import, events);
     json::array ids;
     for (core::LeadId id : report.ids) {
-      ids.push_back(id == 0 ? json::value(nullptr) : json::value(id));
+      ids.push_back(ops::id_or_null(id));
     }
     json::array duplicates;
     for (const auto& d : report.duplicates) {
       duplicates.push_back(json::object{
           {"row", d.row},
           {"lead_id", d.lead_id},
-          {"owner_id", d.owner_id == 0 ? json::value(nullptr) : json::value(d.owner_id)},
+          {"owner_id", ops::id_or_null(d.owner_id)},
           {"updated", d.updated}});
     }
     return json::value{{"ids", std::move(ids)}, {"duplicates", std::move(duplicates)},

@@ -68,11 +68,48 @@ std::string key_of(const ReceiveMessage& c) {
   return conversation_key(c.page_id, kind_of(c.event), c.external_user_id, thread_of(c));
 }
 
+std::string key_of(const Conversation& c) {
+  return conversation_key(c.page_id, c.kind, c.external_user_id, c.thread_id);
+}
+
 Slot activity_slot(const Conversation& c) { return {c.last_at, c.id}; }
 
 bool is_sale(const State& s, UserId user) {
   const User* u = s.users.find(user);
   return u != nullptr && u->role == Role::sale;
+}
+
+// What decides whether one user sees a conversation, read once for a walk of many: whether the
+// user is active, their role, the visibility mode and (cached) the pages they may work on.
+struct Viewer {
+  const State& s;
+  UserId user;
+  bool active = false;
+  bool sale = false;
+  std::string mode{};
+  std::map<PageId, bool> pages{};  // page -> may access (cached)
+  bool page_ok(PageId p) {
+    auto [it, fresh] = pages.try_emplace(p, false);
+    if (fresh) it->second = may_access_page(s, user, p);
+    return it->second;
+  }
+  // SPEC.md "Assignment": admin and managers see all of their pages; a sale as the mode says.
+  bool sees(const Conversation& c) {
+    if (!active || !page_ok(c.page_id)) return false;
+    if (!sale) return true;
+    if (mode == "assigned_only") return c.assignee_id == user;
+    if (mode == "self_assign") return c.assignee_id == user || c.assignee_id == 0;
+    return true;
+  }
+};
+
+Viewer viewer_of(const State& s, UserId user) {
+  Viewer v{s, user};
+  const User* u = s.users.find(user);
+  v.active = u != nullptr && u->active;
+  v.sale = u != nullptr && u->role == Role::sale;
+  v.mode = s.settings[setting::inbox_visibility];
+  return v;
 }
 
 // A conversation a sale may work on (close, reopen, mark): their own or an unassigned one;
@@ -273,7 +310,7 @@ void Conversations::reindex() {
   activity_by_assignee.clear();
   by_customer.clear();
   for (const Conversation& c : by_id) {
-    by_key.emplace(conversation_key(c.page_id, c.kind, c.external_user_id, c.thread_id), c.id);
+    by_key.emplace(key_of(c), c.id);
     by_customer.emplace(c.customer_id, c.id);
     index(c);
   }
@@ -316,7 +353,7 @@ void evolve(Conversations& cs, const ConversationStarted& e, Time at) {
   c.thread_id = e.thread_id;
   c.started_at = at;
   c.last_at = at;
-  cs.by_key.emplace(conversation_key(c.page_id, c.kind, c.external_user_id, c.thread_id), c.id);
+  cs.by_key.emplace(key_of(c), c.id);
   cs.by_customer.emplace(c.customer_id, c.id);
   cs.identities.try_emplace({c.page_id, c.external_user_id}, c.customer_id);
   cs.index(c);
@@ -505,13 +542,7 @@ Result<const Conversation*> visible_conversation(const State& s, UserId viewer, 
 }
 
 bool may_see_conversation(const State& s, UserId user, const Conversation& c) {
-  const User* u = s.users.find(user);
-  if (u == nullptr || !u->active || !may_access_page(s, user, c.page_id)) return false;
-  if (u->role != Role::sale) return true;
-  const std::string mode = s.settings[setting::inbox_visibility];
-  if (mode == "assigned_only") return c.assignee_id == user;
-  if (mode == "self_assign") return c.assignee_id == user || c.assignee_id == 0;
-  return true;
+  return viewer_of(s, user).sees(c);
 }
 
 ConversationId conversation_of(const State& s, const ReceiveMessage& c) {
@@ -591,32 +622,6 @@ std::vector<std::string> find_phones(std::string_view text, std::string_view cou
 }
 
 namespace {
-
-struct Viewer {
-  const State& s;
-  UserId user;
-  bool sale = false;
-  std::string mode{};
-  std::map<PageId, bool> pages{};  // page -> may access (cached)
-  bool page_ok(PageId p) {
-    auto [it, fresh] = pages.try_emplace(p, false);
-    if (fresh) it->second = may_access_page(s, user, p);
-    return it->second;
-  }
-  bool sees(const Conversation& c) {
-    if (!page_ok(c.page_id)) return false;
-    if (!sale || mode == "all") return true;
-    if (mode == "assigned_only") return c.assignee_id == user;
-    return c.assignee_id == user || c.assignee_id == 0;
-  }
-};
-
-Viewer viewer_of(const State& s, UserId user) {
-  Viewer v{s, user};
-  v.sale = is_sale(s, user);
-  v.mode = s.settings[setting::inbox_visibility];
-  return v;
-}
 
 bool passes(const Conversation& c, const InboxFilters& f) {
   const auto flag = [&](const std::optional<bool>& want, ConversationFlag bit) {
