@@ -181,6 +181,37 @@ class InboxTest(CommerceCase):
         all_of_boss = (await ws["boss"].call("inbox.query"))["items"]
         self.assertEqual(len(all_of_boss), 2)
 
+    async def test_bad_requests_are_refused_and_change_nothing(self):
+        page, _, ws = await self.floor()
+        lan = ws["lan"]
+        cid = (await self.deliver(page["id"], message("m1")))["conversation_id"]
+        await lan.call("conversations.take", {"conversation_id": cid})
+        for args, needle in (({"filters": {"colour": "red"}}, "colour"),
+                             ({"filters": {"status": "gone"}}, "status"),
+                             ({"filters": {"kind": "fax"}}, "kind"),
+                             ({"sort": "random"}, "sort"),
+                             ({"cursor": "12"}, "cursor"),
+                             ({"cursor": "0.1"}, "cursor"),
+                             ({"limit": 0}, "limit")):
+            err = await lan.error("inbox.query", args)
+            self.assertEqual(err["code"], "bad_request", (args, err))
+            self.assertIn(needle, err["message"], (args, err))
+        await self.rejected(lan, "conversations.messages", {"conversation_id": 999}, "not_found")
+        await self.rejected(lan, "conversations.messages",
+                            {"conversation_id": cid, "before": "x"}, "bad_request", "before")
+        await self.rejected(lan, "conversations.send", {"conversation_id": cid, "text": " "},
+                            "bad_request")
+        await self.rejected(lan, "conversations.send", {
+            "conversation_id": cid, "attachments": [{"type": "exe", "url": "https://x/a"}]},
+            "bad_request", "type")
+        await self.rejected(lan, "conversations.send", {
+            "conversation_id": cid, "attachments": [{"type": "image", "url": "file:///etc"}]},
+            "bad_request", "url")
+        await self.rejected(lan, "conversations.mark", {"conversation_id": cid}, "bad_request")
+        await self.rejected(ws["boss"], "conversations.assign",
+                            {"conversation_id": cid, "user_id": 999}, "not_found")
+        await self.rejected(lan, "subscribe", {"topics": ["conversation:01"]}, "bad_request")
+
     async def test_survives_a_restart(self):
         page, _, ws = await self.floor()
         cid = (await self.deliver(page["id"], message("m1")))["conversation_id"]
