@@ -5,6 +5,7 @@
 #include <cassert>
 
 #include "core/customer.hpp"
+#include "core/lead.hpp"
 #include "core/phone.hpp"
 #include "core/state.hpp"
 #include "core/text.hpp"
@@ -110,19 +111,6 @@ Viewer viewer_of(const State& s, UserId user) {
   v.sale = u != nullptr && u->role == Role::sale;
   v.mode = s.settings[setting::inbox_visibility];
   return v;
-}
-
-// A conversation a sale may work on (close, reopen, mark): their own or an unassigned one;
-// managers and admin work on whatever they see.
-Result<const Conversation*> workable(const State& s, UserId actor, ConversationId id) {
-  if (auto r = authorize(s, actor, everyone); !r) return r.error();
-  auto c = visible_conversation(s, actor, id);
-  if (!c) return c.error();
-  const UserId assignee = c.value()->assignee_id;
-  if (is_sale(s, actor) && assignee != 0 && assignee != actor) {
-    return reject(Code::not_assignee, "conversation " + std::to_string(id) + " is another sale's");
-  }
-  return c;
 }
 
 Result<bool> check_attachments(const std::vector<Attachment>& list) {
@@ -295,12 +283,19 @@ void Conversations::index(const Conversation& c) {
   activity_by_page[c.page_id].insert(activity_slot(c));
   activity_by_assignee[c.assignee_id].insert(activity_slot(c));
   if (c.waiting_since != 0) waiting_by_page[c.page_id].insert({c.waiting_since, c.id});
+  for (TagId t : c.tags) activity_by_tag[t].insert(activity_slot(c));
 }
 
 void Conversations::unindex(const Conversation& c) {
   activity_by_page[c.page_id].erase(activity_slot(c));
   activity_by_assignee[c.assignee_id].erase(activity_slot(c));
   if (c.waiting_since != 0) waiting_by_page[c.page_id].erase({c.waiting_since, c.id});
+  for (TagId t : c.tags) activity_by_tag[t].erase(activity_slot(c));
+}
+
+TagId Conversations::find_tag(std::string_view name) const {
+  auto it = tag_by_key.find(tag_key(name));
+  return it == tag_by_key.end() ? 0 : it->second;
 }
 
 void Conversations::reindex() {
@@ -309,9 +304,16 @@ void Conversations::reindex() {
   waiting_by_page.clear();
   activity_by_assignee.clear();
   by_customer.clear();
+  activity_by_tag.clear();
+  tag_by_key.clear();
+  for (std::size_t i = 0; i < tag_names.size(); ++i) {
+    tag_by_key.emplace(tag_key(tag_names[i]), static_cast<TagId>(i + 1));
+  }
+  tag_uses.assign(tag_names.size(), 0);
   for (const Conversation& c : by_id) {
     by_key.emplace(key_of(c), c.id);
     by_customer.emplace(c.customer_id, c.id);
+    for (TagId t : c.tags) ++tag_uses[t - 1];
     index(c);
   }
 }
@@ -407,6 +409,72 @@ void evolve(Conversations& cs, const ConversationMarked& e, Time) {
   });
 }
 
+namespace {
+
+// The catalog's id of a tag, added to the catalog when new.
+TagId tag_id(Conversations& cs, const std::string& name) {
+  if (TagId known = cs.find_tag(name)) return known;
+  cs.tag_names.push_back(name);
+  cs.tag_uses.push_back(0);
+  const auto id = static_cast<TagId>(cs.tag_names.size());
+  cs.tag_by_key.emplace(tag_key(name), id);
+  return id;
+}
+
+// The conversation moves to another customer card (and its channel identity with it).
+void move_customer(Conversations& cs, Conversation& c, CustomerId to) {
+  auto [first, last] = cs.by_customer.equal_range(c.customer_id);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == c.id) {
+      cs.by_customer.erase(it);
+      break;
+    }
+  }
+  c.customer_id = to;
+  cs.by_customer.emplace(to, c.id);
+  cs.identities[{c.page_id, c.external_user_id}] = to;
+}
+
+}  // namespace
+
+void evolve(Conversations& cs, const ConversationTagged& e, Time) {
+  change(cs, e.conversation_id, [&](Conversation& c) {
+    for (const std::string& name : e.added) {
+      const TagId id = tag_id(cs, name);
+      if (std::find(c.tags.begin(), c.tags.end(), id) != c.tags.end()) continue;
+      c.tags.push_back(id);
+      ++cs.tag_uses[id - 1];
+    }
+    for (const std::string& name : e.removed) {
+      const TagId id = cs.find_tag(name);
+      auto it = std::find(c.tags.begin(), c.tags.end(), id);
+      if (id == 0 || it == c.tags.end()) continue;
+      c.tags.erase(it);
+      --cs.tag_uses[id - 1];
+    }
+  });
+}
+
+void evolve(Conversations& cs, const CustomerLinked& e, Time) {
+  Conversation& c = *cs.find(e.conversation_id);
+  if (!c.has(flag_linked)) c.unlinked_customer_id = e.previous_id;
+  c.set(flag_linked, true);
+  move_customer(cs, c, e.customer_id);
+}
+
+void evolve(Conversations& cs, const CustomerUnlinked& e, Time) {
+  Conversation& c = *cs.find(e.conversation_id);
+  c.set(flag_linked, false);
+  c.unlinked_customer_id = 0;
+  move_customer(cs, c, e.customer_id);
+}
+
+void evolve(Conversations& cs, const QuickReplySaved& e, Time) {
+  cs.quick_replies[e.code] = QuickReply{e.text, e.tag};
+}
+
+void evolve(Conversations& cs, const QuickReplyDeleted& e, Time) { cs.quick_replies.erase(e.code); }
+
 // ---- decide ----
 Result<Events> decide(const State& s, UserId actor, const ReceiveMessage& c, Time) {
   if (actor != system_actor) return reject(Code::forbidden, "only a channel delivers messages");
@@ -461,15 +529,34 @@ Result<Events> decide(const State& s, UserId actor, const SendMessage& c, Time) 
   if (auto r = authorize(s, actor, everyone); !r) return r.error();
   auto conversation = visible_conversation(s, actor, c.conversation_id);
   if (!conversation) return conversation.error();
-  if (is_sale(s, actor) && conversation.value()->assignee_id != actor) {
+  const Conversation& conv = *conversation.value();
+  if (is_sale(s, actor) && conv.assignee_id != actor) {
     return reject(Code::not_assignee, "only the conversation's sale may reply; take it first");
   }
-  if (!s.pages.find(conversation.value()->page_id)->connected) {
+  if (!s.pages.find(conv.page_id)->connected) {
     return reject(Code::conflict, "the page is disconnected");
   }
-  if (auto ok = check_message(c.text, c.attachments); !ok) return ok.error();
+  std::string text = c.text;
+  const QuickReply* reply = nullptr;
+  if (!c.quick_reply.empty()) {
+    auto it = s.conversations.quick_replies.find(tag_key(c.quick_reply));
+    if (it == s.conversations.quick_replies.end()) {
+      return reject(Code::not_found, "no quick reply /" + c.quick_reply);
+    }
+    reply = &it->second;
+    if (blank(text) && c.attachments.empty()) text = reply->text;
+  }
+  if (auto ok = check_message(text, c.attachments); !ok) return ok.error();
   const MessageId message = s.conversations.last_message_id + 1;
-  return Events{MessageSent{c.conversation_id, message, actor, false, "", c.text, c.attachments}};
+  Events out{MessageSent{c.conversation_id, message, actor, false, "", text, c.attachments}};
+  // The quick reply's tag goes on with it (unless it is there already, or there is no room).
+  if (reply != nullptr && !reply->tag.empty() && conv.tags.size() < tags_per_conversation_max) {
+    const TagId tag = s.conversations.find_tag(reply->tag);
+    if (tag == 0 || std::find(conv.tags.begin(), conv.tags.end(), tag) == conv.tags.end()) {
+      out.emplace_back(ConversationTagged{c.conversation_id, {reply->tag}, {}});
+    }
+  }
+  return out;
 }
 
 Result<Events> decide(const State& s, UserId actor, const TakeConversation& c, Time) {
@@ -506,14 +593,14 @@ Result<Events> decide(const State& s, UserId actor, const AssignConversation& c,
 }
 
 Result<Events> decide(const State& s, UserId actor, const CloseConversation& c, Time) {
-  auto conversation = workable(s, actor, c.conversation_id);
+  auto conversation = workable_conversation(s, actor, c.conversation_id);
   if (!conversation) return conversation.error();
   if (conversation.value()->has(flag_closed)) return Events{};
   return Events{ConversationClosed{c.conversation_id}};
 }
 
 Result<Events> decide(const State& s, UserId actor, const ReopenConversation& c, Time) {
-  auto conversation = workable(s, actor, c.conversation_id);
+  auto conversation = workable_conversation(s, actor, c.conversation_id);
   if (!conversation) return conversation.error();
   if (!conversation.value()->has(flag_closed)) return Events{};
   return Events{ConversationReopened{c.conversation_id}};
@@ -521,7 +608,7 @@ Result<Events> decide(const State& s, UserId actor, const ReopenConversation& c,
 
 Result<Events> decide(const State& s, UserId actor, const MarkConversation& c, Time) {
   if (!c.read && !c.processed) return reject(Code::bad_request, "give read or processed");
-  auto conversation = workable(s, actor, c.conversation_id);
+  auto conversation = workable_conversation(s, actor, c.conversation_id);
   if (!conversation) return conversation.error();
   const Conversation& conv = *conversation.value();
   ConversationMarked e{c.conversation_id, std::nullopt, std::nullopt};
@@ -531,7 +618,238 @@ Result<Events> decide(const State& s, UserId actor, const MarkConversation& c, T
   return Events{e};
 }
 
+namespace {
+
+// A list of tag names checked and spelled as the catalog spells them, each once.
+Result<std::vector<std::string>> tag_list(const Conversations& cs,
+                                          const std::vector<std::string>& names,
+                                          std::string_view field) {
+  if (names.size() > tags_per_conversation_max) {
+    return reject(Code::bad_request, std::string(field) + ": at most " +
+                                         std::to_string(tags_per_conversation_max) + " tags");
+  }
+  std::vector<std::string> out;
+  std::vector<std::string> keys;
+  for (const std::string& name : names) {
+    if (auto ok = check_name(name, field, tag_bytes_max, true); !ok) return ok.error();
+    std::string key = tag_key(name);
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+    keys.push_back(std::move(key));
+    const TagId known = cs.find_tag(name);
+    out.push_back(known != 0 ? cs.tag_names[known - 1] : name);
+  }
+  return out;
+}
+
+bool carries(const Conversations& cs, const Conversation& c, const std::string& name) {
+  const TagId id = cs.find_tag(name);
+  return id != 0 && std::find(c.tags.begin(), c.tags.end(), id) != c.tags.end();
+}
+
+// The source of a lead from a conversation: the catalog's first source of the page's channel.
+std::string channel_source(const State& s, const Conversation& c) {
+  const std::string_view channel = to_string(s.pages.find(c.page_id)->channel);
+  for (const auto& [code, source] : s.catalog.sources) {
+    if (source.channel == channel) return code;
+  }
+  return {};
+}
+
+Result<bool> check_quick_reply_code(const std::string& code) {
+  const bool ok = !code.empty() && code.size() <= quick_reply_code_bytes_max &&
+                  std::all_of(code.begin(), code.end(), [](char ch) {
+                    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                           (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+                  });
+  if (ok) return true;
+  return reject(Code::bad_request, "code: 1 to " + std::to_string(quick_reply_code_bytes_max) +
+                                       " letters, digits, '_' or '-' (typed after '/')");
+}
+
+}  // namespace
+
+Result<Events> decide(const State& s, UserId actor, const TagConversation& c, Time) {
+  if (c.add.empty() && c.remove.empty()) return reject(Code::bad_request, "give add or remove");
+  auto conversation = workable_conversation(s, actor, c.conversation_id);
+  if (!conversation) return conversation.error();
+  const Conversation& conv = *conversation.value();
+  const Conversations& cs = s.conversations;
+  auto add = tag_list(cs, c.add, "add");
+  if (!add) return add.error();
+  auto remove = tag_list(cs, c.remove, "remove");
+  if (!remove) return remove.error();
+  ConversationTagged e{c.conversation_id, {}, {}};
+  for (const std::string& name : remove.value()) {
+    if (std::find_if(add.value().begin(), add.value().end(), [&](const std::string& a) {
+          return tag_key(a) == tag_key(name);
+        }) != add.value().end()) {
+      return reject(Code::bad_request, "tag " + name + " is both added and removed");
+    }
+    if (carries(cs, conv, name)) e.removed.push_back(name);
+  }
+  for (const std::string& name : add.value()) {
+    if (!carries(cs, conv, name)) e.added.push_back(name);
+  }
+  if (conv.tags.size() + e.added.size() - e.removed.size() > tags_per_conversation_max) {
+    return reject(Code::bad_request, "a conversation carries at most " +
+                                         std::to_string(tags_per_conversation_max) + " tags");
+  }
+  if (e.added.empty() && e.removed.empty()) return Events{};
+  return Events{std::move(e)};
+}
+
+Result<Events> decide(const State& s, UserId actor, const NoteConversation& c, Time now) {
+  if (auto r = authorize(s, actor, everyone); !r) return r.error();
+  auto conversation = visible_conversation(s, actor, c.conversation_id);
+  if (!conversation) return conversation.error();
+  return decide(s, actor, NoteCustomer{conversation.value()->customer_id, c.text}, now);
+}
+
+Result<Events> decide(const State& s, UserId actor, const LinkCustomer& c, Time) {
+  auto conversation = workable_conversation(s, actor, c.conversation_id);
+  if (!conversation) return conversation.error();
+  const Conversation& conv = *conversation.value();
+  const Customer* customer = s.customers.find(c.customer_id);
+  if (customer == nullptr) {
+    return reject(Code::not_found, "no customer " + std::to_string(c.customer_id));
+  }
+  Events out;
+  if (!conv.has(flag_linked) || conv.customer_id != c.customer_id) {
+    out.emplace_back(CustomerLinked{conv.id, c.customer_id, conv.customer_id, actor});
+  }
+  // SPEC.md "Customer card": the sale who links takes the conversation and the customer.
+  if (is_sale(s, actor)) {
+    if (conv.assignee_id != actor) {
+      out.emplace_back(ConversationAssigned{conv.id, actor, conv.assignee_id, "link"});
+    }
+    if (customer->responsible_id != actor) {
+      CustomerUpdated update;
+      update.customer_id = customer->id;
+      update.responsible_id = actor;
+      out.emplace_back(std::move(update));
+    }
+  }
+  return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const UnlinkCustomer& c, Time) {
+  auto conversation = workable_conversation(s, actor, c.conversation_id);
+  if (!conversation) return conversation.error();
+  const Conversation& conv = *conversation.value();
+  if (!conv.has(flag_linked)) return Events{};
+  return Events{CustomerUnlinked{conv.id, conv.unlinked_customer_id, conv.customer_id, actor}};
+}
+
+Result<Events> decide(const State& s, UserId actor, const ConversationToLead& c, Time) {
+  auto conversation = workable_conversation(s, actor, c.conversation_id);
+  if (!conversation) return conversation.error();
+  const Conversation& conv = *conversation.value();
+  const std::string phone = conversation_phone(s, conv);
+  if (phone.empty()) {
+    return reject(Code::bad_request,
+                  "the conversation has no phone: ask the customer for one, or add it to the card");
+  }
+  if (const Lead* known = s.leads.find(s.leads.by_phone.newest(phone_key(phone)))) {
+    // The customer is a lead already: its worker gets it back; nobody else gets it this way.
+    if (may_work(s, actor, *known)) return Events{};
+    return reject(Code::conflict,
+                  "this phone is already lead " + std::to_string(known->id) +
+                      (known->in_pool ? ", in the pool: claim it there" : ", another sale's"));
+  }
+  const Customer* customer = s.customers.find(conv.customer_id);
+  UserId owner = 0;
+  if (is_sale(s, actor)) {
+    owner = actor;
+  } else if (is_sale(s, conv.assignee_id)) {
+    owner = conv.assignee_id;
+  }
+  return Events{LeadImported{s.leads.next_id(), phone, customer != nullptr ? customer->name : "",
+                             channel_source(s, conv), "", "new", owner}};
+}
+
+Result<Events> decide(const State& s, UserId actor, const SaveQuickReply& c, Time) {
+  if (auto r = authorize(s, actor, managers); !r) return r.error();
+  if (auto ok = check_quick_reply_code(c.code); !ok) return ok.error();
+  if (auto ok = check_text(c.text, "text", quick_reply_text_bytes_max, true); !ok) {
+    return ok.error();
+  }
+  if (!c.tag.empty()) {
+    if (auto ok = check_name(c.tag, "tag", tag_bytes_max, true); !ok) return ok.error();
+  }
+  const auto& replies = s.conversations.quick_replies;
+  const std::string code = tag_key(c.code);
+  auto it = replies.find(code);
+  if (it == replies.end() && replies.size() >= quick_replies_max) {
+    return reject(Code::bad_request,
+                  "at most " + std::to_string(quick_replies_max) + " quick replies");
+  }
+  const TagId known = c.tag.empty() ? 0 : s.conversations.find_tag(c.tag);
+  const std::string tag = known != 0 ? s.conversations.tag_names[known - 1] : c.tag;
+  if (it != replies.end() && it->second.text == c.text && it->second.tag == tag) return Events{};
+  return Events{QuickReplySaved{code, c.text, tag}};
+}
+
+Result<Events> decide(const State& s, UserId actor, const DeleteQuickReply& c, Time) {
+  if (auto r = authorize(s, actor, managers); !r) return r.error();
+  const std::string code = tag_key(c.code);
+  if (!s.conversations.quick_replies.contains(code)) {
+    return reject(Code::not_found, "no quick reply /" + c.code);
+  }
+  return Events{QuickReplyDeleted{code}};
+}
+
 // ---- queries ----
+Result<const Conversation*> workable_conversation(const State& s, UserId actor,
+                                                  ConversationId id) {
+  if (auto r = authorize(s, actor, everyone); !r) return r.error();
+  auto c = visible_conversation(s, actor, id);
+  if (!c) return c.error();
+  const UserId assignee = c.value()->assignee_id;
+  if (is_sale(s, actor) && assignee != 0 && assignee != actor) {
+    return reject(Code::not_assignee, "conversation " + std::to_string(id) + " is another sale's");
+  }
+  return c;
+}
+
+std::string conversation_phone(const State& s, const Conversation& c) {
+  const Customer* customer = s.customers.find(c.customer_id);
+  if (customer != nullptr && !customer->phones.empty()) return customer->phones.front();
+  return c.phones.empty() ? "" : c.phones.front();
+}
+
+std::string tag_key(std::string_view name) {
+  // Folded, with runs of spaces as one and none at the ends: "VIP  khách" = "vip khach".
+  std::string out;
+  bool space = false;
+  for (char ch : fold(name)) {
+    if (ch == ' ' || ch == '\t') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += ch;
+  }
+  return out;
+}
+
+std::vector<std::string> tag_names(const Conversations& cs, const Conversation& c) {
+  std::vector<std::string> out;
+  out.reserve(c.tags.size());
+  for (TagId t : c.tags) out.push_back(cs.tag_names[t - 1]);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::int64_t>> tag_catalog(const Conversations& cs) {
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (std::size_t i = 0; i < cs.tag_names.size(); ++i) {
+    if (cs.tag_uses[i] > 0) out.emplace_back(cs.tag_names[i], cs.tag_uses[i]);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& x, const auto& y) { return tag_key(x.first) < tag_key(y.first); });
+  return out;
+}
+
 Result<const Conversation*> visible_conversation(const State& s, UserId viewer, ConversationId id) {
   const Conversation* c = s.conversations.find(id);
   if (c == nullptr) return reject(Code::not_found, "no conversation " + std::to_string(id));
@@ -642,6 +960,11 @@ bool passes(const Conversation& c, const InboxFilters& f) {
       std::find(f.page_ids.begin(), f.page_ids.end(), c.page_id) == f.page_ids.end()) {
     return false;
   }
+  if (!f.tag_ids.empty() && std::none_of(f.tag_ids.begin(), f.tag_ids.end(), [&](TagId t) {
+        return std::find(c.tags.begin(), c.tags.end(), t) != c.tags.end();
+      })) {
+    return false;
+  }
   return true;
 }
 
@@ -706,6 +1029,13 @@ InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, Inbo
       }
     }
     sets.push_back(&customer_slots);
+  } else if (sort == InboxSort::activity && !f.tag_ids.empty()) {
+    // (a conversation with two of the tags is in two sets: the walk skips its repeat)
+    for (TagId t : f.tag_ids) {
+      if (auto it = cs.activity_by_tag.find(t); it != cs.activity_by_tag.end()) {
+        sets.push_back(&it->second);
+      }
+    }
   } else if (sort == InboxSort::activity && (f.unassigned || f.assignee_id)) {
     // (a sale of assigned_only asking for another's conversations walks the same set: none
     // of them passes `sees`)
@@ -725,7 +1055,10 @@ InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, Inbo
   InboxPage out;
   Merge walk(sets, after, sort == InboxSort::waiting);
   std::optional<Slot> last;
+  std::optional<Slot> walked;
   while (auto slot = walk.next()) {
+    if (slot == walked) continue;
+    walked = slot;
     const Conversation& c = *cs.find(slot->second);
     if (!v.sees(c) || !passes(c, f)) continue;
     if (out.items.size() == limit) {

@@ -34,6 +34,9 @@ std::optional<ConversationKind> parse_conversation_kind(std::string_view text);
 enum class Inbound : std::uint8_t { message = 1, comment, livestream_comment, echo };
 std::optional<Inbound> parse_inbound(std::string_view text);
 
+// A tag of the catalog: 1 + its index in Conversations::tag_names.
+using TagId = std::uint32_t;
+
 // ---- stream ----
 inline std::string conversation_stream(ConversationId id) {
   return "conversation:" + std::to_string(id);
@@ -164,6 +167,82 @@ struct ConversationMarked {
   }
 };
 
+// Tags put on and taken off a conversation, by name as the catalog spells them (a new name
+// joins the catalog; a name no conversation carries any more leaves tags.list).
+struct ConversationTagged {
+  static constexpr std::uint16_t type_id = 167;
+  static constexpr const char* name = "ConversationTagged";
+  ConversationId conversation_id = 0;
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+  std::string stream() const { return conversation_stream(conversation_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(conversation_id), CEREAL_NVP(added), CEREAL_NVP(removed));
+  }
+};
+
+// A user ties the conversation to an existing customer card: the channel identity follows (the
+// customer's later conversations on the page land on that card too) until it is unlinked.
+struct CustomerLinked {
+  static constexpr std::uint16_t type_id = 168;
+  static constexpr const char* name = "CustomerLinked";
+  ConversationId conversation_id = 0;
+  CustomerId customer_id = 0;
+  CustomerId previous_id = 0;
+  UserId by = 0;
+  std::string stream() const { return conversation_stream(conversation_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(conversation_id), CEREAL_NVP(customer_id), CEREAL_NVP(previous_id),
+       CEREAL_NVP(by));
+  }
+};
+
+// The link undone: the conversation (and its identity) returns to the card it had before.
+struct CustomerUnlinked {
+  static constexpr std::uint16_t type_id = 169;
+  static constexpr const char* name = "CustomerUnlinked";
+  ConversationId conversation_id = 0;
+  CustomerId customer_id = 0;  // the card it returns to
+  CustomerId previous_id = 0;  // the card it was linked to
+  UserId by = 0;
+  std::string stream() const { return conversation_stream(conversation_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(conversation_id), CEREAL_NVP(customer_id), CEREAL_NVP(previous_id),
+       CEREAL_NVP(by));
+  }
+};
+
+inline std::string quick_replies_stream() { return "quick_replies"; }
+
+// A quick reply saved (new, or a new text or tag for its code): typed as "/code" in the
+// composer; its tag, if any, is put on the conversation when it is sent.
+struct QuickReplySaved {
+  static constexpr std::uint16_t type_id = 170;
+  static constexpr const char* name = "QuickReplySaved";
+  std::string code;
+  std::string text;
+  std::string tag;
+  std::string stream() const { return quick_replies_stream(); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(code), CEREAL_NVP(text), CEREAL_NVP(tag));
+  }
+};
+
+struct QuickReplyDeleted {
+  static constexpr std::uint16_t type_id = 171;
+  static constexpr const char* name = "QuickReplyDeleted";
+  std::string code;
+  std::string stream() const { return quick_replies_stream(); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(code));
+  }
+};
+
 // ---- state ----
 // The flags of a conversation, one bit each.
 enum ConversationFlag : std::uint8_t {
@@ -197,6 +276,8 @@ struct Conversation {
   std::string thread_id{};
   std::string last_text{};  // a preview (preview_bytes_max)
   std::vector<std::string> phones{};
+  std::vector<TagId> tags{};
+  CustomerId unlinked_customer_id = 0;  // while linked: the card an unlink returns to
   bool has(ConversationFlag f) const { return (flags & f) != 0; }
   void set(ConversationFlag f, bool on) {
     flags = static_cast<std::uint8_t>(on ? (flags | f) : (flags & ~f));
@@ -205,7 +286,16 @@ struct Conversation {
   void serialize(A& ar) {
     ar(id, page_id, customer_id, assignee_id, started_at, last_at, waiting_since, last_message_id,
        messages, kind, flags, last_inbound, external_user_id, post_id, thread_id, last_text,
-       phones);
+       phones, tags, unlinked_customer_id);
+  }
+};
+
+struct QuickReply {
+  std::string text;
+  std::string tag;  // "" = none
+  template <class A>
+  void serialize(A& ar) {
+    ar(text, tag);
   }
 };
 
@@ -234,6 +324,8 @@ struct Conversations {
   // The channel's customer on a page -> the customer card (the identity).
   std::map<std::pair<PageId, std::string>, CustomerId> identities;
   boost::unordered_flat_set<SeenKey, SeenKeyHash> seen;
+  std::vector<std::string> tag_names;                // index = tag id - 1, as first written
+  std::map<std::string, QuickReply> quick_replies;  // by code
 
   // Rebuilt from the above (not saved).
   std::unordered_map<std::string, ConversationId> by_key;  // conversation_key()
@@ -241,6 +333,9 @@ struct Conversations {
   std::map<PageId, SlotSet> waiting_by_page;               // (waiting_since, id), waiting only
   std::map<UserId, SlotSet> activity_by_assignee;          // 0 = unassigned
   std::multimap<CustomerId, ConversationId> by_customer;
+  std::unordered_map<std::string, TagId> tag_by_key;  // tag_key(name) -> id
+  std::vector<std::int64_t> tag_uses;                 // conversations carrying each tag
+  std::map<TagId, SlotSet> activity_by_tag;           // (last_at, id)
 
   const Conversation* find(ConversationId id) const;
   Conversation* find(ConversationId id);
@@ -248,16 +343,17 @@ struct Conversations {
   ConversationId find_key(const std::string& key) const;
   void index(const Conversation& c);
   void unindex(const Conversation& c);
+  TagId find_tag(std::string_view name) const;  // 0 = not in the catalog
 
   template <class A>
   void save(A& ar) const {
     std::vector<SeenKey> keys(seen.begin(), seen.end());
-    ar(by_id, last_message_id, identities, keys);
+    ar(by_id, last_message_id, identities, keys, tag_names, quick_replies);
   }
   template <class A>
   void load(A& ar) {
     std::vector<SeenKey> keys;
-    ar(by_id, last_message_id, identities, keys);
+    ar(by_id, last_message_id, identities, keys, tag_names, quick_replies);
     seen = {keys.begin(), keys.end()};
     reindex();
   }
@@ -278,6 +374,11 @@ void evolve(Conversations& cs, const ConversationAssigned& e, Time at);
 void evolve(Conversations& cs, const ConversationClosed& e, Time at);
 void evolve(Conversations& cs, const ConversationReopened& e, Time at);
 void evolve(Conversations& cs, const ConversationMarked& e, Time at);
+void evolve(Conversations& cs, const ConversationTagged& e, Time at);
+void evolve(Conversations& cs, const CustomerLinked& e, Time at);
+void evolve(Conversations& cs, const CustomerUnlinked& e, Time at);
+void evolve(Conversations& cs, const QuickReplySaved& e, Time at);
+void evolve(Conversations& cs, const QuickReplyDeleted& e, Time at);
 
 // ---- commands and decide ----
 constexpr std::size_t external_message_id_bytes_max = 200;
@@ -285,6 +386,11 @@ constexpr std::size_t message_text_bytes_max = 20'000;
 constexpr std::size_t attachments_max = 20;
 constexpr std::size_t attachment_url_bytes_max = 2000;
 constexpr std::size_t attachment_name_bytes_max = 255;
+constexpr std::size_t tag_bytes_max = 50;
+constexpr std::size_t tags_per_conversation_max = 20;
+constexpr std::size_t quick_reply_code_bytes_max = 32;
+constexpr std::size_t quick_reply_text_bytes_max = 4000;
+constexpr std::size_t quick_replies_max = 500;
 
 // What a channel's adapter delivers, issued by the system actor.
 struct ReceiveMessage {
@@ -301,10 +407,13 @@ struct ReceiveMessage {
   std::string live_id{};
 };
 
+// A reply; with a quick reply's code, its text is sent when `text` is blank and its tag is put
+// on the conversation.
 struct SendMessage {
   ConversationId conversation_id = 0;
   std::string text{};
   std::vector<Attachment> attachments{};
+  std::string quick_reply{};
 };
 
 struct TakeConversation {
@@ -330,6 +439,44 @@ struct MarkConversation {
   std::optional<bool> processed{};
 };
 
+struct TagConversation {
+  ConversationId conversation_id = 0;
+  std::vector<std::string> add{};
+  std::vector<std::string> remove{};
+};
+
+// An internal note on the conversation's customer card (CustomerNoted), written from the chat.
+struct NoteConversation {
+  ConversationId conversation_id = 0;
+  std::string text{};
+};
+
+// Ties the conversation to a customer card; a sale who links takes the conversation and
+// becomes the customer's responsible sale.
+struct LinkCustomer {
+  ConversationId conversation_id = 0;
+  CustomerId customer_id = 0;
+};
+
+struct UnlinkCustomer {
+  ConversationId conversation_id = 0;
+};
+
+// A lead from the conversation's customer and phone (conversation_phone).
+struct ConversationToLead {
+  ConversationId conversation_id = 0;
+};
+
+struct SaveQuickReply {
+  std::string code{};
+  std::string text{};
+  std::string tag{};
+};
+
+struct DeleteQuickReply {
+  std::string code{};
+};
+
 Result<Events> decide(const State& s, UserId actor, const ReceiveMessage& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const SendMessage& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const TakeConversation& c, Time now);
@@ -337,6 +484,13 @@ Result<Events> decide(const State& s, UserId actor, const AssignConversation& c,
 Result<Events> decide(const State& s, UserId actor, const CloseConversation& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const ReopenConversation& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const MarkConversation& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const TagConversation& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const NoteConversation& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const LinkCustomer& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const UnlinkCustomer& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const ConversationToLead& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const SaveQuickReply& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const DeleteQuickReply& c, Time now);
 
 // ---- queries ----
 // Whether `user` may see the conversation (SPEC.md "Assignment", visibility): an active user
@@ -346,6 +500,19 @@ bool may_see_conversation(const State& s, UserId user, const Conversation& c);
 // The conversation, if `viewer` may see it (the system sees all): else not_found or forbidden.
 Result<const Conversation*> visible_conversation(const State& s, UserId viewer,
                                                  ConversationId id);
+// The conversation, if `actor` may work on it (tag, close, mark, link, order from it): one they
+// may see that is not another sale's (not_assignee); managers and admin work on what they see.
+Result<const Conversation*> workable_conversation(const State& s, UserId actor,
+                                                  ConversationId id);
+// The phone a lead or an order from the conversation gets: the customer card's first phone,
+// else the first phone found in the conversation; "" = none.
+std::string conversation_phone(const State& s, const Conversation& c);
+// The names of a conversation's tags, in the order they were put on.
+std::vector<std::string> tag_names(const Conversations& cs, const Conversation& c);
+// The catalog of tags (tags.list): every tag some conversation carries, by name, with its count.
+std::vector<std::pair<std::string, std::int64_t>> tag_catalog(const Conversations& cs);
+// The key tags and quick reply codes are matched by: folded (case and accents ignored).
+std::string tag_key(std::string_view name);
 // The conversation the key of a delivery names, or 0 (for a duplicate's answer).
 ConversationId conversation_of(const State& s, const ReceiveMessage& c);
 // Phones written in a text, normalised (core/phone rules of the unit's country), each once.
@@ -365,6 +532,7 @@ struct InboxFilters {
   std::optional<CustomerId> customer_id{};
   std::optional<Time> since{};
   std::optional<Time> until{};
+  std::vector<TagId> tag_ids{};  // any of them
 };
 enum class InboxSort : std::uint8_t { activity, waiting };
 struct InboxPage {
@@ -389,9 +557,13 @@ InboxCounts count_inbox(const State& s, UserId viewer);
 struct ConversationArea {
   using EventTypes =
       TypeList<ConversationStarted, MessageReceived, MessageSent, ConversationAssigned,
-               ConversationClosed, ConversationReopened, ConversationMarked>;
-  using CommandTypes = TypeList<ReceiveMessage, SendMessage, TakeConversation, AssignConversation,
-                                CloseConversation, ReopenConversation, MarkConversation>;
+               ConversationClosed, ConversationReopened, ConversationMarked, ConversationTagged,
+               CustomerLinked, CustomerUnlinked, QuickReplySaved, QuickReplyDeleted>;
+  using CommandTypes =
+      TypeList<ReceiveMessage, SendMessage, TakeConversation, AssignConversation,
+               CloseConversation, ReopenConversation, MarkConversation, TagConversation,
+               NoteConversation, LinkCustomer, UnlinkCustomer, ConversationToLead, SaveQuickReply,
+               DeleteQuickReply>;
   Conversations conversations;
   static constexpr auto projection = &ConversationArea::conversations;
 };

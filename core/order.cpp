@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cstdio>
 
+#include "core/conversation.hpp"
 #include "core/customer.hpp"
 #include "core/phone.hpp"
 #include "core/state.hpp"
@@ -254,10 +255,32 @@ Result<Origin> lead_origin(const State& s, UserId actor, LeadId id) {
   return o;
 }
 
+// An order from a conversation takes its customer (name, address) and phone, and the page's
+// channel for the source rule; only who may work on the conversation may order from it.
+Result<Origin> conversation_origin(const State& s, UserId actor, ConversationId id) {
+  auto conversation = workable_conversation(s, actor, id);
+  if (!conversation) return conversation.error();
+  const Conversation& conv = *conversation.value();
+  Origin o;
+  o.customer = s.customers.find(conv.customer_id);
+  o.phone = conversation_phone(s, conv);
+  if (o.customer != nullptr) {
+    o.name = o.customer->name;
+    o.address = o.customer->address;
+  }
+  o.channel = std::string(to_string(s.pages.find(conv.page_id)->channel));
+  return o;
+}
+
 Result<Origin> resolve_origin(const State& s, UserId actor, const CreateOrder& c) {
   Origin o;
   if (c.conversation_id) {
-    return reject(Code::not_found, "no conversation " + std::to_string(*c.conversation_id));
+    if (c.lead_id || c.customer_id) {
+      return reject(Code::bad_request, "give conversation_id alone, without lead_id or customer_id");
+    }
+    auto from_conversation = conversation_origin(s, actor, *c.conversation_id);
+    if (!from_conversation) return from_conversation.error();
+    o = from_conversation.value();
   }
   if (c.lead_id) {
     auto from_lead = lead_origin(s, actor, *c.lead_id);
@@ -281,7 +304,7 @@ Result<Origin> resolve_origin(const State& s, UserId actor, const CreateOrder& c
     if (!phone) return phone.error();
     o.phone = phone.value();
     if (o.customer == nullptr) o.customer = s.customers.find_phone(o.phone);
-    if (o.customer != nullptr && !c.customer_id) {
+    if (o.customer != nullptr && !c.customer_id && !c.conversation_id) {
       o.name = o.customer->name;
       o.address = o.customer->address;
     }
@@ -339,7 +362,7 @@ Result<Events> decide(const State& s, UserId actor, const CreateOrder& c, Time) 
   const LeadId lead = o.lead != nullptr ? o.lead->id : 0;
   out.emplace_back(OrderCreated{id, status, customer, o.phone, o.name, o.address, lines.value(),
                                 total, source.value(), c.warehouse.value_or(""), c.note, actor,
-                                lead, 0});
+                                lead, c.conversation_id.value_or(0)});
   if (status == OrderStatus::fresh) distribute(s, id, out);
   // An order is an action on its lead: the call's result is "ordered" when the catalog has it.
   if (o.lead != nullptr) {

@@ -366,6 +366,185 @@ SCENARIO("finding conversations") {
   }
 }
 
+SCENARIO("tags and quick replies") {
+  Given g;
+  const PageId page = connect(g, "shop");
+  const UserId lan = g.user("lan", Role::sale);
+  const UserId minh = g.user("minh", Role::sale);
+  const ConversationId one = deliver(g, message(page, "m1", "u1", "giá?"));
+  g.now += 1000;
+  const ConversationId two = deliver(g, message(page, "m2", "u2", "ship?"));
+  g.must(lan, TakeConversation{one});
+  const auto catalog = [&] { return tag_catalog(g.state.conversations); };
+  using Catalog = std::vector<std::pair<std::string, std::int64_t>>;
+  THEN("a new tag joins the catalog; the same name typed otherwise is the same tag") {
+    g.must(lan, TagConversation{one, {"Khách VIP", "đã cọc"}, {}});
+    g.must(admin_id, TagConversation{two, {"khach  vip"}, {}});
+    CHECK(tag_names(g.state.conversations, conv(g, two)) == std::vector<std::string>{"Khách VIP"});
+    CHECK(catalog() == Catalog{{"đã cọc", 1}, {"Khách VIP", 2}});
+    CHECK(g.when(lan, TagConversation{one, {"KHÁCH VIP"}, {}}).value().empty());
+    AND_THEN("a tag taken off every conversation leaves the catalog") {
+      g.must(lan, TagConversation{one, {}, {"Đã cọc"}});
+      CHECK(catalog() == Catalog{{"Khách VIP", 2}});
+      AND_THEN("the tag filter finds conversations with any of the tags, each once") {
+        g.must(admin_id, TagConversation{two, {"sỉ"}, {}});
+        const TagId vip = g.state.conversations.find_tag("khách vip");
+        const TagId bulk = g.state.conversations.find_tag("sỉ");
+        CHECK(ids_of(inbox(g, admin_id, {.tag_ids = {vip, bulk}})) ==
+              std::vector<ConversationId>{two, one});
+        CHECK(ids_of(inbox(g, admin_id, {.tag_ids = {bulk}})) == std::vector<ConversationId>{two});
+        const InboxPage first = inbox(g, admin_id, {.tag_ids = {vip, bulk}}, {}, {}, 1);
+        CHECK(ids_of(inbox(g, admin_id, {.tag_ids = {vip, bulk}}, {}, first.next)) ==
+              std::vector<ConversationId>{one});
+      }
+      AND_THEN("a snapshot keeps tags and counts their uses again") {
+        const State back = decode_state(encode_state(g.state));
+        CHECK(tag_catalog(back.conversations) == catalog());
+        CHECK(back.conversations.find_tag("KHACH VIP") != 0);
+        CHECK(back.conversations.find_tag("KHACH VIP") ==
+              g.state.conversations.find_tag(" khách   VIP "));
+      }
+    }
+  }
+  THEN("tags are refused to whom may not work on the conversation, and when malformed") {
+    CHECK(code_of(g.when(minh, TagConversation{one, {"x"}, {}})) == Code::not_assignee);
+    CHECK(code_of(g.when(lan, TagConversation{one, {}, {}})) == Code::bad_request);
+    CHECK(code_of(g.when(lan, TagConversation{one, {"a"}, {"A"}})) == Code::bad_request);
+    CHECK(code_of(g.when(lan, TagConversation{one, {"  "}, {}})) == Code::bad_request);
+    CHECK(code_of(g.when(lan, TagConversation{one, {std::string(51, 'x')}, {}})) ==
+          Code::bad_request);
+    std::vector<std::string> many;
+    for (int i = 0; i < 21; ++i) many.push_back("t" + std::to_string(i));
+    CHECK(code_of(g.when(lan, TagConversation{one, many, {}})) == Code::bad_request);
+    many.resize(20);
+    g.must(lan, TagConversation{one, many, {}});
+    CHECK(code_of(g.when(lan, TagConversation{one, {"one more"}, {}})) == Code::bad_request);
+    CHECK(g.state.conversations.quick_replies.empty());
+  }
+  THEN("a quick reply is saved by a manager, sent by its code, and puts its tag on") {
+    CHECK(code_of(g.when(lan, SaveQuickReply{"ship", "Phí ship 30k ạ", ""})) == Code::forbidden);
+    CHECK(code_of(g.when(admin_id, SaveQuickReply{"phí ship", "x", ""})) == Code::bad_request);
+    CHECK(code_of(g.when(admin_id, SaveQuickReply{"ship", " ", ""})) == Code::bad_request);
+    g.must(admin_id, SaveQuickReply{"Ship", "Phí ship 30k ạ", "hỏi ship"});
+    CHECK(g.state.conversations.quick_replies.at("ship").text == "Phí ship 30k ạ");
+    const Events sent = g.must(lan, SendMessage{one, "", {}, "SHIP"});
+    REQUIRE(sent.size() == 2);
+    CHECK(std::get<MessageSent>(sent[0].base()).text == "Phí ship 30k ạ");
+    CHECK(tag_names(g.state.conversations, conv(g, one)) == std::vector<std::string>{"hỏi ship"});
+    // Edited in the composer: the text typed is sent, the tag (already on) is not added again.
+    const Events edited = g.must(lan, SendMessage{one, "Phí ship 25k ạ", {}, "ship"});
+    REQUIRE(edited.size() == 1);
+    CHECK(std::get<MessageSent>(edited[0].base()).text == "Phí ship 25k ạ");
+    CHECK(code_of(g.when(lan, SendMessage{one, "", {}, "nope"})) == Code::not_found);
+    CHECK(g.when(admin_id, SaveQuickReply{"ship", "Phí ship 30k ạ", "Hỏi ship"}).value().empty());
+    g.must(admin_id, DeleteQuickReply{"SHIP"});
+    CHECK(code_of(g.when(admin_id, DeleteQuickReply{"ship"})) == Code::not_found);
+    CHECK(code_of(g.when(lan, SendMessage{one, "", {}, "ship"})) == Code::not_found);
+  }
+}
+
+SCENARIO("notes, linking a customer, and a lead or an order from a conversation") {
+  Given g;
+  const PageId page = connect(g, "shop");
+  const UserId lan = g.user("lan", Role::sale);
+  const UserId minh = g.user("minh", Role::sale);
+  const UserId boss = g.user("boss", Role::manager);
+  g.must(admin_id, UpsertSource{"fb", "Facebook", "facebook"});
+  g.must(admin_id, UpsertSource{"web", "Web form", "api"});
+  g.must(admin_id, UpsertProduct{"TEA", "Trà xanh", 50000});
+  const ConversationId id = deliver(g, message(page, "m1", "psid-1", "chào shop"));
+  const CustomerId own_card = conv(g, id).customer_id;
+  g.must(admin_id, CreateCustomer{"Hoa Nguyen", {"0912345678"}, "12 Hàng Bạc"});
+  const CustomerId hoa = g.state.customers.by_id.back().id;
+  THEN("a note from the chat goes on the customer's card") {
+    g.must(minh, NoteConversation{id, "khách quen, hay hỏi giá sỉ"});
+    CHECK(g.state.customers.find(own_card)->notes.back().text == "khách quen, hay hỏi giá sỉ");
+    CHECK(code_of(g.when(minh, NoteConversation{id, " "})) == Code::bad_request);
+    g.must(admin_id, UpdateSettings{{{"inbox.visibility", std::string("assigned_only")}}});
+    CHECK(code_of(g.when(minh, NoteConversation{id, "x"})) == Code::forbidden);
+  }
+  THEN("no lead without a phone") {
+    CHECK(code_of(g.when(lan, ConversationToLead{id})) == Code::bad_request);
+  }
+  WHEN("a sale links the conversation to a card") {
+    g.must(lan, LinkCustomer{id, hoa});
+    THEN("the conversation is linked, the sale has it and is the customer's responsible sale") {
+      const Conversation& c = conv(g, id);
+      CHECK(c.customer_id == hoa);
+      CHECK(c.has(flag_linked));
+      CHECK(c.assignee_id == lan);
+      CHECK(g.state.customers.find(hoa)->responsible_id == lan);
+      CHECK(ids_of(inbox(g, admin_id, {.customer_id = hoa})) == std::vector<ConversationId>{id});
+      CHECK(ids_of(inbox(g, admin_id, {.customer_id = own_card})).empty());
+      CHECK(g.when(lan, LinkCustomer{id, hoa}).value().empty());
+      CHECK(code_of(g.when(minh, LinkCustomer{id, own_card})) == Code::not_assignee);
+      CHECK(code_of(g.when(lan, LinkCustomer{id, 99})) == Code::not_found);
+    }
+    THEN("the identity follows: the customer's next conversation on the page is on the card") {
+      ReceiveMessage live = message(page, "l1", "psid-1", "chốt");
+      live.event = Inbound::livestream_comment;
+      live.live_id = "live-1";
+      CHECK(conv(g, deliver(g, live)).customer_id == hoa);
+    }
+    THEN("a lead takes the card's phone and name, the sale as owner, the page's source") {
+      const LeadImported lead = only<LeadImported>(g.must(lan, ConversationToLead{id}));
+      CHECK(lead.phone == "0912345678");
+      CHECK(lead.lead_name == "Hoa Nguyen");
+      CHECK(lead.owner_id == lan);
+      CHECK(lead.source == "web");
+      CHECK(g.must(lan, ConversationToLead{id}).empty());  // hers already
+      g.must(boss, AssignConversation{id, minh});
+      CHECK(code_of(g.when(minh, ConversationToLead{id})) == Code::conflict);
+    }
+    THEN("an order takes the card's phone, name and address, and names the conversation") {
+      CreateOrder order;
+      order.conversation_id = id;
+      order.items = {{"TEA", 2, {}, {}}};
+      const Events events = g.must(lan, order);
+      const OrderCreated& o = std::get<OrderCreated>(events.front().base());
+      CHECK(o.customer_id == hoa);
+      CHECK(o.phone == "0912345678");
+      CHECK(o.customer_name == "Hoa Nguyen");
+      CHECK(o.address == "12 Hàng Bạc");
+      CHECK(o.conversation_id == id);
+      CHECK(code_of(g.when(minh, order)) == Code::not_assignee);
+      order.customer_id = hoa;
+      CHECK(code_of(g.when(lan, order)) == Code::bad_request);
+    }
+    AND_WHEN("it is unlinked") {
+      g.must(lan, UnlinkCustomer{id});
+      THEN("it returns to the card it had, and so does the identity") {
+        CHECK(conv(g, id).customer_id == own_card);
+        CHECK_FALSE(conv(g, id).has(flag_linked));
+        CHECK(g.state.conversations.identities.at({page, "psid-1"}) == own_card);
+        CHECK(g.when(lan, UnlinkCustomer{id}).value().empty());
+      }
+    }
+  }
+  THEN("a manager links without taking the conversation or the customer") {
+    g.must(boss, LinkCustomer{id, hoa});
+    CHECK(conv(g, id).assignee_id == 0);
+    CHECK(g.state.customers.find(hoa)->responsible_id == 0);
+  }
+  THEN("an order from a Facebook conversation needs a Facebook source") {
+    const PageId fb = only<PageConnected>(g.must(admin_id, ConnectPage{.channel = Channel::facebook,
+                                                                      .external_id = "1001",
+                                                                      .page_name = "FB shop",
+                                                                      .secret = "s",
+                                                                      .token = "t"}))
+                          .page_id;
+    const ConversationId on_fb = deliver(g, message(fb, "f1", "psid-9", "0987654321 nhé"));
+    CreateOrder order;
+    order.conversation_id = on_fb;
+    order.items = {{"TEA", 1, {}, {}}};
+    order.source = "web";
+    CHECK(code_of(g.when(boss, order)) == Code::bad_request);
+    order.source = "fb";
+    const Events events = g.must(boss, order);
+    CHECK(std::get<OrderCreated>(events.front().base()).phone == "0987654321");
+  }
+}
+
 TEST_CASE("phones are found in what customers write") {
   const auto vn = [](std::string_view text) { return find_phones(text, "VN"); };
   CHECK(vn("sdt 0912345678 nha") == std::vector<std::string>{"0912345678"});

@@ -57,6 +57,11 @@ std::vector<Event> one_of_each() {
       ConversationClosed{1},
       ConversationReopened{1},
       ConversationMarked{1, true, std::nullopt},
+      ConversationTagged{1, {"VIP", "đã cọc"}, {"hỏi giá"}},
+      CustomerLinked{1, 7, 1, 3},
+      CustomerUnlinked{1, 1, 7, 3},
+      QuickReplySaved{"ship", "Phí ship 30k ạ", "hỏi ship"},
+      QuickReplyDeleted{"ship"},
   };
 }
 
@@ -89,7 +94,9 @@ TEST_CASE("event type ids are a storage contract and never change") {
       {"PageUpdated", 141}, {"PageDisconnected", 142}, {"PageAccessSet", 143},
       {"InboxViewSaved", 144}, {"InboxViewDeleted", 145}, {"ConversationStarted", 160},
       {"MessageReceived", 161}, {"MessageSent", 162}, {"ConversationAssigned", 163},
-      {"ConversationClosed", 164}, {"ConversationReopened", 165}, {"ConversationMarked", 166}};
+      {"ConversationClosed", 164}, {"ConversationReopened", 165}, {"ConversationMarked", 166},
+      {"ConversationTagged", 167},  {"CustomerLinked", 168},       {"CustomerUnlinked", 169},
+      {"QuickReplySaved", 170},     {"QuickReplyDeleted", 171}};
   for (const auto& [name, id] : contract) {
     CAPTURE(name);
     CHECK(event_type_by_name(name) == id);
