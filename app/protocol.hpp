@@ -133,6 +133,10 @@ json::object settings_json(const core::Settings& s);
 json::value setting_json(const core::SettingValue& v);
 json::object error_json(const core::Error& e);
 json::array problems_json(const std::vector<core::Problem>& problems);
+// A lead as `viewer` may see it (the phone masked where it must be).
+json::object lead_json(const core::State& s, core::UserId viewer, const core::Lead& l);
+// A note (on a lead, a customer card) as `viewer` may see it: a hidden number in it masked.
+json::object note_json(const core::State& s, core::UserId viewer, const core::Note& n);
 
 // The largest id, cursor position or count a request may name: every integer that reaches an
 // index is range-checked here, at decoding, never where it is used.

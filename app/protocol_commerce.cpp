@@ -52,13 +52,7 @@ json::array strings_json(const std::vector<std::string>& v) {
 // Phones and notes as this viewer may see them (a number in the pool stays masked for a sale).
 json::object customer_json(const core::State& s, core::UserId viewer, const core::Customer& c) {
   json::array notes;
-  for (const core::Note& n : c.notes) {
-    const core::User* by = s.users.find(n.by);
-    notes.push_back(json::object{{"by", n.by},
-                                 {"by_name", by ? by->display_name : ""},
-                                 {"at", core::format_time(n.at)},
-                                 {"text", core::visible_text(s, viewer, n.text)}});
-  }
+  for (const core::Note& n : c.notes) notes.push_back(note_json(s, viewer, n));
   json::array phones;
   for (const std::string& p : c.phones) phones.emplace_back(core::visible_phone(s, viewer, p));
   return {{"id", c.id},

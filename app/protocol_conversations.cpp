@@ -7,6 +7,8 @@
 #include "app/ops.hpp"
 #include "core/conversation.hpp"
 #include "core/event_codec.hpp"
+#include "core/lead.hpp"
+#include "core/phone.hpp"
 #include "core/time.hpp"
 
 namespace salesdesk::app {
@@ -23,6 +25,18 @@ constexpr std::size_t inbox_cursor_bytes_max = 40;
 constexpr std::size_t search_bytes_max = 200;
 
 // ---- renderings ----
+json::array names_json(const std::vector<std::string>& names) {
+  json::array out;
+  for (const std::string& n : names) out.emplace_back(n);
+  return out;
+}
+
+json::object quick_reply_json(const std::string& code, const core::QuickReply& r) {
+  return {{"code", code},
+          {"text", r.text},
+          {"tag", r.tag.empty() ? json::value(nullptr) : json::value(r.tag)}};
+}
+
 // The conversation summary of PROTOCOL.md, with what the inbox list shows besides.
 json::object summary_json(const core::State& s, const core::Conversation& c) {
   const core::Customer* customer = s.customers.find(c.customer_id);
@@ -40,7 +54,7 @@ json::object summary_json(const core::State& s, const core::Conversation& c) {
           {"has_phone", c.has(core::flag_has_phone)},
           {"processed", c.has(core::flag_processed)},
           {"linked", c.has(core::flag_linked)},
-          {"tags", json::array{}},
+          {"tags", names_json(core::tag_names(s.conversations, c))},
           {"phones", std::move(phones)},
           {"post_id", c.post_id},
           {"messages", c.messages},
@@ -193,20 +207,24 @@ Prepared op_inbox_query(const Args& a, const Caller& caller) {
   return query(caller, core::everyone, [=, viewer = caller.user_id](const core::State& s) {
     json::array list;
     json::object out;
-    // Tags come with conversations.tag: until then no conversation has one.
-    if (!filters.tags.empty()) {
+    core::InboxFilters wanted = filters.f;
+    for (const std::string& name : filters.tags) {
+      if (core::TagId t = s.conversations.find_tag(name)) wanted.tag_ids.push_back(t);
+    }
+    // Tags of which none is in the catalog: no conversation carries them.
+    if (!filters.tags.empty() && wanted.tag_ids.empty()) {
       out["items"] = std::move(list);
       out["next_cursor"] = nullptr;
       return out;
     }
     std::vector<core::InboxFilters> runs;
     if (filters.q.empty()) {
-      runs.push_back(filters.f);
+      runs.push_back(wanted);
     } else {
       // Name, @nickname or phone: the customers found, each's conversations (a handful each).
       for (const core::Customer* c : core::search_customers(s, filters.q, viewer)) {
-        if (filters.f.customer_id && *filters.f.customer_id != c->id) continue;
-        core::InboxFilters one = filters.f;
+        if (wanted.customer_id && *wanted.customer_id != c->id) continue;
+        core::InboxFilters one = wanted;
         one.customer_id = c->id;
         runs.push_back(one);
       }
@@ -326,9 +344,10 @@ Prepared conversation_command(const Caller& caller, C c) {
 }
 
 Prepared op_conversations_send(const Args& a, const Caller& caller) {
-  core::SendMessage c{a.id("conversation_id"), a.opt_text("text").value_or(""), attachments_arg(a)};
+  core::SendMessage c{a.id("conversation_id"), a.opt_text("text").value_or(""), attachments_arg(a),
+                      a.opt_text("quick_reply").value_or("")};
   return command(caller, std::move(c), [](const core::State& s, const core::Events& events) {
-    const core::Event& e = events.back();
+    const core::Event& e = events.front();
     const auto& sent = std::get<core::MessageSent>(e.base());
     const core::Conversation& c = *s.conversations.find(sent.conversation_id);
     return json::value{{"message", message_json(sent, c.last_at)},
@@ -359,6 +378,99 @@ Prepared op_conversations_mark(const Args& a, const Caller& caller) {
                                                      a.opt_boolean("processed")});
 }
 
+// A list of tag names (add, remove): strings, checked further by core.
+std::vector<std::string> names_arg(const Args& a, std::string_view key) {
+  std::vector<std::string> out;
+  const json::value* list = a.raw().if_contains(key);
+  if (list == nullptr || list->is_null()) return out;
+  const auto bad = [key] { return BadRequest(std::string(key) + " must be an array of names"); };
+  if (!list->is_array()) throw bad();
+  if (list->get_array().size() > core::tags_per_conversation_max) {
+    throw BadRequest(std::string(key) + ": at most " +
+                     std::to_string(core::tags_per_conversation_max) + " tags");
+  }
+  for (const json::value& v : list->get_array()) {
+    if (!v.is_string()) throw bad();
+    out.emplace_back(v.get_string());
+  }
+  return out;
+}
+
+Prepared op_conversations_tag(const Args& a, const Caller& caller) {
+  return conversation_command(caller, core::TagConversation{a.id("conversation_id"),
+                                                            names_arg(a, "add"),
+                                                            names_arg(a, "remove")});
+}
+
+Prepared op_tags_list(const Args&, const Caller& caller) {
+  return query(caller, core::everyone, [](const core::State& s) {
+    json::array list;
+    for (const auto& [name, uses] : core::tag_catalog(s.conversations)) {
+      list.push_back(json::object{{"name", name}, {"conversations", uses}});
+    }
+    return items(std::move(list));
+  });
+}
+
+Prepared op_conversations_note(const Args& a, const Caller& caller) {
+  core::NoteConversation c{a.id("conversation_id"), a.text("text")};
+  return command(caller, std::move(c),
+                 [viewer = caller.user_id](const core::State& s, const core::Events& events) {
+                   const auto& e = std::get<core::CustomerNoted>(events.front().base());
+                   const core::Note& note = s.customers.find(e.customer_id)->notes.back();
+                   return json::value{{"customer_id", e.customer_id},
+                                      {"note", note_json(s, viewer, note)}};
+                 });
+}
+
+Prepared op_conversations_link(const Args& a, const Caller& caller) {
+  return conversation_command(caller,
+                              core::LinkCustomer{a.id("conversation_id"), a.id("customer_id")});
+}
+
+Prepared op_conversations_unlink(const Args& a, const Caller& caller) {
+  return conversation_command(caller, core::UnlinkCustomer{a.id("conversation_id")});
+}
+
+// The lead made, or the one the caller already works with that phone.
+Prepared op_conversations_to_lead(const Args& a, const Caller& caller) {
+  const core::ConversationId id = a.id("conversation_id");
+  return command(caller, core::ConversationToLead{id},
+                 [id, viewer = caller.user_id](const core::State& s, const core::Events&) {
+                   const core::Conversation& c = *s.conversations.find(id);
+                   const core::Lead& l = *s.leads.find(
+                       s.leads.by_phone.newest(core::phone_key(core::conversation_phone(s, c))));
+                   return json::value{{"lead", lead_json(s, viewer, l)}};
+                 });
+}
+
+Prepared op_quick_replies_create(const Args& a, const Caller& caller) {
+  core::SaveQuickReply c{a.text("code"), a.text("text"), a.opt_text("tag").value_or("")};
+  const std::string code = core::tag_key(c.code);
+  return command(caller, std::move(c), [code](const core::State& s, const core::Events&) {
+    return json::value{
+        {"quick_reply", quick_reply_json(code, s.conversations.quick_replies.at(code))}};
+  });
+}
+
+Prepared op_quick_replies_list(const Args&, const Caller& caller) {
+  return query(caller, core::everyone, [](const core::State& s) {
+    json::array list;
+    for (const auto& [code, reply] : s.conversations.quick_replies) {
+      list.push_back(quick_reply_json(code, reply));
+    }
+    return items(std::move(list));
+  });
+}
+
+Prepared op_quick_replies_delete(const Args& a, const Caller& caller) {
+  return command(caller, core::DeleteQuickReply{a.text("code")},
+                 [](const core::State&, const core::Events& events) {
+                   const auto& e = std::get<core::QuickReplyDeleted>(events.front().base());
+                   return json::value{{"code", e.code}};
+                 });
+}
+
 const std::vector<Op>& conversation_ops() {
   using namespace arg;
   static const std::vector<Op> table = {
@@ -378,7 +490,7 @@ const std::vector<Op>& conversation_ops() {
        false,
        &op_conversations_send,
        {id("conversation_id"), opt_text("text", core::message_text_bytes_max),
-        opt_array("attachments")}},
+        opt_array("attachments"), opt_text("quick_reply", core::quick_reply_code_bytes_max)}},
       {"conversations.take", false, &op_conversations_take, {id("conversation_id")}},
       {"conversations.assign",
        false,
@@ -390,6 +502,31 @@ const std::vector<Op>& conversation_ops() {
        false,
        &op_conversations_mark,
        {id("conversation_id"), opt_boolean("read"), opt_boolean("processed")}},
+      {"conversations.tag",
+       false,
+       &op_conversations_tag,
+       {id("conversation_id"), opt_array("add"), opt_array("remove")}},
+      {"tags.list", false, &op_tags_list, {}},
+      {"conversations.note",
+       false,
+       &op_conversations_note,
+       {id("conversation_id"), text("text", core::note_bytes_max)}},
+      {"conversations.link_customer",
+       false,
+       &op_conversations_link,
+       {id("conversation_id"), id("customer_id")}},
+      {"conversations.unlink_customer", false, &op_conversations_unlink, {id("conversation_id")}},
+      {"conversations.to_lead", false, &op_conversations_to_lead, {id("conversation_id")}},
+      {"quick_replies.create",
+       false,
+       &op_quick_replies_create,
+       {text("code", core::quick_reply_code_bytes_max),
+        text("text", core::quick_reply_text_bytes_max), opt_text("tag", core::tag_bytes_max)}},
+      {"quick_replies.list", false, &op_quick_replies_list, {}},
+      {"quick_replies.delete",
+       false,
+       &op_quick_replies_delete,
+       {text("code", core::quick_reply_code_bytes_max)}},
   };
   return table;
 }
@@ -435,6 +572,48 @@ void message_pushes(const core::State& s, const Committed& c, const M& m, const 
                  [&s, &conv](core::UserId u) { return core::may_see_conversation(s, u, conv); }});
 }
 
+// A note on a customer card: `note` on the topic of each of the customer's conversations, for
+// whoever may see it; rendered in full for those who may see every number in it, masked else.
+void note_pushes(const core::State& s, const Committed& c, const core::CustomerNoted& e,
+                 const Listened& listened, std::vector<Push>& out) {
+  const core::Note note{e.by, c.at, e.text};  // (the card may have later notes of the batch)
+  const auto hidden = [&s, note](core::UserId u) {
+    return core::visible_text(s, u, note.text) != note.text;
+  };
+  auto [first, last] = s.conversations.by_customer.equal_range(e.customer_id);
+  for (auto it = first; it != last; ++it) {
+    const std::string topic = "conversation:" + std::to_string(it->second);
+    if (!listened(topic)) continue;
+    const core::Conversation& conv = *s.conversations.find(it->second);
+    for (const bool masked : {false, true}) {
+      const json::object data{
+          {"conversation_id", conv.id},
+          {"customer_id", e.customer_id},
+          {"note", note_json(s, masked ? core::anonymous_sale : core::system_actor, note)}};
+      out.push_back({topic, std::nullopt, push_frame(topic, "note", data, c.seq),
+                     [&s, &conv, hidden, masked](core::UserId u) {
+                       return core::may_see_conversation(s, u, conv) && hidden(u) == masked;
+                     }});
+    }
+  }
+}
+
+// Quick replies on `inbox`, for everyone who works in it.
+void quick_reply_pushes(const core::State& s, const Committed& c, const std::string& code,
+                        const Listened& listened, std::vector<Push>& out) {
+  if (!listened("inbox")) return;
+  auto it = s.conversations.quick_replies.find(code);
+  json::object data;
+  std::string_view type = "quick_reply";
+  if (it != s.conversations.quick_replies.end()) {
+    data["quick_reply"] = quick_reply_json(code, it->second);
+  } else {
+    type = "quick_reply_deleted";
+    data["code"] = code;
+  }
+  out.push_back({"inbox", std::nullopt, push_frame("inbox", type, data, c.seq)});
+}
+
 void conversation_pushes(const core::State& s, const Committed& c, const Listened& listened,
                          std::vector<Push>& out) {
   std::visit(
@@ -447,8 +626,16 @@ void conversation_pushes(const core::State& s, const Committed& c, const Listene
           summary_pushes(s, c, e.conversation_id, true, listened, out);
         } else if constexpr (std::is_same_v<T, core::ConversationClosed> ||
                              std::is_same_v<T, core::ConversationReopened> ||
-                             std::is_same_v<T, core::ConversationMarked>) {
+                             std::is_same_v<T, core::ConversationMarked> ||
+                             std::is_same_v<T, core::ConversationTagged> ||
+                             std::is_same_v<T, core::CustomerLinked> ||
+                             std::is_same_v<T, core::CustomerUnlinked>) {
           summary_pushes(s, c, e.conversation_id, false, listened, out);
+        } else if constexpr (std::is_same_v<T, core::CustomerNoted>) {
+          note_pushes(s, c, e, listened, out);
+        } else if constexpr (std::is_same_v<T, core::QuickReplySaved> ||
+                             std::is_same_v<T, core::QuickReplyDeleted>) {
+          quick_reply_pushes(s, c, e.code, listened, out);
         }
       },
       c.event.base());

@@ -11,18 +11,6 @@
 #include "core/time.hpp"
 
 namespace salesdesk::app {
-namespace {
-
-using core::Result;
-using ops::checked_query;
-using ops::command;
-using ops::items;
-using ops::query;
-using ops::timed_query;
-
-constexpr std::size_t leads_page_max = 1000;
-constexpr std::size_t leads_page_default = 100;
-constexpr std::size_t batch_id_bytes_max = 128;
 
 json::object lead_json(const core::State& s, core::UserId viewer, const core::Lead& l) {
   return {{"id", l.id},
@@ -38,6 +26,28 @@ json::object lead_json(const core::State& s, core::UserId viewer, const core::Le
            l.in_pool ? ops::time_or_null(l.entered_pool_at) : json::value(nullptr)}};
 }
 
+json::object note_json(const core::State& s, core::UserId viewer, const core::Note& n) {
+  const core::User* by = s.users.find(n.by);
+  return {{"by", n.by},
+          {"by_name", by != nullptr ? by->display_name : ""},
+          {"at", core::format_time(n.at)},
+          {"text", core::visible_text(s, viewer, n.text)}};
+}
+
+namespace {
+
+using core::Result;
+using ops::checked_query;
+using ops::command;
+using ops::items;
+using ops::query;
+using ops::timed_query;
+
+constexpr std::size_t leads_page_max = 1000;
+constexpr std::size_t leads_page_default = 100;
+constexpr std::size_t batch_id_bytes_max = 128;
+
+
 std::string user_name(const core::State& s, core::UserId id) {
   const core::User* u = s.users.find(id);
   return u == nullptr ? std::string{} : u->display_name;
@@ -46,12 +56,7 @@ std::string user_name(const core::State& s, core::UserId id) {
 json::array notes_json(const core::State& s, core::UserId viewer,
                        const std::vector<core::Note>& notes) {
   json::array out;
-  for (const core::Note& n : notes) {
-    out.push_back(json::object{{"by", n.by},
-                               {"by_name", user_name(s, n.by)},
-                               {"at", core::format_time(n.at)},
-                               {"text", core::visible_text(s, viewer, n.text)}});
-  }
+  for (const core::Note& n : notes) out.push_back(note_json(s, viewer, n));
   return out;
 }
 

@@ -276,7 +276,8 @@ Result<Origin> resolve_origin(const State& s, UserId actor, const CreateOrder& c
   Origin o;
   if (c.conversation_id) {
     if (c.lead_id || c.customer_id) {
-      return reject(Code::bad_request, "give conversation_id alone, without lead_id or customer_id");
+      return reject(Code::bad_request,
+                    "give conversation_id alone, without lead_id or customer_id");
     }
     auto from_conversation = conversation_origin(s, actor, *c.conversation_id);
     if (!from_conversation) return from_conversation.error();

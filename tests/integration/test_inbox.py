@@ -212,6 +212,99 @@ class InboxTest(CommerceCase):
                             {"conversation_id": cid, "user_id": 999}, "not_found")
         await self.rejected(lan, "subscribe", {"topics": ["conversation:01"]}, "bad_request")
 
+    async def test_working_a_conversation_tags_quick_replies_notes_link_lead_order(self):
+        page, users, ws = await self.floor()
+        admin, lan, minh, boss = ws["admin"], ws["lan"], ws["minh"], ws["boss"]
+        pid = page["id"]
+        cid = (await self.deliver(pid, message("m1", text="Chào shop")))["conversation_id"]
+        for w in (lan, minh, boss):
+            await w.call("subscribe", {"topics": ["inbox", f"conversation:{cid}"]})
+        await lan.call("conversations.take", {"conversation_id": cid})
+
+        # A tag typed anew joins the catalog and shows on the summary pushed to the others.
+        start = len(minh.pushes)
+        tagged = await lan.call("conversations.tag", {"conversation_id": cid,
+                                                      "add": ["Khách VIP", "hỏi giá"]})
+        self.assertEqual(tagged["conversation"]["tags"], ["Khách VIP", "hỏi giá"])
+        pushed = await minh.wait_push(lambda p: p.get("push") == "inbox"
+                                      and p.get("type") == "conversation", 5, start)
+        self.assertEqual(pushed["data"]["conversation"]["tags"], ["Khách VIP", "hỏi giá"])
+        await self.rejected(minh, "conversations.tag", {"conversation_id": cid, "add": ["x"]},
+                            "not_assignee")
+        await self.rejected(lan, "conversations.tag", {"conversation_id": cid, "add": ["a"],
+                                                       "remove": ["A"]}, "bad_request", "both")
+        await self.rejected(lan, "conversations.tag", {"conversation_id": cid, "add": "VIP"},
+                            "bad_request", "add")
+        found = await boss.call("inbox.query", {"filters": {"tags": ["khach vip"]}})
+        self.assertEqual([c["id"] for c in found["items"]], [cid])
+        none = await boss.call("inbox.query", {"filters": {"tags": ["never used"]}})
+        self.assertEqual(none["items"], [])
+        # Taken off its only conversation, the tag leaves the catalog.
+        await lan.call("conversations.tag", {"conversation_id": cid, "remove": ["HỎI GIÁ"]})
+        self.assertEqual((await minh.call("tags.list"))["items"],
+                         [{"name": "Khách VIP", "conversations": 1}])
+
+        # A quick reply: saved by a manager (pushed), sent by its code, its tag put on.
+        start = len(lan.pushes)
+        await self.rejected(lan, "quick_replies.create", {"code": "ship", "text": "x"},
+                            "forbidden")
+        await boss.call("quick_replies.create", {"code": "Ship", "text": "Phí ship 30k ạ",
+                                                 "tag": "hỏi ship"})
+        pushed = await lan.wait_push(lambda p: p.get("type") == "quick_reply", 5, start)
+        self.assertEqual(pushed["data"]["quick_reply"],
+                         {"code": "ship", "text": "Phí ship 30k ạ", "tag": "hỏi ship"})
+        sent = await lan.call("conversations.send", {"conversation_id": cid,
+                                                     "quick_reply": "SHIP"})
+        self.assertEqual(sent["message"]["text"], "Phí ship 30k ạ")
+        got = await lan.call("conversations.get", {"conversation_id": cid})
+        self.assertEqual(got["conversation"]["tags"], ["Khách VIP", "hỏi ship"])
+        await self.rejected(lan, "conversations.send", {"conversation_id": cid,
+                                                        "quick_reply": "nope"}, "not_found")
+
+        # A note from the chat is on the customer's card, pushed to who has the chat open.
+        start = len(minh.pushes)
+        noted = await minh.call("conversations.note", {"conversation_id": cid,
+                                                       "text": "khách quen, hỏi giá sỉ"})
+        pushed = await minh.wait_push(lambda p: p.get("type") == "note", 5, start)
+        self.assertEqual(pushed["data"]["note"]["text"], "khách quen, hỏi giá sỉ")
+        card = await admin.call("customers.get", {"customer_id": noted["customer_id"]})
+        self.assertEqual(card["customer"]["notes"][-1]["text"], "khách quen, hỏi giá sỉ")
+
+        # No lead without a phone; link to a card with one, then a lead and an order.
+        await self.rejected(lan, "conversations.to_lead", {"conversation_id": cid},
+                            "bad_request", "phone")
+        hoa = (await admin.call("customers.create", {"name": "Hoa Trần",
+                                                     "phones": ["0977000111"],
+                                                     "address": "12 Hàng Bạc"}))["customer"]
+        await self.rejected(minh, "conversations.link_customer",
+                            {"conversation_id": cid, "customer_id": hoa["id"]}, "not_assignee")
+        await self.rejected(lan, "conversations.link_customer",
+                            {"conversation_id": cid, "customer_id": 999}, "not_found")
+        linked = await lan.call("conversations.link_customer",
+                                {"conversation_id": cid, "customer_id": hoa["id"]})
+        self.assertTrue(linked["conversation"]["linked"])
+        self.assertEqual(linked["conversation"]["customer"]["id"], hoa["id"])
+        card = await admin.call("customers.get", {"customer_id": hoa["id"]})
+        self.assertEqual(card["customer"]["responsible_id"], users["lan"]["id"])
+        lead = (await lan.call("conversations.to_lead", {"conversation_id": cid}))["lead"]
+        self.assertEqual((lead["phone"], lead["name"], lead["owner_id"]),
+                         ("0977000111", "Hoa Trần", users["lan"]["id"]))
+        again = (await lan.call("conversations.to_lead", {"conversation_id": cid}))["lead"]
+        self.assertEqual(again["id"], lead["id"])
+        await admin.call("products.upsert", {"sku": "TEA", "name": "Trà", "price": 50000})
+        order = (await lan.call("orders.create", {"conversation_id": cid,
+                                                  "items": [{"sku": "TEA", "qty": 2}]}))["order"]
+        self.assertEqual((order["customer_id"], order["phone"], order["total"]),
+                         (hoa["id"], "0977000111", 100000))
+        # Handed to another sale: the lead stays the first sale's.
+        await boss.call("conversations.assign", {"conversation_id": cid,
+                                                 "user_id": users["minh"]["id"]})
+        await self.rejected(minh, "conversations.to_lead", {"conversation_id": cid},
+                            "conflict", "lead")
+        unlinked = await minh.call("conversations.unlink_customer", {"conversation_id": cid})
+        self.assertFalse(unlinked["conversation"]["linked"])
+        self.assertNotEqual(unlinked["conversation"]["customer"]["id"], hoa["id"])
+
     async def test_survives_a_restart(self):
         page, _, ws = await self.floor()
         cid = (await self.deliver(page["id"], message("m1")))["conversation_id"]

@@ -327,6 +327,27 @@ class SchemaTest(ServerTestCase):
         await call(sale, "conversations.mark", {"conversation_id": cid, "read": False})
         await call(sale, "conversations.close", {"conversation_id": cid})
         await call(sale, "conversations.reopen", {"conversation_id": cid})
+        await call(sale, "conversations.tag", {"conversation_id": cid, "add": ["VIP", "hỏi giá"],
+                                               "remove": ["nothing"]})
+        await call(sale, "tags.list")
+        await call(admin, "subscribe", {"topics": ["inbox", f"conversation:{cid}"]})
+        await call(manager, "quick_replies.create", {"code": "Ship", "text": "Phí ship 30k ạ",
+                                                     "tag": "hỏi ship"})
+        await call(sale, "quick_replies.list")
+        await call(sale, "conversations.send", {"conversation_id": cid, "quick_reply": "ship"})
+        await call(sale, "conversations.note", {"conversation_id": cid, "text": "khách quen"})
+        card = await call(sale, "customers.create", {"name": "Hoa Trần",
+                                                     "phones": ["0977000111"]})
+        await call(sale, "conversations.link_customer", {"conversation_id": cid,
+                                                         "customer_id": card["customer"]["id"]})
+        made = await call(sale, "conversations.to_lead", {"conversation_id": cid})
+        # Out of the floating statuses (this unit floats everything at once), so the timer
+        # appends nothing later.
+        await call(sale, "leads.update", {"lead_id": made["lead"]["id"], "status": "vip"})
+        await call(sale, "orders.create", {"conversation_id": cid,
+                                           "items": [{"sku": "TEA", "qty": 1}]})
+        await call(sale, "conversations.unlink_customer", {"conversation_id": cid})
+        await call(admin, "quick_replies.delete", {"code": "ship"})
         await call(admin, "settings.update", {"patch": {"inbox.visibility": "assigned_only"}})
         await call(admin, "conversations.assign", {"conversation_id": cid, "user_id": None})
         await call(admin, "settings.update", {"patch": {"inbox.visibility": "all"}})
@@ -367,6 +388,8 @@ class SchemaTest(ServerTestCase):
             "pages.set_access": {"page_id": shop_id, "user_ids": []},
             "conversations.take": {"conversation_id": cid},
             "conversations.assign": {"conversation_id": cid, "user_id": None},
+            "quick_replies.create": {"code": "x", "text": "x"},
+            "quick_replies.delete": {"code": "x"},
         }
         for op, spec in OPS.items():
             for role, ws in by_role.items():
