@@ -1,5 +1,6 @@
 #include "app/hub.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "app/protocol.hpp"
@@ -13,7 +14,75 @@ void Hub::join(const std::shared_ptr<Subscriber>& s, core::UserId user, std::str
 }
 
 void Hub::leave(Subscriber* s) {
-  std::lock_guard lock(mutex_);
+  Sends sends;
+  {
+    std::lock_guard lock(mutex_);
+    // The conversations it had open: the others hear it has closed them.
+    for (auto v = viewing_.begin(); v != viewing_.end();) {
+      const std::size_t before = viewers_of(v->second).size();
+      if (v->second.by_connection.erase(s) == 0) {
+        ++v;
+        continue;
+      }
+      if (viewers_of(v->second).size() != before) tell_viewers(v->first, v->second, head_, sends);
+      v = v->second.by_connection.empty() ? viewing_.erase(v) : std::next(v);
+    }
+    forget(s);
+  }
+  for (auto& [to, frame] : sends) to->send({frame});
+}
+
+std::vector<Viewer> Hub::view(Subscriber* s, std::int64_t conversation, bool viewing, Viewer who,
+                              std::set<core::UserId> audience, core::Seq seq) {
+  Sends sends;
+  std::vector<Viewer> out;
+  {
+    std::lock_guard lock(mutex_);
+    if (!entries_.contains(s)) return out;
+    Viewing& v = viewing_[conversation];
+    v.audience = std::move(audience);
+    const std::size_t before = viewers_of(v).size();
+    if (viewing) {
+      v.by_connection.insert_or_assign(s, std::move(who));
+    } else {
+      v.by_connection.erase(s);
+    }
+    // (a second tab of a viewer, or one of two closed, changes nothing the others see)
+    if (viewers_of(v).size() != before) tell_viewers(conversation, v, seq, sends);
+    out = viewers_of(v);
+    if (v.by_connection.empty()) viewing_.erase(conversation);
+  }
+  for (auto& [to, frame] : sends) to->send({frame});
+  return out;
+}
+
+std::vector<Viewer> Hub::viewers_of(const Viewing& v) {
+  std::vector<Viewer> out;
+  for (const auto& [connection, viewer] : v.by_connection) {
+    const auto same = [&](const Viewer& x) { return x.user == viewer.user; };
+    if (std::none_of(out.begin(), out.end(), same)) out.push_back(viewer);
+  }
+  return out;
+}
+
+void Hub::tell_viewers(std::int64_t conversation, const Viewing& v, core::Seq seq,
+                       Sends& out) const {
+  const std::string topic = "conversation:" + std::to_string(conversation);
+  auto listening = by_topic_.find(topic);
+  if (listening == by_topic_.end()) return;
+  std::vector<std::pair<core::UserId, std::string>> list;
+  for (const Viewer& viewer : viewers_of(v)) list.emplace_back(viewer.user, viewer.name);
+  const Frame frame =
+      std::make_shared<const std::string>(viewers_frame(topic, conversation, list, seq));
+  for (Subscriber* s : listening->second) {
+    const Entry& e = entries_.at(s);
+    auto to = e.subscriber.lock();
+    if (to && v.audience.contains(e.user)) out.emplace_back(std::move(to), frame);
+  }
+}
+
+// Takes a connection out of every index (the caller holds the lock).
+void Hub::forget(Subscriber* s) {
   auto it = entries_.find(s);
   if (it == entries_.end()) return;
   auto u = by_user_.find(it->second.user);
@@ -164,6 +233,7 @@ void Hub::ending(const Committed& c, Delivery& out) const {
 }
 
 void Hub::committed(const core::State& state, const std::vector<Committed>& committed) {
+  if (!committed.empty()) head_ = committed.back().seq;
   std::set<std::string, std::less<>> listened_topics;
   {
     std::lock_guard lock(mutex_);

@@ -9,6 +9,7 @@
 // connection that gets the same pushes.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,8 +39,20 @@ class Subscriber {
 // The topic whose pushes of one batch are coalesced into one frame per connection.
 constexpr std::string_view coalesced_topic = "pool";
 
+// A user who has a conversation open (conversations.viewing).
+struct Viewer {
+  core::UserId user = 0;
+  std::string name;
+};
+
 class Hub : public CommitSubscriber {
  public:
+  // Who has a conversation open: kept per connection, not journaled, gone with the connection.
+  // Records that `s` has (or no longer has) it open and pushes the conversation's viewers on
+  // conversation:{id} to those of its subscribers that `audience` (the users who may see the
+  // conversation, as the engine found them) admits; returns the viewers, each user once.
+  std::vector<Viewer> view(Subscriber* s, std::int64_t conversation, bool viewing, Viewer who,
+                           std::set<core::UserId> audience, core::Seq seq);
   void join(const std::shared_ptr<Subscriber>& s, core::UserId user, std::string token_digest);
   void leave(Subscriber* s);
   void subscribe(Subscriber* s, const std::vector<std::string>& topics);
@@ -58,13 +71,24 @@ class Hub : public CommitSubscriber {
     std::set<std::string, std::less<>> topics;
   };
   class Delivery;
+  struct Viewing {
+    std::map<Subscriber*, Viewer> by_connection;
+    std::set<core::UserId> audience;
+  };
+  using Sends = std::vector<std::pair<std::shared_ptr<Subscriber>, Frame>>;
   void route(const Push& push, std::size_t index, Delivery& out) const;
+  void forget(Subscriber* s);
+  // The viewers of a conversation, each user once; and the frames that tell its subscribers.
+  static std::vector<Viewer> viewers_of(const Viewing& v);
+  void tell_viewers(std::int64_t conversation, const Viewing& v, core::Seq seq, Sends& out) const;
   void ending(const Committed& c, Delivery& out) const;
 
   mutable std::mutex mutex_;
   std::unordered_map<Subscriber*, Entry> entries_;
   std::map<std::string, std::set<Subscriber*>, std::less<>> by_topic_;
   std::map<core::UserId, std::set<Subscriber*>> by_user_;
+  std::map<std::int64_t, Viewing> viewing_;  // by conversation
+  std::atomic<core::Seq> head_{0};           // the last committed seq, for volatile pushes
 };
 
 }  // namespace salesdesk::app

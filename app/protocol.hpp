@@ -23,6 +23,9 @@ namespace salesdesk::app {
 
 namespace json = boost::json;
 
+class Hub;
+class Subscriber;
+
 // Thrown by argument parsing; becomes a bad_request reply.
 struct BadRequest : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -35,6 +38,8 @@ struct Caller {
   PhoneLookups* lookups = nullptr;   // the server's; none in tests that do not need it
   ImportStaging* staging = nullptr;  // the server's chunked imports
   JournalReader* reader = nullptr;   // reads of the journal off the engine thread
+  Hub* hub = nullptr;                // for what a connection does that is not journaled
+  Subscriber* connection = nullptr;  // the caller's connection in the hub
 };
 
 using Prepared = std::variant<CommandRequest, QueryRequest>;
@@ -135,6 +140,11 @@ json::object error_json(const core::Error& e);
 json::array problems_json(const std::vector<core::Problem>& problems);
 // A lead as `viewer` may see it (the phone masked where it must be).
 json::object lead_json(const core::State& s, core::UserId viewer, const core::Lead& l);
+// The push of who has a conversation open: `viewers` {"conversation_id","viewers":[{"user_id",
+// "name"}]} on conversation:{id}.
+std::string viewers_frame(std::string_view topic, std::int64_t conversation,
+                          const std::vector<std::pair<core::UserId, std::string>>& viewers,
+                          core::Seq seq);
 // A note (on a lead, a customer card) as `viewer` may see it: a hidden number in it masked.
 json::object note_json(const core::State& s, core::UserId viewer, const core::Note& n);
 

@@ -4,6 +4,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "app/hub.hpp"
 #include "app/ops.hpp"
 #include "core/conversation.hpp"
 #include "core/event_codec.hpp"
@@ -471,6 +472,53 @@ Prepared op_quick_replies_delete(const Args& a, const Caller& caller) {
                  });
 }
 
+json::array viewers_json(const std::vector<std::pair<core::UserId, std::string>>& viewers) {
+  json::array out;
+  for (const auto& [user, name] : viewers) {
+    out.push_back(json::object{{"user_id", user}, {"name", name}});
+  }
+  return out;
+}
+
+// Two stages: the engine checks that the caller may see the conversation and finds who else
+// may (the audience of the push); the hub then records the caller's connection as viewing it
+// (or not) and tells the others. Nothing is journaled.
+Prepared op_conversations_viewing(const Args& a, const Caller& caller) {
+  const core::ConversationId id = a.id("conversation_id");
+  const bool viewing = a.opt_boolean("viewing").value_or(false);
+  struct Found {
+    std::string name;
+    std::set<core::UserId> audience;
+  };
+  auto found = std::make_shared<Found>();
+  auto prepared = checked_query(
+      caller, core::everyone,
+      [id, found, viewer = caller.user_id](const core::State& s) -> core::Result<json::value> {
+        auto c = core::visible_conversation(s, viewer, id);
+        if (!c) return c.error();
+        found->name = s.users.find(viewer)->display_name;
+        for (const core::User& u : s.users.by_id) {
+          if (core::may_see_conversation(s, u.id, *c.value())) found->audience.insert(u.id);
+        }
+        return json::value(nullptr);
+      });
+  auto& q = std::get<QueryRequest>(prepared);
+  q.then = [id, viewing, found, caller](Outcome first, Done done) {
+    if (!first.ok) return done(std::move(first));
+    if (caller.hub == nullptr || caller.connection == nullptr) {
+      return done(failure(core::reject(core::Code::internal, "not a connection")));
+    }
+    std::vector<std::pair<core::UserId, std::string>> list;
+    for (const Viewer& v : caller.hub->view(caller.connection, id, viewing,
+                                            Viewer{caller.user_id, found->name},
+                                            std::move(found->audience), first.seq)) {
+      list.emplace_back(v.user, v.name);
+    }
+    done(success(json::serialize(json::object{{"viewers", viewers_json(list)}}), first.seq));
+  };
+  return prepared;
+}
+
 const std::vector<Op>& conversation_ops() {
   using namespace arg;
   static const std::vector<Op> table = {
@@ -506,6 +554,10 @@ const std::vector<Op>& conversation_ops() {
        false,
        &op_conversations_tag,
        {id("conversation_id"), opt_array("add"), opt_array("remove")}},
+      {"conversations.viewing",
+       false,
+       &op_conversations_viewing,
+       {id("conversation_id"), ArgSpec{"viewing", ArgKind::boolean, true, 0, 0, 0}}},
       {"tags.list", false, &op_tags_list, {}},
       {"conversations.note",
        false,
@@ -642,6 +694,14 @@ void conversation_pushes(const core::State& s, const Committed& c, const Listene
 }
 
 }  // namespace
+
+std::string viewers_frame(std::string_view topic, std::int64_t conversation,
+                          const std::vector<std::pair<core::UserId, std::string>>& viewers,
+                          core::Seq seq) {
+  return push_frame(
+      topic, "viewers",
+      json::object{{"conversation_id", conversation}, {"viewers", viewers_json(viewers)}}, seq);
+}
 
 Module conversations_module() {
   return {"conversations", &conversation_ops, {"conversation:"}, &conversation_pushes, nullptr};

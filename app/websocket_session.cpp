@@ -46,6 +46,8 @@ void WebSocketSession::on_accept(beast::error_code ec) {
   joined_ = true;
   services_.metrics.connected_clients += 1;
   services_.hub.join(shared_from_this(), caller_.user_id, caller_.token_digest);
+  caller_.hub = &services_.hub;
+  caller_.connection = this;
   services_.engine.connection_opened(caller_.user_id, caller_.token_digest);
   check_session();
   do_read();

@@ -226,9 +226,10 @@ class InboxTest(CommerceCase):
         tagged = await lan.call("conversations.tag", {"conversation_id": cid,
                                                       "add": ["Khách VIP", "hỏi giá"]})
         self.assertEqual(tagged["conversation"]["tags"], ["Khách VIP", "hỏi giá"])
-        pushed = await minh.wait_push(lambda p: p.get("push") == "inbox"
-                                      and p.get("type") == "conversation", 5, start)
-        self.assertEqual(pushed["data"]["conversation"]["tags"], ["Khách VIP", "hỏi giá"])
+        await minh.wait_push(lambda p: p.get("push") == "inbox"
+                             and p.get("type") == "conversation"
+                             and p["data"]["conversation"]["tags"] == ["Khách VIP", "hỏi giá"],
+                             5, start)
         await self.rejected(minh, "conversations.tag", {"conversation_id": cid, "add": ["x"]},
                             "not_assignee")
         await self.rejected(lan, "conversations.tag", {"conversation_id": cid, "add": ["a"],
@@ -304,6 +305,64 @@ class InboxTest(CommerceCase):
         unlinked = await minh.call("conversations.unlink_customer", {"conversation_id": cid})
         self.assertFalse(unlinked["conversation"]["linked"])
         self.assertNotEqual(unlinked["conversation"]["customer"]["id"], hoa["id"])
+
+    async def test_who_is_viewing_a_conversation(self):
+        page, users, ws = await self.floor()
+        lan, minh, boss = ws["lan"], ws["minh"], ws["boss"]
+        cid = (await self.deliver(page["id"], message("m1")))["conversation_id"]
+        topic = f"conversation:{cid}"
+        for w in (lan, minh, boss):
+            await w.call("subscribe", {"topics": [topic]})
+
+        def viewers_push(p):
+            return p.get("push") == topic and p.get("type") == "viewers"
+
+        def names(viewers):
+            return sorted(v["name"] for v in viewers)
+
+        start = len(lan.pushes)
+        opened = await minh.call("conversations.viewing", {"conversation_id": cid,
+                                                           "viewing": True})
+        self.assertEqual(names(opened["viewers"]), ["Minh"])
+        pushed = await lan.wait_push(viewers_push, 5, start)
+        self.assertEqual(pushed["data"]["viewers"],
+                         [{"user_id": users["minh"]["id"], "name": "Minh"}])
+        # A second tab of the same user is still one viewer.
+        _, minh_tab = await self.login_ws("minh", SALE_PW)
+        await minh_tab.call("conversations.viewing", {"conversation_id": cid, "viewing": True})
+        both = await boss.call("conversations.viewing", {"conversation_id": cid,
+                                                         "viewing": True})
+        self.assertEqual(names(both["viewers"]), ["Boss", "Minh"])
+        # Closing one tab leaves minh viewing; closing the other ends it, and the others hear.
+        await self.close_and_wait(minh_tab)
+        await lan.fence()
+        self.assertEqual(names(lan.pushes[-1]["data"]["viewers"]), ["Boss", "Minh"])
+        start = len(lan.pushes)
+        await self.close_and_wait(minh)
+        pushed = await lan.wait_push(viewers_push, 5, start)
+        self.assertEqual(names(pushed["data"]["viewers"]), ["Boss"])
+        start = len(lan.pushes)
+        left = await boss.call("conversations.viewing", {"conversation_id": cid,
+                                                         "viewing": False})
+        self.assertEqual(left["viewers"], [])
+        pushed = await lan.wait_push(viewers_push, 5, start)
+        self.assertEqual(pushed["data"]["viewers"], [])
+        # Nothing of it is journaled; one who may not see the conversation may not view it,
+        # and hears nothing of who does.
+        before = await self.seq()
+        await ws["admin"].call("settings.update", {"patch": {"inbox.visibility": "assigned_only"}})
+        await boss.call("conversations.assign", {"conversation_id": cid,
+                                                 "user_id": users["minh"]["id"]})
+        await self.rejected(lan, "conversations.viewing", {"conversation_id": cid,
+                                                           "viewing": True}, "forbidden")
+        start = len(lan.pushes)
+        await boss.call("conversations.viewing", {"conversation_id": cid, "viewing": True})
+        await lan.fence()
+        self.assertFalse(any(viewers_push(p) for p in lan.pushes[start:]))
+        events = await self.dump("--from", str(before + 1))
+        self.assertEqual([e["type"] for e in events], ["SettingsChanged", "ConversationAssigned"])
+        await self.rejected(boss, "conversations.viewing", {"conversation_id": cid},
+                            "bad_request", "viewing")
 
     async def test_survives_a_restart(self):
         page, _, ws = await self.floor()

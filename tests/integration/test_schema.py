@@ -330,6 +330,7 @@ class SchemaTest(ServerTestCase):
         await call(sale, "conversations.tag", {"conversation_id": cid, "add": ["VIP", "hỏi giá"],
                                                "remove": ["nothing"]})
         await call(sale, "tags.list")
+        await call(sale, "conversations.viewing", {"conversation_id": cid, "viewing": True})
         await call(admin, "subscribe", {"topics": ["inbox", f"conversation:{cid}"]})
         await call(manager, "quick_replies.create", {"code": "Ship", "text": "Phí ship 30k ạ",
                                                      "tag": "hỏi ship"})
