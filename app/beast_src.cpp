@@ -3,3 +3,4 @@
 // only parse declarations and a change to a rule rebuilds in seconds.
 #include <boost/asio/impl/src.hpp>
 #include <boost/beast/src.hpp>
+#include <boost/url/src.hpp>

@@ -127,28 +127,62 @@ void HttpSession::run() {
                         beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
 }
 
+// The headers first: an upload (POST /api/files) gets its larger body limit only once its
+// caller is known; every other request reads its body at once, up to 1 MiB.
 void HttpSession::do_read() {
   parser_.emplace();
-  parser_->body_limit(http_body_bytes_max);
+  // (Beast checks a Content-Length against the limit with the headers: the larger one here,
+  // the right one once the target is known.)
+  parser_->body_limit(upload_body_bytes_max);
   parser_->header_limit(http_header_bytes_max);
+  stream_.expires_after(http_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code ec, std::size_t) {
+  if (read_failed(ec)) return;
+  const auto& req = parser_->get();
+  const std::string_view target = req.target().substr(0, req.target().find('?'));
+  if (target == "/api/files" && req.method() == http::verb::post) return begin_upload();
+  const auto length = parser_->content_length();
+  if (length && *length > http_body_bytes_max) {
+    return void(read_failed(http::error::body_limit));
+  }
+  parser_->body_limit(http_body_bytes_max);
+  read_body();
+}
+
+void HttpSession::read_body() {
   stream_.expires_after(http_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
 
 void HttpSession::on_read(beast::error_code ec, std::size_t) {
+  if (read_failed(ec)) return;
+  route(parser_->release());
+}
+
+bool HttpSession::read_failed(beast::error_code ec) {
+  if (!ec) return false;
   if (ec == http::error::body_limit) {
-    auto res = error_response(11, false, http::status::payload_too_large, "too_large",
-                              "the body is larger than 1 MiB");
-    return send(std::move(res));
+    const auto& req = parser_->get();
+    const bool upload = upload_.has_value() ||
+                        req.target().substr(0, req.target().find('?')) == "/api/files";
+    upload_.reset();
+    send(error_response(11, false, http::status::payload_too_large, "too_large",
+                        upload ? "a file has at most 25 MiB" : "the body is larger than 1 MiB"));
+    return true;
   }
+  upload_.reset();
   if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
       ec == boost::asio::error::operation_aborted || ec == boost::asio::error::connection_reset) {
     stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
-    return;
+    return true;
   }
-  if (ec) return refuse_malformed(ec);
-  route(parser_->release());
+  refuse_malformed(ec);
+  return true;
 }
 
 // A request Beast could not parse is answered, not dropped: 431 for headers over the limit,
@@ -183,6 +217,11 @@ void HttpSession::route(http::request<http::string_body>&& req) {
   if (target == "/metrics" && method == http::verb::get) return metrics(req);
   if (target == "/test/clock" && method == http::verb::post && services_.test_clock != nullptr) {
     return advance_clock(req);
+  }
+  if (target == "/api/files" && method == http::verb::post) return upload_file(req);
+  constexpr std::string_view files = "/files/";
+  if (target.rfind(files, 0) == 0 && method == http::verb::get) {
+    return serve_file(req, target.substr(files.size()));
   }
   constexpr std::string_view api_hook = "/webhooks/api/";
   if (target.rfind(api_hook, 0) == 0 && method == http::verb::post) {

@@ -18,6 +18,18 @@ namespace http = beast::http;
 
 using Response = http::response<http::string_body>;
 
+// One upload in flight, counted while it lasts (Services::uploads_in_flight).
+class UploadTicket {
+ public:
+  explicit UploadTicket(std::atomic<int>* count) : count_(count) {}
+  UploadTicket(const UploadTicket&) = delete;
+  UploadTicket& operator=(const UploadTicket&) = delete;
+  ~UploadTicket();
+
+ private:
+  std::atomic<int>* count_;
+};
+
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(boost::asio::ip::tcp::socket&& socket, Services& services,
@@ -26,7 +38,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   void do_read();
+  void on_header(beast::error_code ec, std::size_t bytes);
+  void read_body();
   void on_read(beast::error_code ec, std::size_t bytes);
+  // Whether a failed read was answered or the connection closed (true), or there is none.
+  bool read_failed(beast::error_code ec);
   void route(http::request<http::string_body>&& request);
   void upgrade(http::request<http::string_body>&& request);
   void login(const http::request<http::string_body>& request);
@@ -46,6 +62,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void deliver(core::ReceiveMessage message, unsigned version, bool keep_alive);
   void alarm_signature(core::PageId page, bool missing);
   void advance_clock(const http::request<http::string_body>& request);
+  // POST /api/files and GET /files/{sha256} (app/http_files.cpp).
+  void begin_upload();
+  void upload_file(const http::request<http::string_body>& request);
+  void serve_file(const http::request<http::string_body>& request, std::string_view sha256);
+  void send_file(http::response<http::file_body> response);
   void refuse_malformed(beast::error_code ec);
   void send(Response response);
   void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
@@ -71,6 +92,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string address_;
   ConnectionGate::Ticket ticket_;  // handed on to the WebSocketSession on upgrade
+  std::optional<UploadTicket> upload_;  // while an upload is read and stored
+  core::UserId upload_user_ = 0;        // who is uploading (checked before the body is read)
 };
 
 // The body of POST /api/login, or nullopt when it is not {"username":string,"password":string}.

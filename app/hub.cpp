@@ -58,7 +58,8 @@ std::vector<Viewer> Hub::view(Subscriber* s, std::int64_t conversation, bool vie
 
 std::vector<Viewer> Hub::viewers_of(const Viewing& v) {
   std::vector<Viewer> out;
-  for (const auto& [connection, viewer] : v.by_connection) {
+  for (const auto& entry : v.by_connection) {
+    const Viewer& viewer = entry.second;
     const auto same = [&](const Viewer& x) { return x.user == viewer.user; };
     if (std::none_of(out.begin(), out.end(), same)) out.push_back(viewer);
   }

@@ -183,6 +183,8 @@ int serve(const Options& o) {
                          o.web_root, o.metrics_token, o.secure_cookie,
                          o.test_clock ? &test_clock : nullptr};
   services.reader = &reader;
+  app::FileStore files(app::FileStore::beside(o.db));
+  services.files = &files;
   engine.subscribe(hub);
   engine.start();
   // Declared after everything its handlers reach (sessions reach the hub, the engine and the

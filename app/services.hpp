@@ -13,6 +13,7 @@
 
 #include "app/auth.hpp"
 #include "app/engine.hpp"
+#include "app/file_store.hpp"
 #include "app/hub.hpp"
 #include "app/import_staging.hpp"
 #include "app/journal_reader.hpp"
@@ -32,6 +33,10 @@ constexpr std::size_t write_buffer_bytes_max = 16 * 1024 * 1024;
 constexpr std::size_t requests_in_flight_max = 1024;
 // Password hashes one WebSocket connection may have queued (users.create, users.update).
 constexpr std::size_t hashes_in_flight_max = 2;
+// Uploads (POST /api/files, up to 25 MiB each, held in memory) read at once by the server.
+constexpr int uploads_in_flight_max = 8;
+// An upload's body: the file (core::file_bytes_max) and a multipart envelope around it.
+constexpr std::uint64_t upload_body_bytes_max = 25 * 1024 * 1024 + 64 * 1024;
 
 // Password hashing (PBKDF2, slow on purpose) off the network threads. Logins have their own
 // pool, so an admin creating users never delays a login; each pool has a bound on queued work,
@@ -122,6 +127,8 @@ struct Services {
   TestClock* test_clock = nullptr;  // --test-clock: POST /test/clock moves it (tests only)
   WebhookAlarms alarms{};
   JournalReader* reader = nullptr;  // conversations' messages, read off the engine thread
+  FileStore* files = nullptr;       // the files folder beside the journal
+  std::atomic<int> uploads_in_flight{0};
 };
 
 }  // namespace salesdesk::app

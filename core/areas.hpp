@@ -12,6 +12,7 @@
 #include "core/catalog.hpp"
 #include "core/conversation.hpp"
 #include "core/customer.hpp"
+#include "core/file.hpp"
 #include "core/lead.hpp"
 #include "core/order.hpp"
 #include "core/page.hpp"
@@ -23,7 +24,7 @@
 namespace salesdesk::core {
 
 using Areas = TypeList<UserArea, TeamArea, SettingsArea, CatalogArea, CustomerArea, OrderArea,
-                       SystemMessageArea, LeadArea, PageArea, ConversationArea>;
+                       SystemMessageArea, LeadArea, PageArea, ConversationArea, FileArea>;
 
 template <class List>
 struct AreaLists;

@@ -5,6 +5,7 @@
 #include <cassert>
 
 #include "core/customer.hpp"
+#include "core/file.hpp"
 #include "core/lead.hpp"
 #include "core/phone.hpp"
 #include "core/state.hpp"
@@ -113,7 +114,7 @@ Viewer viewer_of(const State& s, UserId user) {
   return v;
 }
 
-Result<bool> check_attachments(const std::vector<Attachment>& list) {
+Result<bool> check_attachments(const State& s, const std::vector<Attachment>& list) {
   if (list.size() > attachments_max) {
     return reject(Code::bad_request,
                   "attachments: at most " + std::to_string(attachments_max) + " per message");
@@ -134,21 +135,26 @@ Result<bool> check_attachments(const std::vector<Attachment>& list) {
     if (auto ok = check_name(a.name, "attachments: name", attachment_name_bytes_max, false); !ok) {
       return ok;
     }
+    // A file of this server must have been stored (POST /api/files) before a message names it.
+    if (a.url.rfind("/files/", 0) == 0 && s.files.find(file_of_url(a.url)) == nullptr) {
+      return reject(Code::bad_request, "attachments: no stored file " + a.url);
+    }
     if (a.size < 0) return reject(Code::bad_request, "attachments: size must not be negative");
   }
   return true;
 }
 
 // A message's text and attachments: at least one of them, each within its limits.
-Result<bool> check_message(const std::string& text, const std::vector<Attachment>& attachments) {
+Result<bool> check_message(const State& s, const std::string& text,
+                           const std::vector<Attachment>& attachments) {
   if (auto ok = check_text(text, "text", message_text_bytes_max, false); !ok) return ok;
   if (blank(text) && attachments.empty()) {
     return reject(Code::bad_request, "a message needs a text or an attachment");
   }
-  return check_attachments(attachments);
+  return check_attachments(s, attachments);
 }
 
-Result<bool> check_delivery(const ReceiveMessage& c) {
+Result<bool> check_delivery(const State& s, const ReceiveMessage& c) {
   const auto id = [](const std::string& v, std::string_view field, bool required) -> Result<bool> {
     if (required && v.empty())
       return reject(Code::bad_request, std::string(field) + " is required");
@@ -167,7 +173,7 @@ Result<bool> check_delivery(const ReceiveMessage& c) {
   if (auto ok = check_name(c.customer_name, "customer.name", customer_name_bytes_max, false); !ok) {
     return ok;
   }
-  return check_message(c.text, c.attachments);
+  return check_message(s, c.text, c.attachments);
 }
 
 // Of `found`, the phones that may join a card holding `phones`: none another card has, while
@@ -482,7 +488,7 @@ Result<Events> decide(const State& s, UserId actor, const ReceiveMessage& c, Tim
   if (page == nullptr || !page->connected) {
     return reject(Code::not_found, "no connected page " + std::to_string(c.page_id));
   }
-  if (auto ok = check_delivery(c); !ok) return ok.error();
+  if (auto ok = check_delivery(s, c); !ok) return ok.error();
   if (s.conversations.seen.contains(seen_key(c.page_id, c.external_message_id))) return Events{};
   const std::string country = s.settings[setting::phone_country];
   std::string given_phone;
@@ -546,7 +552,7 @@ Result<Events> decide(const State& s, UserId actor, const SendMessage& c, Time) 
     reply = &it->second;
     if (blank(text) && c.attachments.empty()) text = reply->text;
   }
-  if (auto ok = check_message(text, c.attachments); !ok) return ok.error();
+  if (auto ok = check_message(s, text, c.attachments); !ok) return ok.error();
   const MessageId message = s.conversations.last_message_id + 1;
   Events out{MessageSent{c.conversation_id, message, actor, false, "", text, c.attachments}};
   // The quick reply's tag goes on with it (unless it is there already, or there is no room).

@@ -1,5 +1,6 @@
 #include "core/conversation.hpp"
 
+#include "core/file.hpp"
 #include "core/state.hpp"
 #include "tests/core/given.hpp"
 
@@ -542,6 +543,35 @@ SCENARIO("notes, linking a customer, and a lead or an order from a conversation"
     order.source = "fb";
     const Events events = g.must(boss, order);
     CHECK(std::get<OrderCreated>(events.front().base()).phone == "0987654321");
+  }
+}
+
+SCENARIO("files of this server in messages") {
+  Given g;
+  const PageId page = connect(g, "shop");
+  const UserId lan = g.user("lan", Role::sale);
+  const ConversationId id = deliver(g, message(page, "m1", "u1", "ảnh mẫu?"));
+  g.must(lan, TakeConversation{id});
+  const std::string sha(64, 'c');
+  const Attachment photo{"image", "/files/" + sha, "mau.jpg", 2048};
+  THEN("a file must be stored before a message names it") {
+    CHECK(code_of(g.when(lan, SendMessage{id, "", {photo}})) == Code::bad_request);
+    const FileStored stored =
+        only<FileStored>(g.must(lan, StoreFile{sha, "mau.jpg", "image/jpeg", 2048}));
+    CHECK(stored.by == lan);
+    CHECK(g.state.files.find(sha)->content_type == "image/jpeg");
+    g.must(lan, SendMessage{id, "", {photo}});
+    CHECK(conv(g, id).last_text == "[image]");
+    CHECK(code_of(g.when(lan, SendMessage{id, "", {{"image", "/files/../../etc", "x", 1}}})) ==
+          Code::bad_request);
+  }
+  THEN("what is stored is checked") {
+    CHECK(code_of(g.when(lan, StoreFile{"ABC", "a.jpg", "image/jpeg", 1})) == Code::bad_request);
+    CHECK(code_of(g.when(lan, StoreFile{sha, "", "image/jpeg", 1})) == Code::bad_request);
+    CHECK(code_of(g.when(lan, StoreFile{sha, "a.jpg", "image/jpeg", 0})) == Code::bad_request);
+    CHECK(code_of(g.when(lan, StoreFile{sha, "a.jpg", "image/jpeg", file_bytes_max + 1})) ==
+          Code::bad_request);
+    CHECK_FALSE(g.when(99, StoreFile{sha, "a.jpg", "image/jpeg", 1}).ok());  // no such user
   }
 }
 

@@ -62,6 +62,7 @@ std::vector<Event> one_of_each() {
       CustomerUnlinked{1, 1, 7, 3},
       QuickReplySaved{"ship", "Phí ship 30k ạ", "hỏi ship"},
       QuickReplyDeleted{"ship"},
+      FileStored{std::string(64, 'a'), "báo giá.pdf", "application/pdf", 1200, 3},
   };
 }
 
@@ -96,8 +97,10 @@ TEST_CASE("event type ids are a storage contract and never change") {
       {"MessageReceived", 161}, {"MessageSent", 162}, {"ConversationAssigned", 163},
       {"ConversationClosed", 164}, {"ConversationReopened", 165}, {"ConversationMarked", 166},
       {"ConversationTagged", 167},  {"CustomerLinked", 168},       {"CustomerUnlinked", 169},
-      {"QuickReplySaved", 170},     {"QuickReplyDeleted", 171}};
-  for (const auto& [name, id] : contract) {
+      {"QuickReplySaved", 170},     {"QuickReplyDeleted", 171},   {"FileStored", 200}};
+  for (const auto& entry : contract) {
+    const auto& name = entry.first;  // (clang cannot capture a structured binding)
+    const auto id = entry.second;
     CAPTURE(name);
     CHECK(event_type_by_name(name) == id);
     CHECK(event_name_by_type(id) == name);

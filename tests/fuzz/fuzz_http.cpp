@@ -2,8 +2,9 @@
 // request parser under the server's limits (8 KiB of header, 1 MiB of body), request after
 // request while the connection stays open, as HttpSession reads them. Each request that parses
 // goes through what the routes do before they touch the engine: the bearer token or sd_session
-// cookie, the same-origin check and the WebSocket upgrade (Beast's handshake, over an in-memory
-// stream), the login body, and the error response the server would send back. The raw bytes
+// cookie, the same-origin check, an upload's multipart body and type, the WebSocket upgrade
+// (Beast's handshake, over an in-memory stream), the login body, and the error response the
+// server would send back. The raw bytes
 // also go straight to the login-body and cookie parsers, so seeds of bare bodies and bare
 // Cookie headers reach them without a request around them.
 #include <boost/beast/_experimental/test/stream.hpp>
@@ -16,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "app/file_store.hpp"
 #include "app/http_session.hpp"
 #include "app/services.hpp"
 
@@ -56,6 +58,13 @@ void inspect(const http::request<http::string_body>& request) {
   expect(cookie.size() <= request[http::field::cookie].size(), "a cookie longer than its header");
   (void)app::same_origin(request);
   (void)app::parse_credentials(request.body());
+  // An upload's body: the multipart file, its type from its bytes, the name served back.
+  if (auto part = app::first_file_part(request[http::field::content_type], request.body())) {
+    expect(part->bytes.size() <= request.body().size(), "a part larger than its body");
+    (void)app::sniff(part->bytes, part->name);
+    (void)app::content_disposition(part->name, true);
+  }
+  (void)app::sniff(request.body(), request.target());
   if (websocket::is_upgrade(request)) accept(request);
   std::ostringstream out;
   out << app::error_response(request.version(), request.keep_alive(), http::status::bad_request,
