@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <sys/resource.h>
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -23,6 +24,7 @@
 #include "app/engine.hpp"
 #include "app/hub.hpp"
 #include "app/listener.hpp"
+#include "app/outbox.hpp"
 #include "app/services.hpp"
 
 #ifndef SALESDESK_WEB_DIR
@@ -45,6 +47,7 @@ struct Options {
   std::size_t max_connections = 10'000;
   app::SnapshotSchedule snapshots;
   bool test_clock = false;
+  app::OutboxPolicy outbox;
 };
 
 // Descriptors kept for the journal, logs and files beside the connections.
@@ -59,7 +62,8 @@ constexpr std::size_t connections_per_address_share = 4;
                "                       [--metrics-token TOKEN] [--secure-cookie]"
                " [--max-connections N]\n"
                "                       [--snapshot-every-events N] [--snapshot-every-minutes M]"
-               " [--test-clock]\n";
+               " [--test-clock]\n"
+               "                       [--outbox-attempts N] [--outbox-backoff-ms MS]\n";
   std::exit(2);
 }
 
@@ -115,6 +119,11 @@ Options parse(int argc, char** argv) {
       o.snapshots.every_events = count(arg, value());
     } else if (arg == "--snapshot-every-minutes") {
       o.snapshots.every_ms = count(arg, value()) * 60'000;
+    } else if (arg == "--outbox-attempts") {
+      o.outbox.attempts =
+          static_cast<int>(std::clamp<std::int64_t>(count(arg, value()), 1, 1000));
+    } else if (arg == "--outbox-backoff-ms") {
+      o.outbox.backoff = std::chrono::milliseconds(count(arg, value()));
     } else if (arg == "--test-clock") {
       o.test_clock = true;
     } else {
@@ -185,8 +194,11 @@ int serve(const Options& o) {
   services.reader = &reader;
   app::FileStore files(app::FileStore::beside(o.db));
   services.files = &files;
+  app::Outbox outbox(engine, o.db, o.outbox);
   engine.subscribe(hub);
+  engine.subscribe(outbox);
   engine.start();
+  outbox.start();
   // Declared after everything its handlers reach (sessions reach the hub, the engine and the
   // metrics), so that it is destroyed first: the handlers still pending at the stop (a client
   // that never read its close frame) end their sessions while those are alive.
@@ -206,6 +218,7 @@ int serve(const Options& o) {
     listener->stop();
     // Finishing the engine blocks: do it off the network threads, which deliver its answers.
     stopper = std::thread([&] {
+      outbox.stop();  // (an attempt under way ends within its timeout; the rest stays queued)
       engine.stop();
       reader.join();  // the reads of the last queries, answered while the network runs
       hub.end_all("server shutting down");

@@ -1,6 +1,7 @@
 // Operations and pushes of conversations (PROTOCOL.md "Pages, conversations, messages";
 // SPEC.md section 4): finding them, reading their messages (from the journal, off the engine
 // thread), answering, taking, assigning, closing and marking.
+#include <map>
 #include <set>
 #include <unordered_set>
 
@@ -79,7 +80,7 @@ json::object message_json(const core::MessageReceived& m, core::Time at) {
   return {{"id", m.message_id},   {"direction", "in"},
           {"text", m.text},       {"at", core::format_time(at)},
           {"author_id", nullptr}, {"attachments", attachments_json(m.attachments)},
-          {"outside", false}};
+          {"outside", false},     {"delivery", nullptr}};
 }
 
 json::object message_json(const core::MessageSent& m, core::Time at) {
@@ -89,19 +90,51 @@ json::object message_json(const core::MessageSent& m, core::Time at) {
           {"at", core::format_time(at)},
           {"author_id", ops::id_or_null(m.author_id)},
           {"attachments", attachments_json(m.attachments)},
-          {"outside", m.outside}};
+          {"outside", m.outside},
+          {"delivery", nullptr}};
 }
 
-// A journal row of a conversation's stream as a message, or nothing (not a message).
-std::optional<json::object> message_of(const storage::Row& row) {
-  if (row.type != core::MessageReceived::type_id && row.type != core::MessageSent::type_id) {
-    return std::nullopt;
+// How the replies of a page with a callback_url fared, gathered while a conversation's stream
+// is read backwards (a result is met before the message it is about).
+using Deliveries = std::map<core::MessageId, std::string>;
+
+// A journal row of a conversation's stream as a message, or nothing (not a message: a delivery
+// result is noted in `deliveries` for the message met later).
+std::optional<json::object> message_of(const storage::Row& row, Deliveries& deliveries) {
+  switch (row.type) {
+    case core::MessageReceived::type_id:
+    case core::MessageSent::type_id:
+    case core::MessageQueued::type_id:
+    case core::MessageDelivered::type_id:
+    case core::MessageFailed::type_id:
+      break;
+    default:
+      return std::nullopt;
   }
   const core::Event e = core::decode_payload(row.type, row.payload);
   if (const auto* in = std::get_if<core::MessageReceived>(&e.base())) {
     return message_json(*in, row.at);
   }
-  return message_json(std::get<core::MessageSent>(e.base()), row.at);
+  if (const auto* out = std::get_if<core::MessageSent>(&e.base())) {
+    json::object m = message_json(*out, row.at);
+    if (auto it = deliveries.find(out->message_id); it != deliveries.end()) {
+      m["delivery"] = it->second;
+    }
+    return m;
+  }
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, core::MessageDelivered>) {
+          deliveries[x.message_id] = "delivered";
+        } else if constexpr (std::is_same_v<T, core::MessageFailed>) {
+          deliveries[x.message_id] = "failed";
+        } else if constexpr (std::is_same_v<T, core::MessageQueued>) {
+          deliveries.try_emplace(x.message_id, "pending");
+        }
+      },
+      e.base());
+  return std::nullopt;
 }
 
 // ---- arguments ----
@@ -310,9 +343,10 @@ Prepared op_conversations_messages(const Args& a, const Caller& caller) {
         json::array list;
         core::Seq last = 0;
         bool more = false;
+        Deliveries deliveries;
         journal.read_stream_back(core::conversation_stream(id), *below,
                                  [&](const storage::Row& row) {
-                                   auto m = message_of(row);
+                                   auto m = message_of(row, deliveries);
                                    if (!m) return true;
                                    if (list.size() == limit) {
                                      more = true;
@@ -650,6 +684,19 @@ void note_pushes(const core::State& s, const Committed& c, const core::CustomerN
   }
 }
 
+// How a reply to a page's callback fares: `message_status` on conversation:{id}.
+void delivery_push(const core::State& s, const Committed& c, core::ConversationId id,
+                   core::MessageId message, std::string_view delivery, const std::string& reason,
+                   const Listened& listened, std::vector<Push>& out) {
+  const std::string topic = "conversation:" + std::to_string(id);
+  if (!listened(topic)) return;
+  const core::Conversation& conv = *s.conversations.find(id);
+  json::object data{{"conversation_id", id}, {"message_id", message}, {"delivery", delivery}};
+  if (!reason.empty()) data["reason"] = reason;
+  out.push_back({topic, std::nullopt, push_frame(topic, "message_status", data, c.seq),
+                 [&s, &conv](core::UserId u) { return core::may_see_conversation(s, u, conv); }});
+}
+
 // Quick replies on `inbox`, for everyone who works in it.
 void quick_reply_pushes(const core::State& s, const Committed& c, const std::string& code,
                         const Listened& listened, std::vector<Push>& out) {
@@ -685,6 +732,12 @@ void conversation_pushes(const core::State& s, const Committed& c, const Listene
           summary_pushes(s, c, e.conversation_id, false, listened, out);
         } else if constexpr (std::is_same_v<T, core::CustomerNoted>) {
           note_pushes(s, c, e, listened, out);
+        } else if constexpr (std::is_same_v<T, core::MessageQueued>) {
+          delivery_push(s, c, e.conversation_id, e.message_id, "pending", "", listened, out);
+        } else if constexpr (std::is_same_v<T, core::MessageDelivered>) {
+          delivery_push(s, c, e.conversation_id, e.message_id, "delivered", "", listened, out);
+        } else if constexpr (std::is_same_v<T, core::MessageFailed>) {
+          delivery_push(s, c, e.conversation_id, e.message_id, "failed", e.reason, listened, out);
         } else if constexpr (std::is_same_v<T, core::QuickReplySaved> ||
                              std::is_same_v<T, core::QuickReplyDeleted>) {
           quick_reply_pushes(s, c, e.code, listened, out);

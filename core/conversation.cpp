@@ -8,6 +8,7 @@
 #include "core/file.hpp"
 #include "core/lead.hpp"
 #include "core/phone.hpp"
+#include "core/system_message.hpp"
 #include "core/state.hpp"
 #include "core/text.hpp"
 
@@ -481,6 +482,14 @@ void evolve(Conversations& cs, const QuickReplySaved& e, Time) {
 
 void evolve(Conversations& cs, const QuickReplyDeleted& e, Time) { cs.quick_replies.erase(e.code); }
 
+void evolve(Conversations& cs, const MessageQueued& e, Time) {
+  cs.outbox[e.message_id] = Queued{e.conversation_id, e.page_id};
+}
+
+void evolve(Conversations& cs, const MessageDelivered& e, Time) { cs.outbox.erase(e.message_id); }
+
+void evolve(Conversations& cs, const MessageFailed& e, Time) { cs.outbox.erase(e.message_id); }
+
 // ---- decide ----
 Result<Events> decide(const State& s, UserId actor, const ReceiveMessage& c, Time) {
   if (actor != system_actor) return reject(Code::forbidden, "only a channel delivers messages");
@@ -555,6 +564,11 @@ Result<Events> decide(const State& s, UserId actor, const SendMessage& c, Time) 
   if (auto ok = check_message(s, text, c.attachments); !ok) return ok.error();
   const MessageId message = s.conversations.last_message_id + 1;
   Events out{MessageSent{c.conversation_id, message, actor, false, "", text, c.attachments}};
+  // A custom integration receives the page's replies at its callback (app/outbox).
+  const Page& page = *s.pages.find(conv.page_id);
+  if (page.channel == Channel::api && !page.callback_url.empty()) {
+    out.emplace_back(MessageQueued{c.conversation_id, message, page.id});
+  }
   // The quick reply's tag goes on with it (unless it is there already, or there is no room).
   if (reply != nullptr && !reply->tag.empty() && conv.tags.size() < tags_per_conversation_max) {
     const TagId tag = s.conversations.find_tag(reply->tag);
@@ -802,6 +816,25 @@ Result<Events> decide(const State& s, UserId actor, const DeleteQuickReply& c, T
     return reject(Code::not_found, "no quick reply /" + c.code);
   }
   return Events{QuickReplyDeleted{code}};
+}
+
+Result<Events> decide(const State& s, UserId actor, const RecordDelivery& c, Time) {
+  if (actor != system_actor) return reject(Code::forbidden, "only the outbox records deliveries");
+  auto it = s.conversations.outbox.find(c.message_id);
+  if (it == s.conversations.outbox.end()) return Events{};  // recorded already
+  const Queued& q = it->second;
+  if (c.delivered) return Events{MessageDelivered{q.conversation_id, c.message_id, c.attempts}};
+  const std::string reason = preview(c.reason);
+  const Page* page = s.pages.find(q.page_id);
+  const std::string page_name = page != nullptr ? page->name : std::to_string(q.page_id);
+  Events out{MessageFailed{q.conversation_id, c.message_id, c.attempts, reason}};
+  out.emplace_back(system_message(
+      s, "channel",
+      "A reply in conversation " + std::to_string(q.conversation_id) +
+          " was not delivered to page " + page_name + " after " + std::to_string(c.attempts) +
+          " attempts: " + reason,
+      conversation_stream(q.conversation_id)));
+  return out;
 }
 
 // ---- queries ----

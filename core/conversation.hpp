@@ -215,6 +215,50 @@ struct CustomerUnlinked {
   }
 };
 
+// The outbox (the generic API channel): a reply on a page with a callback_url waits to be
+// POSTed to it; the worker (app/outbox) records how that ended.
+struct MessageQueued {
+  static constexpr std::uint16_t type_id = 172;
+  static constexpr const char* name = "MessageQueued";
+  ConversationId conversation_id = 0;
+  MessageId message_id = 0;
+  PageId page_id = 0;
+  std::string stream() const { return conversation_stream(conversation_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(conversation_id), CEREAL_NVP(message_id), CEREAL_NVP(page_id));
+  }
+};
+
+struct MessageDelivered {
+  static constexpr std::uint16_t type_id = 173;
+  static constexpr const char* name = "MessageDelivered";
+  ConversationId conversation_id = 0;
+  MessageId message_id = 0;
+  std::int64_t attempts = 0;
+  std::string stream() const { return conversation_stream(conversation_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(conversation_id), CEREAL_NVP(message_id), CEREAL_NVP(attempts));
+  }
+};
+
+// Given up: the callback refused it for good, or every attempt failed.
+struct MessageFailed {
+  static constexpr std::uint16_t type_id = 174;
+  static constexpr const char* name = "MessageFailed";
+  ConversationId conversation_id = 0;
+  MessageId message_id = 0;
+  std::int64_t attempts = 0;
+  std::string reason;
+  std::string stream() const { return conversation_stream(conversation_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(conversation_id), CEREAL_NVP(message_id), CEREAL_NVP(attempts),
+       CEREAL_NVP(reason));
+  }
+};
+
 inline std::string quick_replies_stream() { return "quick_replies"; }
 
 // A quick reply saved (new, or a new text or tag for its code): typed as "/code" in the
@@ -290,6 +334,16 @@ struct Conversation {
   }
 };
 
+// A reply waiting in the outbox.
+struct Queued {
+  ConversationId conversation_id = 0;
+  PageId page_id = 0;
+  template <class A>
+  void serialize(A& ar) {
+    ar(conversation_id, page_id);
+  }
+};
+
 struct QuickReply {
   std::string text;
   std::string tag;  // "" = none
@@ -326,6 +380,7 @@ struct Conversations {
   boost::unordered_flat_set<SeenKey, SeenKeyHash> seen;
   std::vector<std::string> tag_names;                // index = tag id - 1, as first written
   std::map<std::string, QuickReply> quick_replies;  // by code
+  std::map<MessageId, Queued> outbox;               // replies not yet delivered or failed
 
   // Rebuilt from the above (not saved).
   std::unordered_map<std::string, ConversationId> by_key;  // conversation_key()
@@ -348,12 +403,12 @@ struct Conversations {
   template <class A>
   void save(A& ar) const {
     std::vector<SeenKey> keys(seen.begin(), seen.end());
-    ar(by_id, last_message_id, identities, keys, tag_names, quick_replies);
+    ar(by_id, last_message_id, identities, keys, tag_names, quick_replies, outbox);
   }
   template <class A>
   void load(A& ar) {
     std::vector<SeenKey> keys;
-    ar(by_id, last_message_id, identities, keys, tag_names, quick_replies);
+    ar(by_id, last_message_id, identities, keys, tag_names, quick_replies, outbox);
     seen = {keys.begin(), keys.end()};
     reindex();
   }
@@ -379,6 +434,9 @@ void evolve(Conversations& cs, const CustomerLinked& e, Time at);
 void evolve(Conversations& cs, const CustomerUnlinked& e, Time at);
 void evolve(Conversations& cs, const QuickReplySaved& e, Time at);
 void evolve(Conversations& cs, const QuickReplyDeleted& e, Time at);
+void evolve(Conversations& cs, const MessageQueued& e, Time at);
+void evolve(Conversations& cs, const MessageDelivered& e, Time at);
+void evolve(Conversations& cs, const MessageFailed& e, Time at);
 
 // ---- commands and decide ----
 constexpr std::size_t external_message_id_bytes_max = 200;
@@ -477,6 +535,15 @@ struct DeleteQuickReply {
   std::string code{};
 };
 
+// How a delivery from the outbox ended (the system actor: app/outbox); the reason is kept to
+// preview_bytes_max.
+struct RecordDelivery {
+  MessageId message_id = 0;
+  bool delivered = false;
+  std::int64_t attempts = 0;
+  std::string reason{};
+};
+
 Result<Events> decide(const State& s, UserId actor, const ReceiveMessage& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const SendMessage& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const TakeConversation& c, Time now);
@@ -491,6 +558,7 @@ Result<Events> decide(const State& s, UserId actor, const UnlinkCustomer& c, Tim
 Result<Events> decide(const State& s, UserId actor, const ConversationToLead& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const SaveQuickReply& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const DeleteQuickReply& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const RecordDelivery& c, Time now);
 
 // ---- queries ----
 // Whether `user` may see the conversation (SPEC.md "Assignment", visibility): an active user
@@ -558,12 +626,13 @@ struct ConversationArea {
   using EventTypes =
       TypeList<ConversationStarted, MessageReceived, MessageSent, ConversationAssigned,
                ConversationClosed, ConversationReopened, ConversationMarked, ConversationTagged,
-               CustomerLinked, CustomerUnlinked, QuickReplySaved, QuickReplyDeleted>;
+               CustomerLinked, CustomerUnlinked, QuickReplySaved, QuickReplyDeleted,
+               MessageQueued, MessageDelivered, MessageFailed>;
   using CommandTypes =
       TypeList<ReceiveMessage, SendMessage, TakeConversation, AssignConversation,
                CloseConversation, ReopenConversation, MarkConversation, TagConversation,
                NoteConversation, LinkCustomer, UnlinkCustomer, ConversationToLead, SaveQuickReply,
-               DeleteQuickReply>;
+               DeleteQuickReply, RecordDelivery>;
   Conversations conversations;
   static constexpr auto projection = &ConversationArea::conversations;
 };

@@ -575,6 +575,50 @@ SCENARIO("files of this server in messages") {
   }
 }
 
+SCENARIO("the outbox of a page with a callback") {
+  Given g;
+  ConnectPage hooked{.channel = Channel::api,
+                     .external_id = "crm",
+                     .page_name = "CRM",
+                     .secret = "key",
+                     .callback_url = "https://crm.example/hook"};
+  const PageId page = only<PageConnected>(g.must(admin_id, hooked)).page_id;
+  const PageId plain = connect(g, "plain");
+  const UserId lan = g.user("lan", Role::sale);
+  const ConversationId id = deliver(g, message(page, "m1", "u1", "hi"));
+  const ConversationId other = deliver(g, message(plain, "m1", "u1", "hi"));
+  g.must(lan, TakeConversation{id});
+  g.must(lan, TakeConversation{other});
+  const Events sent = g.must(lan, SendMessage{id, "Dạ", {}});
+  const MessageId message = std::get<MessageSent>(sent.front().base()).message_id;
+  THEN("a reply there waits in the outbox; a reply on a page without a callback does not") {
+    REQUIRE(sent.size() == 2);
+    CHECK(std::get<MessageQueued>(sent[1].base()).message_id == message);
+    CHECK(g.state.conversations.outbox.contains(message));
+    CHECK(g.must(lan, SendMessage{other, "Dạ", {}}).size() == 1);
+    const State back = decode_state(encode_state(g.state));
+    CHECK(back.conversations.outbox.contains(message));  // a restart resumes it
+  }
+  THEN("only the system records a delivery; once") {
+    CHECK(code_of(g.when(admin_id, RecordDelivery{message, true, 1, ""})) == Code::forbidden);
+    const MessageDelivered d =
+        only<MessageDelivered>(g.must(system_actor, RecordDelivery{message, true, 2, ""}));
+    CHECK(d.attempts == 2);
+    CHECK(g.state.conversations.outbox.empty());
+    CHECK(g.must(system_actor, RecordDelivery{message, false, 3, "late"}).empty());
+  }
+  THEN("a failure says why, to admin too") {
+    const Events failed = g.must(system_actor, RecordDelivery{message, false, 15, "HTTP 503"});
+    REQUIRE(failed.size() == 2);
+    CHECK(std::get<MessageFailed>(failed[0].base()).reason == "HTTP 503");
+    const auto& alarm = std::get<SystemMessageRecorded>(failed[1].base());
+    CHECK(alarm.kind == "channel");
+    CHECK(alarm.text.find("CRM") != std::string::npos);
+    CHECK(alarm.text.find("HTTP 503") != std::string::npos);
+    CHECK(g.state.conversations.outbox.empty());
+  }
+}
+
 TEST_CASE("phones are found in what customers write") {
   const auto vn = [](std::string_view text) { return find_phones(text, "VN"); };
   CHECK(vn("sdt 0912345678 nha") == std::vector<std::string>{"0912345678"});

@@ -63,6 +63,9 @@ std::vector<Event> one_of_each() {
       QuickReplySaved{"ship", "Phí ship 30k ạ", "hỏi ship"},
       QuickReplyDeleted{"ship"},
       FileStored{std::string(64, 'a'), "báo giá.pdf", "application/pdf", 1200, 3},
+      MessageQueued{1, 2, 1},
+      MessageDelivered{1, 2, 3},
+      MessageFailed{1, 2, 5, "HTTP 503"},
   };
 }
 
@@ -97,7 +100,8 @@ TEST_CASE("event type ids are a storage contract and never change") {
       {"MessageReceived", 161}, {"MessageSent", 162}, {"ConversationAssigned", 163},
       {"ConversationClosed", 164}, {"ConversationReopened", 165}, {"ConversationMarked", 166},
       {"ConversationTagged", 167},  {"CustomerLinked", 168},       {"CustomerUnlinked", 169},
-      {"QuickReplySaved", 170},     {"QuickReplyDeleted", 171},   {"FileStored", 200}};
+      {"QuickReplySaved", 170},     {"QuickReplyDeleted", 171},   {"FileStored", 200},
+      {"MessageQueued", 172},       {"MessageDelivered", 173},    {"MessageFailed", 174}};
   for (const auto& entry : contract) {
     const auto& name = entry.first;  // (clang cannot capture a structured binding)
     const auto id = entry.second;

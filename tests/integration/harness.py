@@ -662,12 +662,13 @@ class ServerTestCase(unittest.IsolatedAsyncioTestCase):
 
     per_test = True
     server = None
+    server_args = ()  # extra flags of `salesdesk serve` for this class's servers
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         if not cls.per_test:
-            cls.server = Server()
+            cls.server = Server(extra_args=cls.server_args)
             try:
                 cls.server.start()
             except BaseException:
@@ -690,7 +691,7 @@ class ServerTestCase(unittest.IsolatedAsyncioTestCase):
     def setUp(self):
         self.clients = []
         if self.per_test:
-            self.server = Server()
+            self.server = Server(extra_args=self.server_args)
             self.addCleanup(self.server.cleanup)
             self.server.start()
 
