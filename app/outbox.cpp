@@ -54,30 +54,31 @@ void send_and_read(Stream& stream, const std::shared_ptr<Call>& call) {
 template <class Stream, class Handshake>
 void exchange(Stream& stream, tcp::resolver& resolver, const std::string& host,
               const std::string& port, const std::shared_ptr<Call>& call, Handshake handshake) {
-  resolver.async_resolve(host, port, [&stream, call, handshake](beast::error_code ec,
-                                                                tcp::resolver::results_type found) {
-    if (ec) {
-      call->out.error = "resolving: " + ec.message();
-      call->done = true;
-      return;
-    }
-    beast::get_lowest_layer(stream).async_connect(
-        found, [&stream, call, handshake](beast::error_code ec, const tcp::endpoint&) {
-          if (ec) {
-            call->out.error = "connecting: " + ec.message();
-            call->done = true;
-            return;
-          }
-          handshake([&stream, call](beast::error_code ec) {
-            if (ec) {
-              call->out.error = "TLS: " + ec.message();
-              call->done = true;
-              return;
-            }
-            send_and_read(stream, call);
-          });
-        });
-  });
+  resolver.async_resolve(
+      host, port,
+      [&stream, call, handshake](beast::error_code ec, tcp::resolver::results_type found) {
+        if (ec) {
+          call->out.error = "resolving: " + ec.message();
+          call->done = true;
+          return;
+        }
+        beast::get_lowest_layer(stream).async_connect(
+            found, [&stream, call, handshake](beast::error_code ec, const tcp::endpoint&) {
+              if (ec) {
+                call->out.error = "connecting: " + ec.message();
+                call->done = true;
+                return;
+              }
+              handshake([&stream, call](beast::error_code ec) {
+                if (ec) {
+                  call->out.error = "TLS: " + ec.message();
+                  call->done = true;
+                  return;
+                }
+                send_and_read(stream, call);
+              });
+            });
+      });
 }
 
 }  // namespace
@@ -139,8 +140,8 @@ std::chrono::milliseconds backoff_after(const OutboxPolicy& p, int n, double ran
   for (int i = 1; i < n && wait < p.backoff_max; ++i) wait *= 2;
   wait = std::min(wait, p.backoff_max);
   const auto half = wait / 2;
-  return half + std::chrono::milliseconds(static_cast<std::int64_t>(
-                    static_cast<double>((wait - half).count()) * random));
+  return half + std::chrono::milliseconds(
+                    static_cast<std::int64_t>(static_cast<double>((wait - half).count()) * random));
 }
 
 Outbox::Outbox(Engine& engine, std::string journal_path, OutboxPolicy policy)

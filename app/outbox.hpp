@@ -20,10 +20,10 @@
 namespace salesdesk::app {
 
 struct OutboxPolicy {
-  int attempts = 15;                                // then it has failed
-  std::chrono::milliseconds backoff{1000};          // before the 2nd attempt; doubles after
-  std::chrono::milliseconds backoff_max{600'000};   // the longest wait between attempts
-  std::chrono::milliseconds timeout{10'000};        // one attempt: connect, send, answer
+  int attempts = 15;                               // then it has failed
+  std::chrono::milliseconds backoff{1000};         // before the 2nd attempt; doubles after
+  std::chrono::milliseconds backoff_max{600'000};  // the longest wait between attempts
+  std::chrono::milliseconds timeout{10'000};       // one attempt: connect, send, answer
 };
 
 // One delivery's target, as the state names it when it is queued (or when the server starts).
