@@ -1,6 +1,7 @@
 // Operations and pushes of conversations (PROTOCOL.md "Pages, conversations, messages";
 // SPEC.md section 4): finding them, reading their messages (from the journal, off the engine
 // thread), answering, taking, assigning, closing and marking.
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -173,6 +174,27 @@ std::optional<core::Slot> cursor_arg(const Args& a) {
   return core::Slot{*time, *id};
 }
 
+// A list of tag names (a filter's, or what conversations.tag adds and removes): strings, at
+// most `max` of them, checked further by core; `label` names the field in errors.
+std::vector<std::string> names_arg(const Args& a, std::string_view key, std::string_view label,
+                                   std::size_t max) {
+  std::vector<std::string> out;
+  const json::value* list = a.raw().if_contains(key);
+  if (list == nullptr || list->is_null()) return out;
+  const auto bad = [label] {
+    return BadRequest(std::string(label) + " must be an array of names");
+  };
+  if (!list->is_array()) throw bad();
+  if (list->get_array().size() > max) {
+    throw BadRequest(std::string(label) + ": at most " + std::to_string(max) + " tags");
+  }
+  for (const json::value& v : list->get_array()) {
+    if (!v.is_string()) throw bad();
+    out.emplace_back(v.get_string());
+  }
+  return out;
+}
+
 // The filters of inbox.query; an unknown filter is refused rather than ignored.
 struct Filters {
   core::InboxFilters f;
@@ -214,13 +236,7 @@ Filters filters_arg(const Args& a) {
   in.customer_id = f.opt_id("customer_id");
   in.since = f.opt_time("since");
   in.until = f.opt_time("until");
-  if (const json::value* tags = f.raw().if_contains("tags"); tags && !tags->is_null()) {
-    if (!tags->is_array()) throw BadRequest("filters.tags must be an array of names");
-    for (const json::value& t : tags->get_array()) {
-      if (!t.is_string()) throw BadRequest("filters.tags must be an array of names");
-      out.tags.emplace_back(t.get_string());
-    }
-  }
+  out.tags = names_arg(f, "tags", "filters.tags", std::numeric_limits<std::size_t>::max());
   out.q = f.opt_text("q").value_or("");
   if (out.q.size() > search_bytes_max) {
     throw BadRequest("filters.q: at most " + std::to_string(search_bytes_max) + " bytes");
@@ -413,28 +429,11 @@ Prepared op_conversations_mark(const Args& a, const Caller& caller) {
                                                      a.opt_boolean("processed")});
 }
 
-// A list of tag names (add, remove): strings, checked further by core.
-std::vector<std::string> names_arg(const Args& a, std::string_view key) {
-  std::vector<std::string> out;
-  const json::value* list = a.raw().if_contains(key);
-  if (list == nullptr || list->is_null()) return out;
-  const auto bad = [key] { return BadRequest(std::string(key) + " must be an array of names"); };
-  if (!list->is_array()) throw bad();
-  if (list->get_array().size() > core::tags_per_conversation_max) {
-    throw BadRequest(std::string(key) + ": at most " +
-                     std::to_string(core::tags_per_conversation_max) + " tags");
-  }
-  for (const json::value& v : list->get_array()) {
-    if (!v.is_string()) throw bad();
-    out.emplace_back(v.get_string());
-  }
-  return out;
-}
-
 Prepared op_conversations_tag(const Args& a, const Caller& caller) {
+  constexpr std::size_t max = core::tags_per_conversation_max;
   return conversation_command(caller, core::TagConversation{a.id("conversation_id"),
-                                                            names_arg(a, "add"),
-                                                            names_arg(a, "remove")});
+                                                            names_arg(a, "add", "add", max),
+                                                            names_arg(a, "remove", "remove", max)});
 }
 
 Prepared op_tags_list(const Args&, const Caller& caller) {
@@ -618,12 +617,17 @@ const std::vector<Op>& conversation_ops() {
 }
 
 // ---- pushes ----
+// The audience of a push about a conversation: whoever may see it.
+std::function<bool(core::UserId)> seers(const core::State& s, const core::Conversation& conv) {
+  return [&s, &conv](core::UserId u) { return core::may_see_conversation(s, u, conv); };
+}
+
 // A conversation's change: its summary on `inbox` and on `conversation:{id}` to whoever may
 // see it; after an assignment, `conversation_removed` on `inbox` to those who no longer may.
 void summary_pushes(const core::State& s, const Committed& c, core::ConversationId id,
                     bool assigned, const Listened& listened, std::vector<Push>& out) {
   const core::Conversation& conv = *s.conversations.find(id);
-  const auto sees = [&s, &conv](core::UserId u) { return core::may_see_conversation(s, u, conv); };
+  const auto sees = seers(s, conv);
   const std::string topic = "conversation:" + std::to_string(id);
   const bool inbox = listened("inbox");
   const bool own = listened(topic);
@@ -655,7 +659,7 @@ void message_pushes(const core::State& s, const Committed& c, const M& m, const 
                             json::object{{"conversation_id", m.conversation_id},
                                          {"message", message_json(m, c.at)}},
                             c.seq),
-                 [&s, &conv](core::UserId u) { return core::may_see_conversation(s, u, conv); }});
+                 seers(s, conv)});
 }
 
 // A note on a customer card: `note` on the topic of each of the customer's conversations, for
@@ -694,7 +698,7 @@ void delivery_push(const core::State& s, const Committed& c, core::ConversationI
   json::object data{{"conversation_id", id}, {"message_id", message}, {"delivery", delivery}};
   if (!reason.empty()) data["reason"] = reason;
   out.push_back({topic, std::nullopt, push_frame(topic, "message_status", data, c.seq),
-                 [&s, &conv](core::UserId u) { return core::may_see_conversation(s, u, conv); }});
+                 seers(s, conv)});
 }
 
 // Quick replies on `inbox`, for everyone who works in it.
