@@ -97,7 +97,7 @@ json::object order_json(const core::State& s, core::UserId viewer, const core::O
           {"warehouse", o.warehouse.empty() ? json::value(nullptr) : json::value(o.warehouse)},
           {"note", core::visible_text(s, viewer, o.note)},
           {"customer_id", o.customer_id},
-          {"created_by", o.created_by},
+          {"created_by", ops::id_or_null(o.created_by)},
           {"assignee_id", ops::id_or_null(o.assignee_id)},
           {"lead_id", ops::id_or_null(o.lead_id)},
           {"conversation_id", ops::id_or_null(o.conversation_id)},
@@ -340,6 +340,32 @@ Prepared op_customers_search(const Args& a, const Caller& caller) {
 }
 
 // ---- orders ----
+std::vector<core::OrderItem> order_items(const json::object& args) {
+  std::vector<core::OrderItem> out;
+  const json::array& lines = array_arg(args, "items");
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string field = "items[" + std::to_string(i) + "]";
+    const json::object& o = element(lines[i], field);
+    Args item(o);
+    out.push_back(core::OrderItem{item.text("sku"), item.integer("qty"), percent_arg(o, field),
+                                  item.opt_integer("discount_amount")});
+  }
+  return out;
+}
+
+std::vector<core::OrderCombo> order_combos(const json::object& args) {
+  std::vector<core::OrderCombo> out;
+  const json::array& combos = array_arg(args, "combos");
+  for (std::size_t i = 0; i < combos.size(); ++i) {
+    const std::string field = "combos[" + std::to_string(i) + "]";
+    const json::object& o = element(combos[i], field);
+    Args combo(o);
+    out.push_back(core::OrderCombo{combo.text("code"), combo.integer("qty"),
+                                   percent_arg(o, field), combo.opt_integer("discount_amount")});
+  }
+  return out;
+}
+
 core::CreateOrder order_command(const json::object& args) {
   Args a(args);
   core::CreateOrder c;
@@ -358,23 +384,22 @@ core::CreateOrder order_command(const json::object& args) {
     }
     c.draft = *status == "draft";
   }
-  const json::array& lines = array_arg(args, "items");
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const std::string field = "items[" + std::to_string(i) + "]";
-    const json::object& o = element(lines[i], field);
-    Args item(o);
-    c.items.push_back(core::OrderItem{item.text("sku"), item.integer("qty"), percent_arg(o, field),
-                                      item.opt_integer("discount_amount")});
-  }
-  const json::array& combos = array_arg(args, "combos");
-  for (std::size_t i = 0; i < combos.size(); ++i) {
-    const std::string field = "combos[" + std::to_string(i) + "]";
-    const json::object& o = element(combos[i], field);
-    Args combo(o);
-    c.combos.push_back(core::OrderCombo{combo.text("code"), combo.integer("qty"),
-                                        percent_arg(o, field),
-                                        combo.opt_integer("discount_amount")});
-  }
+  c.items = order_items(args);
+  c.combos = order_combos(args);
+  return c;
+}
+
+core::UpdateOrder order_update(const Args& a) {
+  core::UpdateOrder c;
+  c.order_id = a.id("order_id");
+  c.phone = a.opt_text("phone");
+  c.customer_name = a.opt_text("name");
+  c.address = a.opt_text("address");
+  c.source = a.opt_text("source");
+  c.warehouse = a.opt_text("warehouse");
+  c.note = a.opt_text("note");
+  if (a.raw().contains("items")) c.items = order_items(a.raw());
+  if (a.raw().contains("combos")) c.combos = order_combos(a.raw());
   return c;
 }
 
@@ -405,6 +430,11 @@ Prepared op_orders_set_status(const Args& a, const Caller& caller) {
         "status must be one of draft, new, confirmed, shipping, delivered, returned, cancelled");
   }
   return command(caller, core::SetOrderStatus{id, *status}, order_result(id, caller.user_id));
+}
+
+Prepared op_orders_update(const Args& a, const Caller& caller) {
+  const core::UpdateOrder c = order_update(a);
+  return command(caller, c, order_result(c.order_id, caller.user_id));
 }
 
 Prepared op_orders_get(const Args& a, const Caller& caller) {
@@ -564,6 +594,11 @@ const std::vector<Op>& commerce_ops() {
         opt_text("source", code_max), opt_text("warehouse", code_max),
         opt_text("note", core::order_note_bytes_max), opt_text("status")}},
       {"orders.set_status", false, &op_orders_set_status, {id("order_id"), text("status")}},
+      {"orders.update", false, &op_orders_update,
+       {id("order_id"), opt_text("phone"), opt_text("name", core::customer_name_bytes_max),
+        opt_text("address", core::address_bytes_max), opt_array("items"), opt_array("combos"),
+        opt_text("source", code_max), opt_text("warehouse", code_max),
+        opt_text("note", core::order_note_bytes_max)}},
       {"orders.get", false, &op_orders_get, {id("order_id")}},
       {"orders.list", false, &op_orders_list,
        {opt_object("filters"), cursor(), limit(orders_page_default, core::order_page_max)}},
@@ -607,6 +642,8 @@ void commerce_pushes(const core::State& s, const Committed& c, const Listened& l
           order_push(e.order_id, "status");
         } else if constexpr (std::is_same_v<T, core::OrderAssigned>) {
           order_push(e.order_id, "assigned");
+        } else if constexpr (std::is_same_v<T, core::OrderUpdated>) {
+          order_push(e.order_id, "updated");
         } else if constexpr (std::is_same_v<T, core::SystemMessageRecorded>) {
           if (!listened("me")) return;
           const core::SystemMessage& m =

@@ -9,6 +9,13 @@
 
 namespace salesdesk::core {
 
+std::string Catalog::first_source_of(std::string_view channel) const {
+  for (const auto& [code, source] : sources) {
+    if (source.channel == channel) return code;
+  }
+  return {};
+}
+
 std::vector<const Status*> Catalog::statuses_in_order() const {
   std::vector<const Status*> out;
   out.reserve(statuses.size());

@@ -146,6 +146,8 @@ struct Catalog {
   std::map<std::string, Warehouse> warehouses;
 
   std::vector<const Status*> statuses_in_order() const;
+  // The first source (by code) tied to this channel, or "" when none is.
+  std::string first_source_of(std::string_view channel) const;
   template <class A>
   void serialize(A& ar) { ar(statuses, products, combos, sources, warehouses); }
 };

@@ -190,6 +190,11 @@ std::vector<std::string> joinable(const State& s, std::vector<std::string> phone
   return phones;
 }
 
+// How a customer the channel names is called on a new card.
+std::string display_name(const ReceiveMessage& c) {
+  return c.customer_name.empty() ? c.external_user_id : c.customer_name;
+}
+
 // The customer of a new conversation: the one this channel identity already names, else the
 // card of the phone the channel gave, else a new card with the phones found (appended to `out`).
 CustomerId customer_for(const State& s, const ReceiveMessage& c, const std::string& phone,
@@ -200,9 +205,18 @@ CustomerId customer_for(const State& s, const ReceiveMessage& c, const std::stri
     if (const Customer* known = s.customers.find_phone(phone)) return known->id;
   }
   const CustomerId id = s.customers.next_id();
-  std::string name = c.customer_name.empty() ? c.external_user_id : c.customer_name;
-  out.emplace_back(CustomerCreated{id, std::move(name), joinable(s, {}, found), "", 0});
+  out.emplace_back(CustomerCreated{id, display_name(c), joinable(s, {}, found), "", 0});
   return id;
+}
+
+// The customer of the conversation these events start.
+CustomerId started_customer(const Events& out) {
+  for (const Event& e : out) {
+    if (const auto* started = std::get_if<ConversationStarted>(&e.base())) {
+      return started->customer_id;
+    }
+  }
+  return 0;
 }
 
 // Phones new to a known customer's card join it.
@@ -286,11 +300,27 @@ ConversationId Conversations::find_key(const std::string& key) const {
   return it == by_key.end() ? 0 : it->second;
 }
 
+namespace {
+
+// Adds an open conversation to a tally (sign 1) or takes it out (sign -1); an empty tally goes.
+template <class Key>
+void tally(std::map<Key, OpenTally>& counts, const Key& key, const Conversation& c, int sign) {
+  if (c.has(flag_closed)) return;
+  OpenTally& t = counts[key];
+  t.open += sign;
+  t.unread += c.has(flag_unread) ? sign : 0;
+  if (t.open == 0) counts.erase(key);
+}
+
+}  // namespace
+
 void Conversations::index(const Conversation& c) {
   activity_by_page[c.page_id].insert(activity_slot(c));
   activity_by_assignee[c.assignee_id].insert(activity_slot(c));
   if (c.waiting_since != 0) waiting_by_page[c.page_id].insert({c.waiting_since, c.id});
   for (TagId t : c.tags) activity_by_tag[t].insert(activity_slot(c));
+  tally(open_by_page, c.page_id, c, 1);
+  tally(open_by_assignee, std::pair(c.page_id, c.assignee_id), c, 1);
 }
 
 void Conversations::unindex(const Conversation& c) {
@@ -298,6 +328,8 @@ void Conversations::unindex(const Conversation& c) {
   activity_by_assignee[c.assignee_id].erase(activity_slot(c));
   if (c.waiting_since != 0) waiting_by_page[c.page_id].erase({c.waiting_since, c.id});
   for (TagId t : c.tags) activity_by_tag[t].erase(activity_slot(c));
+  tally(open_by_page, c.page_id, c, -1);
+  tally(open_by_assignee, std::pair(c.page_id, c.assignee_id), c, -1);
 }
 
 TagId Conversations::find_tag(std::string_view name) const {
@@ -313,6 +345,8 @@ void Conversations::reindex() {
   by_customer.clear();
   activity_by_tag.clear();
   tag_by_key.clear();
+  open_by_page.clear();
+  open_by_assignee.clear();
   for (std::size_t i = 0; i < tag_names.size(); ++i) {
     tag_by_key.emplace(tag_key(tag_names[i]), static_cast<TagId>(i + 1));
   }
@@ -535,8 +569,14 @@ Result<Events> decide(const State& s, UserId actor, const ReceiveMessage& c, Tim
         MessageSent{id, message, 0, true, c.external_message_id, c.text, c.attachments});
     return out;
   }
+  const std::string left = fresh.empty() ? "" : fresh.front();
   out.emplace_back(
       MessageReceived{id, message, c.external_message_id, c.text, c.attachments, std::move(fresh)});
+  if (!left.empty() && s.settings[setting::orders_auto_draft]) {
+    const CustomerId customer = known != nullptr ? known->customer_id : started_customer(out);
+    const std::string channel(to_string(page->channel));
+    auto_draft(s, DraftFor{id, customer, display_name(c), left, channel}, out);
+  }
   return out;
 }
 
@@ -668,11 +708,7 @@ bool carries(const Conversations& cs, const Conversation& c, const std::string& 
 
 // The source of a lead from a conversation: the catalog's first source of the page's channel.
 std::string channel_source(const State& s, const Conversation& c) {
-  const std::string_view channel = to_string(s.pages.find(c.page_id)->channel);
-  for (const auto& [code, source] : s.catalog.sources) {
-    if (source.channel == channel) return code;
-  }
-  return {};
+  return s.catalog.first_source_of(to_string(s.pages.find(c.page_id)->channel));
 }
 
 Result<bool> check_quick_reply_code(const std::string& code) {
@@ -1052,22 +1088,28 @@ InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, Inbo
   const Conversations& cs = s.conversations;
   // The smallest index that holds every answer: a customer's, an assignee's, or the pages'.
   std::vector<const SlotSet*> sets;
-  SlotSet customer_slots;
+  SlotSet named_slots;
   const auto of = [](const std::map<PageId, SlotSet>& index, std::int64_t key) -> const SlotSet* {
     auto it = index.find(key);
     return it == index.end() ? nullptr : &it->second;
   };
-  if (f.customer_id) {
-    auto [first, last] = cs.by_customer.equal_range(*f.customer_id);
-    for (auto it = first; it != last; ++it) {
-      const Conversation& c = *cs.find(it->second);
-      if (sort == InboxSort::activity) {
-        customer_slots.insert(activity_slot(c));
-      } else if (c.waiting_since != 0) {
-        customer_slots.insert({c.waiting_since, c.id});
-      }
+  // A few conversations named one by one: their slots in the order asked for.
+  const auto add_slot = [&](const Conversation& c) {
+    if (sort == InboxSort::activity) {
+      named_slots.insert(activity_slot(c));
+    } else if (c.waiting_since != 0) {
+      named_slots.insert({c.waiting_since, c.id});
     }
-    sets.push_back(&customer_slots);
+  };
+  if (f.among) {
+    for (ConversationId id : *f.among) {
+      if (const Conversation* c = cs.find(id)) add_slot(*c);
+    }
+    sets.push_back(&named_slots);
+  } else if (f.customer_id) {
+    auto [first, last] = cs.by_customer.equal_range(*f.customer_id);
+    for (auto it = first; it != last; ++it) add_slot(*cs.find(it->second));
+    sets.push_back(&named_slots);
   } else if (sort == InboxSort::activity && !f.tag_ids.empty()) {
     // (a conversation with two of the tags is in two sets: the walk skips its repeat)
     for (TagId t : f.tag_ids) {
@@ -1113,12 +1155,26 @@ InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, Inbo
 InboxCounts count_inbox(const State& s, UserId viewer) {
   Viewer v = viewer_of(s, viewer);
   InboxCounts out;
-  for (const Conversation& c : s.conversations.by_id) {
-    if (c.has(flag_closed) || !v.sees(c)) continue;
-    ++out.all;
-    if (c.assignee_id == viewer) ++out.mine;
-    if (c.assignee_id == 0) ++out.unassigned;
-    if (c.has(flag_unread)) ++out.unread_by_page[c.page_id];
+  if (!v.active) return out;
+  const auto& by_assignee = s.conversations.open_by_assignee;
+  const auto of = [&by_assignee](PageId page, UserId user) {
+    auto it = by_assignee.find({page, user});
+    return it == by_assignee.end() ? OpenTally{} : it->second;
+  };
+  // From the tallies, one step per page: what this viewer sees of each page's open ones.
+  for (const auto& [page, all] : s.conversations.open_by_page) {
+    if (!v.page_ok(page)) continue;
+    const OpenTally mine = of(page, viewer);
+    const OpenTally nobody = of(page, 0);
+    OpenTally seen = all;
+    if (v.sale && v.mode == "assigned_only") seen = mine;
+    if (v.sale && v.mode == "self_assign") {
+      seen = {mine.open + nobody.open, mine.unread + nobody.unread};
+    }
+    out.all += seen.open;
+    out.mine += mine.open;
+    if (!v.sale || v.mode != "assigned_only") out.unassigned += nobody.open;
+    if (seen.unread > 0) out.unread_by_page[page] = seen.unread;
   }
   return out;
 }

@@ -372,6 +372,12 @@ struct SeenKeyHash {
 };
 SeenKey seen_key(PageId page, std::string_view external_message_id);
 
+// Open conversations and, of them, the unread ones.
+struct OpenTally {
+  std::int64_t open = 0;
+  std::int64_t unread = 0;
+};
+
 struct Conversations {
   ChunkedVector<Conversation> by_id;  // index = id - 1
   MessageId last_message_id = 0;
@@ -391,6 +397,9 @@ struct Conversations {
   std::unordered_map<std::string, TagId> tag_by_key;  // tag_key(name) -> id
   std::vector<std::int64_t> tag_uses;                 // conversations carrying each tag
   std::map<TagId, SlotSet> activity_by_tag;           // (last_at, id)
+  // Open conversations counted as they change, for inbox.counts (never recounted).
+  std::map<PageId, OpenTally> open_by_page;
+  std::map<std::pair<PageId, UserId>, OpenTally> open_by_assignee;  // 0 = unassigned
 
   const Conversation* find(ConversationId id) const;
   Conversation* find(ConversationId id);
@@ -601,6 +610,7 @@ struct InboxFilters {
   std::optional<Time> since{};
   std::optional<Time> until{};
   std::vector<TagId> tag_ids{};  // any of them
+  std::optional<std::vector<ConversationId>> among{};  // only these (a text search's hits)
 };
 enum class InboxSort : std::uint8_t { activity, waiting };
 struct InboxPage {

@@ -57,12 +57,11 @@ const Order* Orders::find(OrderId id) const {
 }
 
 // ---- evolve ----
-void evolve(Orders& orders, const OrderCreated& e, Time at) {
-  assert(e.order_id == orders.next_id());
-  Order o;
-  o.id = e.order_id;
-  o.status = e.status;
-  o.customer_id = e.customer_id;
+namespace {
+
+// What the order form holds, as OrderCreated and OrderUpdated both carry it.
+template <class E>
+void set_details(Order& o, const E& e) {
   o.phone = e.phone;
   o.customer_name = e.customer_name;
   o.address = e.address;
@@ -71,6 +70,17 @@ void evolve(Orders& orders, const OrderCreated& e, Time at) {
   o.source = e.source;
   o.warehouse = e.warehouse;
   o.note = e.note;
+}
+
+}  // namespace
+
+void evolve(Orders& orders, const OrderCreated& e, Time at) {
+  assert(e.order_id == orders.next_id());
+  Order o;
+  o.id = e.order_id;
+  o.status = e.status;
+  o.customer_id = e.customer_id;
+  set_details(o, e);
   o.created_by = e.created_by;
   o.lead_id = e.lead_id;
   o.conversation_id = e.conversation_id;
@@ -92,6 +102,19 @@ void evolve(Orders& orders, const OrderAssigned& e, Time at) {
   o.assignee_id = e.user_id;
   o.updated_at = at;
   if (e.reason == "rotation") orders.rotation_last = e.user_id;
+}
+
+void evolve(Orders& orders, const OrderUpdated& e, Time at) {
+  Order& o = orders.by_id.at(static_cast<std::size_t>(e.order_id - 1));
+  if (o.phone != e.phone) {
+    std::vector<OrderId>& old = orders.by_phone[o.phone];
+    std::erase(old, o.id);
+    if (old.empty()) orders.by_phone.erase(o.phone);
+    std::vector<OrderId>& now = orders.by_phone[e.phone];  // oldest first, as load() builds it
+    now.insert(std::upper_bound(now.begin(), now.end(), o.id), o.id);
+  }
+  set_details(o, e);
+  o.updated_at = at;
 }
 
 // ---- pricing ----
@@ -316,10 +339,34 @@ Result<Origin> resolve_origin(const State& s, UserId actor, const CreateOrder& c
   return o;
 }
 
-Result<bool> check_order_text(const CreateOrder& c, const Origin& o) {
-  if (auto r = check_name(o.name, "name", customer_name_bytes_max, true); !r) return r;
-  if (auto r = check_text(o.address, "address", address_bytes_max, false); !r) return r;
-  return check_text(c.note, "note", order_note_bytes_max, false);
+Result<bool> check_order_text(const std::string& name, const std::string& address,
+                              const std::string& note) {
+  if (auto r = check_name(name, "name", customer_name_bytes_max, true); !r) return r;
+  if (auto r = check_text(address, "address", address_bytes_max, false); !r) return r;
+  return check_text(note, "note", order_note_bytes_max, false);
+}
+
+Result<bool> check_warehouse(const State& s, const std::string& code) {
+  if (s.catalog.warehouses.contains(code)) return true;
+  return reject(Code::bad_request, "warehouse: no warehouse " + code);
+}
+
+Money total_of(const std::vector<OrderLine>& lines) {
+  Money total = 0;
+  for (const OrderLine& line : lines) total += line.total;  // checked by price_lines
+  return total;
+}
+
+// The channel of the conversation an order came from ("" for any other order).
+std::string origin_channel(const State& s, const Order& o) {
+  const Conversation* c = s.conversations.find(o.conversation_id);
+  return c == nullptr ? "" : std::string(to_string(s.pages.find(c->page_id)->channel));
+}
+
+bool has_draft(const State& s, CustomerId customer) {
+  const auto orders = orders_of_customer(s, customer, false);
+  return std::any_of(orders.begin(), orders.end(),
+                     [](const Order* o) { return o->status == OrderStatus::draft; });
 }
 
 // Hands a new order to the next online sale, or records why nobody got it.
@@ -341,13 +388,13 @@ Result<Events> decide(const State& s, UserId actor, const CreateOrder& c, Time) 
   auto origin = resolve_origin(s, actor, c);
   if (!origin) return origin.error();
   const Origin& o = origin.value();
-  if (auto r = check_order_text(c, o); !r) return r.error();
+  if (auto r = check_order_text(o.name, o.address, c.note); !r) return r.error();
   auto lines = price_lines(s.catalog, c.items, c.combos);
   if (!lines) return lines.error();
   auto source = choose_source(s, actor, c.source, o.channel);
   if (!source) return source.error();
-  if (c.warehouse && !s.catalog.warehouses.contains(*c.warehouse)) {
-    return reject(Code::bad_request, "warehouse: no warehouse " + *c.warehouse);
+  if (c.warehouse) {
+    if (auto r = check_warehouse(s, *c.warehouse); !r) return r.error();
   }
   Events out;
   CustomerId customer = o.customer != nullptr ? o.customer->id : s.customers.next_id();
@@ -356,8 +403,7 @@ Result<Events> decide(const State& s, UserId actor, const CreateOrder& c, Time) 
     const UserId responsible = (u != nullptr && u->role == Role::sale) ? actor : 0;
     out.emplace_back(CustomerCreated{customer, o.name, {o.phone}, o.address, responsible});
   }
-  Money total = 0;
-  for (const OrderLine& line : lines.value()) total += line.total;  // checked by price_lines
+  const Money total = total_of(lines.value());
   const OrderId id = s.orders.next_id();
   const OrderStatus status = c.draft ? OrderStatus::draft : OrderStatus::fresh;
   const LeadId lead = o.lead != nullptr ? o.lead->id : 0;
@@ -384,9 +430,77 @@ Result<Events> decide(const State& s, UserId actor, const SetOrderStatus& c, Tim
     return reject(Code::conflict, "an order that is " + std::string(to_string(o->status)) +
                                       " cannot become " + std::string(to_string(c.status)));
   }
+  if (o->lines.empty() && c.status == OrderStatus::fresh) {
+    return reject(Code::bad_request, "the draft has no lines: add one before it becomes new");
+  }
   Events out{OrderStatusChanged{o->id, o->status, c.status}};
   if (c.status == OrderStatus::fresh && o->assignee_id == 0) distribute(s, o->id, out);
   return out;
+}
+
+Result<Events> decide(const State& s, UserId actor, const UpdateOrder& c, Time) {
+  if (auto r = authorize(s, actor, everyone); !r) return r.error();
+  const Order* o = s.orders.find(c.order_id);
+  if (o == nullptr || !may_see_order(s, actor, *o)) {
+    return reject(Code::not_found, "no order " + std::to_string(c.order_id));
+  }
+  if (o->status != OrderStatus::draft && o->status != OrderStatus::fresh) {
+    return reject(Code::conflict, "an order that is " + std::string(to_string(o->status)) +
+                                      " cannot be changed");
+  }
+  const OrderUpdated before{o->id,    o->phone,  o->customer_name, o->address,  o->lines,
+                            o->total, o->source, o->warehouse,     o->note};
+  OrderUpdated u = before;
+  if (c.phone) {
+    auto phone = normalize_phone(*c.phone, s.settings[setting::phone_country]);
+    if (!phone) return phone.error();
+    u.phone = phone.value();
+  }
+  u.customer_name = c.customer_name.value_or(u.customer_name);
+  u.address = c.address.value_or(u.address);
+  u.note = c.note.value_or(u.note);
+  if (auto r = check_order_text(u.customer_name, u.address, u.note); !r) return r.error();
+  if (c.items || c.combos) {
+    auto lines = price_lines(s.catalog, c.items.value_or(std::vector<OrderItem>{}),
+                             c.combos.value_or(std::vector<OrderCombo>{}));
+    if (!lines) return lines.error();
+    u.total = total_of(lines.value());
+    u.lines = std::move(lines.value());
+  }
+  if (c.source) {
+    auto source = choose_source(s, actor, c.source, origin_channel(s, *o));
+    if (!source) return source.error();
+    u.source = source.value();
+  }
+  if (c.warehouse) {
+    if (auto r = check_warehouse(s, *c.warehouse); !r) return r.error();
+    u.warehouse = *c.warehouse;
+  }
+  if (u == before) return Events{};
+  return Events{std::move(u)};
+}
+
+void auto_draft(const State& s, const DraftFor& d, Events& out) {
+  if (has_draft(s, d.customer_id)) return;
+  if (s.catalog.warehouses.empty()) {
+    out.emplace_back(system_message(
+        s, "order",
+        "Conversation " + std::to_string(d.conversation_id) +
+            ": the customer left a phone, but no draft order was made: the catalog has no "
+            "warehouse (orders.auto_draft needs one)",
+        conversation_stream(d.conversation_id)));
+    return;
+  }
+  const Customer* card = s.customers.find(d.customer_id);
+  // The default source when the conversation's channel allows it, else the channel's own.
+  auto source = choose_source(s, system_actor, std::nullopt, d.channel);
+  std::string code = source ? source.value() : "";
+  if (code.empty()) code = s.catalog.first_source_of(d.channel);
+  out.emplace_back(OrderCreated{s.orders.next_id(), OrderStatus::draft, d.customer_id, d.phone,
+                                card != nullptr ? card->name : d.customer_name,
+                                card != nullptr ? card->address : "", {}, 0, std::move(code),
+                                s.catalog.warehouses.begin()->first, "", system_actor, 0,
+                                d.conversation_id});
 }
 
 // ---- queries ----
@@ -394,7 +508,10 @@ bool may_see_order(const State& s, UserId viewer, const Order& o) {
   if (viewer == system_actor) return true;
   const User* u = s.users.find(viewer);
   if (u == nullptr) return false;
-  return is_manager_or_admin(*u) || o.created_by == viewer || o.assignee_id == viewer;
+  if (is_manager_or_admin(*u) || o.created_by == viewer || o.assignee_id == viewer) return true;
+  if (o.created_by != system_actor || o.conversation_id == 0) return false;
+  const Conversation* c = s.conversations.find(o.conversation_id);
+  return c != nullptr && c->assignee_id == viewer;
 }
 
 namespace {

@@ -111,6 +111,30 @@ struct OrderAssigned {
   }
 };
 
+// A draft or new order's details as the form now has them (orders.update): the whole new
+// value of every field, lines repriced.
+struct OrderUpdated {
+  static constexpr std::uint16_t type_id = 83;
+  static constexpr const char* name = "OrderUpdated";
+  OrderId order_id = 0;
+  std::string phone;
+  std::string customer_name;
+  std::string address;
+  std::vector<OrderLine> lines;
+  Money total = 0;
+  std::string source;
+  std::string warehouse;
+  std::string note;
+  bool operator==(const OrderUpdated&) const = default;
+  std::string stream() const { return order_stream(order_id); }
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(CEREAL_NVP(order_id), CEREAL_NVP(phone), CEREAL_NVP(customer_name), CEREAL_NVP(address),
+       CEREAL_NVP(lines), CEREAL_NVP(total), CEREAL_NVP(source), CEREAL_NVP(warehouse),
+       CEREAL_NVP(note));
+  }
+};
+
 // ---- state ----
 struct Order {
   OrderId id = 0;
@@ -163,6 +187,7 @@ struct Orders {
 void evolve(Orders& orders, const OrderCreated& e, Time at);
 void evolve(Orders& orders, const OrderStatusChanged& e, Time at);
 void evolve(Orders& orders, const OrderAssigned& e, Time at);
+void evolve(Orders& orders, const OrderUpdated& e, Time at);
 
 // ---- commands and decide ----
 constexpr std::size_t order_lines_max = 100;
@@ -205,8 +230,36 @@ struct SetOrderStatus {
   OrderStatus status = OrderStatus::fresh;
 };
 
+// Changes a draft or new order: a field left out keeps its value; items and combos, when either
+// is given, replace all the lines.
+struct UpdateOrder {
+  OrderId order_id = 0;
+  std::optional<std::string> phone{};
+  std::optional<std::string> customer_name{};
+  std::optional<std::string> address{};
+  std::optional<std::vector<OrderItem>> items{};
+  std::optional<std::vector<OrderCombo>> combos{};
+  std::optional<std::string> source{};
+  std::optional<std::string> warehouse{};
+  std::optional<std::string> note{};
+};
+
 Result<Events> decide(const State& s, UserId actor, const CreateOrder& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const SetOrderStatus& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const UpdateOrder& c, Time now);
+
+// Auto-draft (SPEC.md section 5, orders.auto_draft): a phone a customer left in a conversation
+// makes a draft order for them, with no lines yet, the catalog's first warehouse and the
+// conversation's source; none while the customer has a draft already (one per customer, not
+// one per message); without a warehouse, a system message instead and nothing else.
+struct DraftFor {
+  ConversationId conversation_id = 0;
+  CustomerId customer_id = 0;
+  std::string customer_name;  // for a card made by the same message
+  std::string phone;
+  std::string channel;  // of the conversation's page, for the source rule
+};
+void auto_draft(const State& s, const DraftFor& d, Events& out);
 
 // Prices the lines against the catalog; rejects unknown codes, qty < 1, both discounts on one
 // line, a discount above its line, and totals that would overflow.
@@ -222,6 +275,8 @@ Result<std::string> choose_source(const State& s, UserId actor,
 std::optional<UserId> next_in_rotation(const State& s);
 
 // ---- queries ----
+// Managers and admin see every order; a sale sees what they made and what they were given, and
+// an automatic draft while they are the assignee of the conversation it came from.
 bool may_see_order(const State& s, UserId viewer, const Order& o);
 
 struct OrderFilter {
@@ -249,8 +304,8 @@ std::vector<const Order*> orders_of_customer(const State& s, CustomerId id, bool
 // (a new one is added here, and nowhere else outside this aggregate's files) and its part of
 // core::State.
 struct OrderArea {
-  using EventTypes = TypeList<OrderCreated, OrderStatusChanged, OrderAssigned>;
-  using CommandTypes = TypeList<CreateOrder, SetOrderStatus>;
+  using EventTypes = TypeList<OrderCreated, OrderStatusChanged, OrderAssigned, OrderUpdated>;
+  using CommandTypes = TypeList<CreateOrder, SetOrderStatus, UpdateOrder>;
   Orders orders;
   static constexpr auto projection = &OrderArea::orders;
 };

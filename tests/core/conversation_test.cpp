@@ -312,6 +312,78 @@ SCENARIO("who sees a conversation") {
   }
 }
 
+SCENARIO("the inbox counts kept as tallies agree with a walk of every conversation") {
+  Given g;
+  const std::vector<PageId> pages{connect(g, "a"), connect(g, "b"), connect(g, "c")};
+  const UserId lan = g.user("lan", Role::sale);
+  const UserId minh = g.user("minh", Role::sale);
+  const UserId boss = g.user("boss", Role::manager);
+  const std::vector<UserId> users{admin_id, lan, minh, boss};
+  g.must(admin_id, SetPageAccess{pages[0], {lan, minh, boss}, std::nullopt});
+  g.must(admin_id, SetPageAccess{pages[1], {lan}, std::nullopt});
+  // The counts as a person would take them: every open conversation the viewer may see.
+  const auto walked = [&g](UserId viewer) {
+    InboxCounts out;
+    for (const Conversation& c : g.state.conversations.by_id) {
+      if (c.has(flag_closed) || !may_see_conversation(g.state, viewer, c)) continue;
+      ++out.all;
+      out.mine += c.assignee_id == viewer ? 1 : 0;
+      out.unassigned += c.assignee_id == 0 ? 1 : 0;
+      if (c.has(flag_unread)) ++out.unread_by_page[c.page_id];
+    }
+    return out;
+  };
+  std::uint64_t seed = 42;
+  const auto next = [&seed](std::uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  };
+  int disagreements = 0;
+  for (int step = 0; step < 600; ++step) {
+    g.now += 1000;
+    const std::size_t known = g.state.conversations.by_id.size();
+    const auto id = static_cast<ConversationId>(known == 0 ? 0 : 1 + next(known));
+    const UserId who = users[next(users.size())];
+    // A command that may be refused (another's conversation, one this user may not see).
+    const auto attempt = [&g](UserId actor, const Command& c) {
+      if (g.when(actor, c).ok()) g.must(actor, c);
+    };
+    switch (known == 0 ? 0 : next(7)) {
+      case 0:
+        deliver(g, message(pages[next(3)], "m" + std::to_string(step),
+                           "u" + std::to_string(next(40)), "x"));
+        break;
+      case 1: attempt(who, TakeConversation{id}); break;
+      case 2: attempt(admin_id, AssignConversation{id, users[next(users.size())]}); break;
+      case 3: attempt(who, CloseConversation{id}); break;
+      case 4: attempt(who, ReopenConversation{id}); break;
+      case 5: attempt(who, MarkConversation{id, next(2) == 0, {}}); break;
+      default: attempt(who, SendMessage{.conversation_id = id, .text = "ok"}); break;
+    }
+    if (step % 50 == 0) {
+      const char* modes[] = {"all", "assigned_only", "self_assign"};
+      g.must(admin_id, UpdateSettings{{{"inbox.visibility", std::string(modes[next(3)])},
+                                       {"inbox.page_permissions", next(2) == 0}}});
+    }
+    for (UserId u : users) {
+      const InboxCounts a = count_inbox(g.state, u);
+      const InboxCounts b = walked(u);
+      const bool same = a.all == b.all && a.mine == b.mine && a.unassigned == b.unassigned &&
+                        a.unread_by_page == b.unread_by_page;
+      disagreements += same ? 0 : 1;
+    }
+  }
+  CHECK(disagreements == 0);
+  CHECK(g.state.conversations.by_id.size() > 20);
+  THEN("a snapshot round trip rebuilds the same counts") {
+    const State back = decode_state(encode_state(g.state));
+    for (UserId u : users) {
+      CHECK(count_inbox(back, u).all == count_inbox(g.state, u).all);
+      CHECK(count_inbox(back, u).unread_by_page == count_inbox(g.state, u).unread_by_page);
+    }
+  }
+}
+
 SCENARIO("finding conversations") {
   Given g;
   const PageId a = connect(g, "a");
@@ -543,6 +615,105 @@ SCENARIO("notes, linking a customer, and a lead or an order from a conversation"
     order.source = "fb";
     const Events events = g.must(boss, order);
     CHECK(std::get<OrderCreated>(events.front().base()).phone == "0987654321");
+  }
+}
+
+SCENARIO("a phone left in a conversation makes a draft order (orders.auto_draft)") {
+  Given g;
+  const PageId page = connect(g, "shop");
+  const UserId lan = g.user("lan", Role::sale);
+  const UserId minh = g.user("minh", Role::sale);
+  g.must(admin_id, UpsertSource{"fb", "Facebook", "facebook"});
+  g.must(admin_id, UpsertSource{"web", "Web form", "api"});
+  g.must(admin_id, UpsertProduct{"TEA", "Trà xanh", 50000});
+  const auto drafts = [&g] {
+    std::size_t n = 0;
+    for (const Order& o : g.state.orders.by_id) n += o.status == OrderStatus::draft ? 1 : 0;
+    return n;
+  };
+  THEN("with the setting off, a phone makes no order") {
+    g.must(admin_id, UpsertWarehouse{"HN", "Hà Nội"});
+    deliver(g, message(page, "m1", "psid-1", "sđt em 0912345678"));
+    CHECK(g.state.orders.by_id.empty());
+  }
+  WHEN("it is on and the catalog has no warehouse") {
+    g.must(admin_id, UpdateSettings{{{"orders.auto_draft", true}}});
+    const Events events = g.must(system_actor, message(page, "m1", "psid-1", "0912345678 nhé"));
+    THEN("a system message says why, and nothing else happens") {
+      CHECK(count_of<SystemMessageRecorded>(events) == 1);
+      CHECK(g.state.orders.by_id.empty());
+      const SystemMessage& m = g.state.system_messages.by_id.back();
+      CHECK(m.kind == "order");
+      CHECK(m.ref == "conversation:1");
+      CHECK(m.text.find("no warehouse") != std::string::npos);
+      CHECK(conv(g, 1).has(flag_has_phone));
+    }
+  }
+  WHEN("it is on and the catalog has warehouses") {
+    g.must(admin_id, UpdateSettings{{{"orders.auto_draft", true}}});
+    g.must(admin_id, UpsertWarehouse{"SG", "Sài Gòn"});
+    g.must(admin_id, UpsertWarehouse{"HN", "Hà Nội"});
+    const ConversationId id = deliver(g, message(page, "m1", "psid-1", "chào shop"));
+    CHECK(g.state.orders.by_id.empty());  // no phone yet
+    deliver(g, message(page, "m2", "psid-1", "gọi em 091 234 5678 nhé"));
+    THEN("one draft for the customer: their phone and name, no lines, a warehouse, the page's "
+         "source, made by the system from the conversation") {
+      REQUIRE(g.state.orders.by_id.size() == 1);
+      const Order& o = g.state.orders.by_id.front();
+      CHECK(o.status == OrderStatus::draft);
+      CHECK(o.customer_id == conv(g, id).customer_id);
+      CHECK(o.phone == "0912345678");
+      CHECK(o.customer_name == "Hoa");
+      CHECK(o.lines.empty());
+      CHECK(o.warehouse == "HN");
+      CHECK(o.source == "web");
+      CHECK(o.created_by == system_actor);
+      CHECK(o.conversation_id == id);
+    }
+    THEN("more phones and the same phone again make no second draft") {
+      deliver(g, message(page, "m3", "psid-1", "0912345678"));
+      deliver(g, message(page, "m4", "psid-1", "hoặc số chồng em 0987654321"));
+      CHECK(drafts() == 1);
+    }
+    THEN("the conversation's sale sees the draft, another sale does not; it moves with the "
+         "conversation") {
+      const Order& o = g.state.orders.by_id.front();
+      CHECK_FALSE(may_see_order(g.state, lan, o));
+      g.must(lan, TakeConversation{id});
+      CHECK(may_see_order(g.state, lan, o));
+      CHECK_FALSE(may_see_order(g.state, minh, o));
+      g.must(admin_id, AssignConversation{id, minh});
+      CHECK_FALSE(may_see_order(g.state, lan, o));
+      CHECK(may_see_order(g.state, minh, o));
+    }
+    THEN("the sale completes the draft, and it becomes a new order") {
+      g.must(lan, TakeConversation{id});
+      CHECK(code_of(g.when(lan, SetOrderStatus{1, OrderStatus::fresh})) == Code::bad_request);
+      UpdateOrder fill{.order_id = 1, .address = "12 Hàng Bạc", .items = {{{"TEA", 2, {}, {}}}}};
+      g.must(lan, fill);
+      CHECK(g.state.orders.find(1)->total == 100000);
+      CHECK(g.state.orders.find(1)->address == "12 Hàng Bạc");
+      g.must(lan, SetOrderStatus{1, OrderStatus::fresh});
+      AND_WHEN("the customer leaves another phone later") {
+        deliver(g, message(page, "m5", "psid-1", "số mới 0987654321"));
+        THEN("a new draft is made, since none is open") { CHECK(drafts() == 1); }
+      }
+    }
+    THEN("a customer's first message with a phone makes the card and its draft together") {
+      const Events events =
+          g.must(system_actor, message(page, "n1", "psid-2", "0987654321 ship cho em"));
+      REQUIRE(events.size() == 4);
+      CHECK(std::holds_alternative<CustomerCreated>(events[0].base()));
+      const OrderCreated& o = std::get<OrderCreated>(events[3].base());
+      CHECK(o.customer_id == std::get<CustomerCreated>(events[0].base()).customer_id);
+      CHECK(o.customer_name == "Hoa");
+    }
+    THEN("an echo of the page's own text with a phone makes no draft") {
+      ReceiveMessage echo = message(page, "e1", "psid-3", "hotline shop 0988888888");
+      echo.event = Inbound::echo;
+      deliver(g, echo);
+      CHECK(drafts() == 1);
+    }
   }
 }
 

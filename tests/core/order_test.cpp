@@ -276,6 +276,58 @@ SCENARIO("moving orders along") {
   }
 }
 
+SCENARIO("changing a draft or new order") {
+  Given g = shop();
+  const UserId lan = g.user("lan", Role::sale);
+  const UserId minh = g.user("minh", Role::sale);
+  CreateOrder draft = by_phone("0912345678", {{"TEA", 1, {}, {}}});
+  draft.draft = true;
+  const OrderId id = created(g.must(lan, draft)).order_id;
+  const OrderId older = created(g.must(lan, by_phone("0987654321", {{"CUP", 1, {}, {}}}))).order_id;
+  THEN("new lines replace the old ones and are priced again; other fields keep their value") {
+    const OrderUpdated& u = only<OrderUpdated>(g.must(
+        lan, UpdateOrder{.order_id = id, .items = {{{"CUP", 2, {}, Money{5000}}}},
+                         .combos = {{{"GIFT", 1, {}, {}}}}}));
+    CHECK(u.lines.size() == 2);
+    CHECK(g.state.orders.find(id)->total == 2 * 20000 - 5000 + 60000);
+    CHECK(g.state.orders.find(id)->phone == "0912345678");
+    CHECK(g.state.orders.find(id)->customer_name == "Khách");
+  }
+  THEN("the same values again append nothing; bad values change nothing") {
+    CHECK(g.when(lan, UpdateOrder{.order_id = id, .customer_name = "Khách"}).value().empty());
+    CHECK(code_of(g.when(lan, UpdateOrder{.order_id = id, .items = std::vector<OrderItem>{}})) ==
+          Code::bad_request);
+    CHECK(code_of(g.when(lan, UpdateOrder{.order_id = id, .items = {{{"NOPE", 1, {}, {}}}}})) ==
+          Code::bad_request);
+    CHECK(code_of(g.when(lan, UpdateOrder{.order_id = id, .phone = "12"})) == Code::bad_request);
+    CHECK(code_of(g.when(lan, UpdateOrder{.order_id = id, .customer_name = " "})) ==
+          Code::bad_request);
+    CHECK(code_of(g.when(lan, UpdateOrder{.order_id = id, .warehouse = "XX"})) ==
+          Code::bad_request);
+    CHECK(code_of(g.when(lan, UpdateOrder{.order_id = id, .source = "nope"})) ==
+          Code::bad_request);
+  }
+  THEN("a new phone moves the order in the phone index, oldest first") {
+    g.must(lan, UpdateOrder{.order_id = id, .phone = "+84 98 765 4321"});
+    CHECK(orders_by_phone(g.state, "0912345678", false).empty());
+    const auto both = orders_by_phone(g.state, "0987654321", false);
+    REQUIRE(both.size() == 2);
+    CHECK(both[0]->id == id);
+    CHECK(both[1]->id == older);
+  }
+  THEN("another sale does not find it; a locked source stays locked for a sale") {
+    CHECK(code_of(g.when(minh, UpdateOrder{.order_id = id, .note = "x"})) == Code::not_found);
+    g.must(admin_id, UpdateSettings{{{"orders.default_source", std::string("zalo")},
+                                     {"orders.lock_source", true}}});
+    CHECK(code_of(g.when(lan, UpdateOrder{.order_id = id, .source = "fb"})) == Code::forbidden);
+    CHECK(g.when(admin_id, UpdateOrder{.order_id = id, .source = "fb"}).ok());
+  }
+  THEN("a confirmed order cannot be changed") {
+    g.must(lan, SetOrderStatus{older, OrderStatus::confirmed});
+    CHECK(code_of(g.when(lan, UpdateOrder{.order_id = older, .note = "x"})) == Code::conflict);
+  }
+}
+
 SCENARIO("listing orders") {
   Given g = shop();
   const UserId lan = g.user("lan", Role::sale);

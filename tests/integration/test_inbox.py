@@ -364,6 +364,67 @@ class InboxTest(CommerceCase):
         await self.rejected(boss, "conversations.viewing", {"conversation_id": cid},
                             "bad_request", "viewing")
 
+    async def test_a_phone_left_in_a_chat_makes_one_draft_order(self):
+        page, users, ws = await self.floor()
+        admin, lan, minh = ws["admin"], ws["lan"], ws["minh"]
+        pid = page["id"]
+        await admin.call("subscribe", {"topics": ["me"]})
+        await admin.call("settings.update", {"patch": {"orders.auto_draft": True}})
+        await admin.call("sources.upsert", {"code": "web", "name": "Web", "channel": "api"})
+        await admin.call("products.upsert", {"sku": "TEA", "name": "Trà", "price": 50000})
+        # No warehouse yet: a system message, and no order.
+        await self.deliver(pid, message("m1", user="psid-1", text="sđt em 0912 345 678"))
+        pushed = await admin.wait_push(lambda p: p["type"] == "system_message", 10)
+        self.assertIn("no warehouse", pushed["data"]["message"]["text"])
+        self.assertEqual((await admin.call("orders.list"))["items"], [])
+
+        await admin.call("warehouses.upsert", {"code": "HN", "name": "Hà Nội"})
+        cid = (await self.deliver(pid, message("n1", user="psid-2", text="chào shop")))[
+            "conversation_id"]
+        await lan.call("conversations.take", {"conversation_id": cid})
+        await lan.call("subscribe", {"topics": ["orders"]})
+        await self.deliver(pid, message("n2", user="psid-2", text="ship cho em 0987.654.321"))
+        await self.deliver(pid, message("n3", user="psid-2", text="hoặc 0977 111 222"))
+        created = await lan.wait_push(
+            lambda p: p.get("push") == "orders" and p["type"] == "created", 10)
+        draft = created["data"]["order"]
+        self.assertEqual((draft["status"], draft["phone"], draft["name"], draft["warehouse"],
+                          draft["source"], draft["created_by"], draft["conversation_id"],
+                          draft["lines"]),
+                         ("draft", "0987654321", "Nguyễn Thị Hoa", "HN", "web", None, cid, []))
+        listed = (await admin.call("orders.list", {"filters": {"status": "draft"}}))["items"]
+        self.assertEqual([o["id"] for o in listed], [draft["id"]])  # one, not one per message
+        await self.rejected(minh, "orders.get", {"order_id": draft["id"]}, "not_found")
+        await self.rejected(lan, "orders.set_status", {"order_id": draft["id"], "status": "new"},
+                            "bad_request", "no lines")
+
+        done = await lan.call("orders.update", {"order_id": draft["id"], "address": "Huế",
+                                                "items": [{"sku": "TEA", "qty": 2}]})
+        self.assertEqual(done["order"]["total"], 2 * 50000)
+        updated = await lan.wait_push(
+            lambda p: p.get("push") == "orders" and p["type"] == "updated", 10)
+        self.assertEqual(updated["data"]["order"]["address"], "Huế")
+        await lan.call("orders.set_status", {"order_id": draft["id"], "status": "new"})
+
+        # The conversation's trail shows who took it and the order made from it, by name.
+        out = await asyncio.to_thread(self.server.journal, "trail", "--conversation", str(cid))
+        self.assertEqual(out.returncode, 0, out.stderr)
+        rows = [json.loads(line) for line in out.stdout.splitlines()]
+        self.assertEqual([r["type"] for r in rows if r["type"] != "MessageReceived"],
+                         ["ConversationStarted", "ConversationAssigned", "OrderCreated",
+                          "OrderUpdated", "OrderStatusChanged"])
+        started, taken = rows[0], rows[2]
+        self.assertEqual((started["payload"]["page_name"], started["payload"]["kind"]),
+                         ("Tea shop", "message"))
+        self.assertEqual((taken["payload"]["assignee_name"], taken["payload"]["previous_name"]),
+                         ("lan", "nobody"))
+        # And replay shows the inbox as it stood.
+        out = await asyncio.to_thread(self.server.journal, "replay")
+        inbox = json.loads(out.stdout)["inbox"]
+        self.assertEqual((inbox["conversations"], inbox["open"], inbox["unassigned"]), (2, 2, 1))
+        self.assertEqual([(r["username"], r["open"]) for r in inbox["by_assignee"]], [("lan", 1)])
+        self.assertEqual([w["conversation_id"] for w in inbox["waiting"]], [1, cid])
+
     async def test_survives_a_restart(self):
         page, _, ws = await self.floor()
         cid = (await self.deliver(page["id"], message("m1")))["conversation_id"]

@@ -228,16 +228,40 @@ Window trail_window(const Flags& flags, const UnitOffsets& offsets) {
   return w;
 }
 
+// A conversation's trail also follows the orders made from it (an automatic draft among them).
+std::vector<std::string> related_streams(const core::State& s, const std::string& stream) {
+  std::vector<std::string> out;
+  const std::string prefix = "conversation:";
+  if (!stream.starts_with(prefix)) return out;
+  const std::string id = stream.substr(prefix.size());
+  for (const core::Order& o : s.orders.by_id) {
+    if (std::to_string(o.conversation_id) == id) out.push_back(core::order_stream(o.id));
+  }
+  return out;
+}
+
 int trail(const storage::Journal& journal, const Flags& flags) {
   const TrailTarget target = trail_target(flags);
   const UnitOffsets offsets = UnitOffsets::read(journal);
   const Window window = trail_window(flags, offsets);
   const core::State names = storage::replay(journal, 0, true);
   const journal_cli::Explain explain{&names, &offsets};
-  journal.read_trail(target.stream, target.actor, [&](const storage::Row& row) {
+  const auto print = [&](const storage::Row& row) {
     if (row.at < window.from || row.at > window.until) return;
     std::cout << json::serialize(journal_cli::row_json(row, explain)) << '\n';
-  });
+  };
+  const std::vector<std::string> related = related_streams(names, target.stream);
+  if (related.empty()) {
+    journal.read_trail(target.stream, target.actor, print);  // streamed: a user's may be long
+  } else {
+    std::vector<storage::Row> rows;
+    const auto keep = [&rows](const storage::Row& row) { rows.push_back(row); };
+    journal.read_trail(target.stream, target.actor, keep);
+    for (const std::string& stream : related) journal.read_trail(stream, std::nullopt, keep);
+    std::sort(rows.begin(), rows.end(),
+              [](const storage::Row& a, const storage::Row& b) { return a.seq < b.seq; });
+    for (const storage::Row& row : rows) print(row);
+  }
   std::cout.flush();
   return 0;
 }
@@ -320,6 +344,76 @@ void add_times(json::object& out, const storage::Journal& journal, const core::S
   out["utc_offset"] = journal_cli::offset_text(minutes);
 }
 
+// What the inbox held: open conversations per page and per sale, and the longest waiting ones
+// (a customer's unanswered message, oldest first; the first 100 listed).
+constexpr std::size_t waiting_listed_max = 100;
+
+struct InboxTally {
+  std::int64_t open = 0;
+  std::int64_t unassigned = 0;
+  std::int64_t unanswered = 0;
+  void add(const core::Conversation& c) {
+    ++open;
+    unassigned += c.assignee_id == 0 ? 1 : 0;
+    unanswered += c.has(core::flag_unanswered) ? 1 : 0;
+  }
+  json::object json() const {
+    return {{"open", open}, {"unassigned", unassigned}, {"unanswered", unanswered}};
+  }
+};
+
+json::object waiting_json(const core::State& s, const core::Conversation& c) {
+  const core::Customer* customer = s.customers.find(c.customer_id);
+  return {{"conversation_id", c.id},
+          {"page_id", c.page_id},
+          {"customer_name", customer ? json::value(customer->name) : json::value(nullptr)},
+          {"assignee_id", c.assignee_id ? json::value(c.assignee_id) : json::value(nullptr)},
+          {"assignee_name", user_name(s, c.assignee_id)},
+          {"waiting_since", core::format_time(c.waiting_since)},
+          {"waiting_since_local", local_text(s, c.waiting_since)}};
+}
+
+json::object inbox_json(const core::State& s) {
+  InboxTally all;
+  std::map<core::PageId, InboxTally> pages;
+  std::map<core::UserId, InboxTally> sales;
+  std::vector<const core::Conversation*> waiting;
+  for (const core::Conversation& c : s.conversations.by_id) {
+    if (c.has(core::flag_closed)) continue;
+    all.add(c);
+    pages[c.page_id].add(c);
+    if (c.assignee_id != 0) sales[c.assignee_id].add(c);
+    if (c.waiting_since != 0) waiting.push_back(&c);
+  }
+  std::sort(waiting.begin(), waiting.end(), [](const auto* a, const auto* b) {
+    return std::pair(a->waiting_since, a->id) < std::pair(b->waiting_since, b->id);
+  });
+  json::object out = all.json();
+  out["conversations"] = s.conversations.by_id.size();
+  json::array by_page;
+  for (const auto& [id, tally] : pages) {
+    json::object row{{"page_id", id}, {"name", s.pages.find(id)->name}};
+    for (auto& [key, value] : tally.json()) row[key] = value;
+    by_page.push_back(std::move(row));
+  }
+  json::array by_sale;
+  for (const auto& [id, tally] : sales) {
+    json::object row{{"user_id", id}, {"username", user_name(s, id)}};
+    for (auto& [key, value] : tally.json()) row[key] = value;
+    by_sale.push_back(std::move(row));
+  }
+  json::array longest;
+  for (const core::Conversation* c : waiting) {
+    if (longest.size() >= waiting_listed_max) break;
+    longest.push_back(waiting_json(s, *c));
+  }
+  out["by_page"] = std::move(by_page);
+  out["by_assignee"] = std::move(by_sale);
+  out["waiting"] = std::move(longest);
+  out["waiting_truncated"] = waiting.size() > waiting_listed_max;
+  return out;
+}
+
 json::object counts_json(const core::State& s) {
   std::size_t active = 0;
   for (const core::User& u : s.users.by_id) active += u.active ? 1 : 0;
@@ -346,6 +440,7 @@ int replay(const storage::Journal& journal, const Flags& flags) {
     settings[key] = journal_cli::setting_json(value);
   }
   out["pool"] = pool_json(s);
+  out["inbox"] = inbox_json(s);
   out["settings"] = std::move(settings);
   out["state_digest"] = storage::state_digest(s);
   std::cout << json::serialize(out) << std::endl;

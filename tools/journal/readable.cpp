@@ -68,8 +68,30 @@ struct Readable {
     p["expires_at"] = core::format_time(e.expires_at);
     if (explain.offsets) p["expires_at_local"] = explain.offsets->local_text(e.expires_at);
   }
+  void operator()(const core::ConversationStarted& e) const {
+    p["kind"] = core::to_string(e.kind);
+    if (explain.names == nullptr) return;
+    if (const core::Page* page = explain.names->pages.find(e.page_id)) {
+      p["page_name"] = page->name;
+      p["channel"] = core::to_string(page->channel);
+    }
+  }
+  // Who was given the conversation and who had it, by name ("nobody" for 0).
+  void operator()(const core::ConversationAssigned& e) const {
+    user_name("assignee_name", e.assignee_id);
+    user_name("previous_name", e.previous_id);
+  }
+  void operator()(const core::MessageSent& e) const {
+    if (e.author_id != 0) user_name("author_name", e.author_id);  // 0: sent outside Salesdesk
+  }
   template <class E>
   void operator()(const E&) const {}
+
+  void user_name(const char* field, core::UserId id) const {
+    if (explain.names == nullptr) return;
+    const core::User* u = explain.names->users.find(id);
+    p[field] = id == 0 ? "nobody" : (u != nullptr ? u->username : "?");
+  }
 
   // A lead's status is a catalog code; its name is the catalog's as of the replayed state.
   void status_name(const std::string& code) const {
