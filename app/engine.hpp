@@ -97,10 +97,15 @@ struct CommandRequest {
 // stage's outcome and gives the final one to `done`, from whatever thread it runs on.
 using Then = std::function<void(Outcome first, Done done)>;
 
+// A query's first stage, before the engine sees it, on the journal reader's thread (a search of
+// the text index): it fills what the engine stage reads. Whatever it throws fails the query.
+using Before = std::function<void(const storage::Journal&)>;
+
 struct QueryRequest {
   Query query;
   TimedQuery timed = {};
   Then then = {};  // run by the session that asked, not by the engine
+  Before before = {};
 };
 
 // A typed look at the committed state for code inside the server (a login's password check,

@@ -12,6 +12,7 @@
 #include "core/event_codec.hpp"
 #include "core/lead.hpp"
 #include "core/phone.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 namespace salesdesk::app {
@@ -26,6 +27,8 @@ constexpr std::size_t inbox_limit_max = 200;
 constexpr std::size_t messages_limit_max = 200;
 constexpr std::size_t inbox_cursor_bytes_max = 40;
 constexpr std::size_t search_bytes_max = 200;
+// At most this many conversations found by message text (the newest matching messages').
+constexpr std::size_t text_hits_max = 500;
 
 // ---- renderings ----
 json::array names_json(const std::vector<std::string>& names) {
@@ -254,7 +257,12 @@ Prepared op_inbox_query(const Args& a, const Caller& caller) {
   }
   const auto after = cursor_arg(a);
   const std::size_t limit = a.limit("limit", 50, inbox_limit_max);
-  return query(caller, core::everyone, [=, viewer = caller.user_id](const core::State& s) {
+  // Message text: the conversations of the newest messages holding every word, found in the
+  // journal's text index before the engine stage (which keeps those the caller may see).
+  const std::vector<std::string> words = core::words(filters.q);
+  auto texts = std::make_shared<std::vector<core::ConversationId>>();
+  Prepared prepared = query(caller, core::everyone, [=, viewer = caller.user_id](
+                                                        const core::State& s) {
     json::array list;
     json::object out;
     core::InboxFilters wanted = filters.f;
@@ -278,6 +286,11 @@ Prepared op_inbox_query(const Args& a, const Caller& caller) {
         one.customer_id = c->id;
         runs.push_back(one);
       }
+      if (!texts->empty()) {
+        core::InboxFilters found = wanted;
+        found.among = *texts;
+        runs.push_back(std::move(found));
+      }
     }
     std::vector<core::InboxPage> pages;
     for (const core::InboxFilters& f : runs) {
@@ -298,6 +311,8 @@ Prepared op_inbox_query(const Args& a, const Caller& caller) {
       std::sort(found.begin(), found.end(), [&](const auto* x, const auto* y) {
         return sort == core::InboxSort::activity ? key(x) > key(y) : key(x) < key(y);
       });
+      // Found by name and by text alike: once.
+      found.erase(std::unique(found.begin(), found.end()), found.end());
       if (found.size() > limit) {
         found.resize(limit);
         next = cursor_text(key(found.back()));
@@ -308,6 +323,17 @@ Prepared op_inbox_query(const Args& a, const Caller& caller) {
     out["next_cursor"] = std::move(next);
     return out;
   });
+  if (!words.empty()) {
+    std::get<QueryRequest>(prepared).before = [words, texts](const storage::Journal& journal) {
+      const std::string prefix = "conversation:";
+      for (const std::string& stream : journal.search_messages(words, text_hits_max)) {
+        if (stream.starts_with(prefix)) {
+          texts->push_back(std::stoll(stream.substr(prefix.size())));
+        }
+      }
+    };
+  }
+  return prepared;
 }
 
 Prepared op_inbox_counts(const Args&, const Caller& caller) {

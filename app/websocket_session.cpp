@@ -180,10 +180,14 @@ void WebSocketSession::prepare_and_submit(const json::value& id, const Op& op,
   };
   Request request;
   Then then;
+  Before before;
   try {
     Prepared prepared = op.prepare(args, caller_);
     if (auto* c = std::get_if<CommandRequest>(&prepared)) c->key = std::move(key);
-    if (auto* q = std::get_if<QueryRequest>(&prepared)) then = std::move(q->then);
+    if (auto* q = std::get_if<QueryRequest>(&prepared)) {
+      then = std::move(q->then);
+      before = std::move(q->before);
+    }
     std::visit([&](auto& body) { request.body = std::move(body); }, prepared);
   } catch (const BadRequest& e) {
     return answer(failure(core::reject(core::Code::bad_request, e.what())));
@@ -198,9 +202,23 @@ void WebSocketSession::prepare_and_submit(const json::value& id, const Op& op,
       then(std::move(first), answer);
     };
   }
-  if (!services_.engine.submit(std::move(request))) {
-    answer(failure(core::reject(core::Code::rate_limited, "the server is busy, retry")));
-  }
+  const auto submit = [self, answer](Request r) {
+    if (!self->services_.engine.submit(std::move(r))) {
+      answer(failure(core::reject(core::Code::rate_limited, "the server is busy, retry")));
+    }
+  };
+  if (!before || caller_.reader == nullptr) return submit(std::move(request));
+  caller_.reader->run([before = std::move(before), request = std::move(request), submit,
+                       answer, name = op.name](const storage::Journal& journal) mutable {
+    try {
+      before(journal);
+    } catch (const std::exception& e) {
+      std::cerr << "salesdesk: " << name << ": reading the journal failed: " << e.what()
+                << std::endl;
+      return answer(failure(core::reject(core::Code::internal, "the journal could not be read")));
+    }
+    submit(std::move(request));
+  });
 }
 
 // Answers and pushes arrive from the engine thread, many per batch. They gather here in the

@@ -942,6 +942,19 @@ ConversationId conversation_of(const State& s, const ReceiveMessage& c) {
   return s.conversations.find_key(key_of(c));
 }
 
+std::string searchable_words(const Event& e) {
+  const std::string* text = nullptr;
+  if (const auto* in = std::get_if<MessageReceived>(&e.base())) text = &in->text;
+  if (const auto* out = std::get_if<MessageSent>(&e.base())) text = &out->text;
+  std::string joined;
+  if (text == nullptr) return joined;
+  for (const std::string& w : words(*text)) {
+    if (!joined.empty()) joined.push_back(' ');
+    joined += w;
+  }
+  return joined;
+}
+
 std::vector<std::string> find_phones(std::string_view text, std::string_view country) {
   // Groups of digits (a leading '+' kept) separated by one space, dot, dash or parenthesis.
   struct Group {

@@ -595,6 +595,10 @@ ConversationId conversation_of(const State& s, const ReceiveMessage& c);
 // Phones written in a text, normalised (core/phone rules of the unit's country), each once.
 std::vector<std::string> find_phones(std::string_view text, std::string_view country);
 
+// The words a message event's text is searched by (inbox.query "q"): its folded words joined
+// by spaces; "" for an event that is not a message. storage/ keeps them in a text index.
+std::string searchable_words(const Event& e);
+
 // The inbox's filters (PROTOCOL.md inbox.query); an absent one does not filter.
 struct InboxFilters {
   std::vector<PageId> page_ids{};

@@ -30,3 +30,12 @@ CREATE TABLE snapshots (
   state_hash BLOB    NOT NULL,
   state      BLOB    NOT NULL
 );
+
+-- migration 2
+-- The words of every message's text as people search them (inbox.query "q"): the folded words
+-- of MessageReceived and MessageSent (core::searchable_words), under the event's seq as rowid.
+-- Contentless: the text itself stays in the event's payload. Written in the same transaction
+-- as its event, so the index is never behind the journal; on an older journal this migration
+-- fills it from the events already there.
+CREATE VIRTUAL TABLE message_words USING fts5(words, content='',
+                                              tokenize='unicode61 remove_diacritics 0');

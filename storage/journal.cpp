@@ -7,6 +7,7 @@
 #include <cassert>
 #include <charconv>
 
+#include "core/conversation.hpp"
 #include "core/event_codec.hpp"
 #include "storage/hex.hpp"
 #include "storage/sqlite.hpp"
@@ -127,6 +128,8 @@ struct Journal::Impl {
   sqlite::Statement select_trail;
   sqlite::Statement select_stream_back;
   sqlite::Statement select_fold;
+  std::optional<sqlite::Statement> insert_words;     // a writer's
+  mutable std::optional<sqlite::Statement> search;  // prepared on the first search
 
   Impl(const std::string& path, bool ro)
       : db(path, ro),
@@ -142,7 +145,32 @@ struct Journal::Impl {
                                    "WHERE stream = ? AND seq < ? ORDER BY seq DESC"),
         select_fold(
             db,
-            "SELECT seq, at, type, payload FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq") {}
+            "SELECT seq, at, type, payload FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq") {
+    if (!ro) insert_words.emplace(db, "INSERT INTO message_words(rowid, words) VALUES (?, ?)");
+  }
+
+  // Puts a message's words in the text index under its seq (nothing for other events).
+  static void index_words(sqlite::Statement& insert, core::Seq seq, const core::Event& e) {
+    const std::string words = core::searchable_words(e);
+    if (words.empty()) return;
+    sqlite::Use use(insert);
+    insert.bind(1, seq);
+    insert.bind(2, words);
+    insert.step();
+  }
+
+  // Migration 2 on a journal that has messages already: their words, from their events.
+  static void fill_words(sqlite::Connection& db) {
+    sqlite::Statement insert(db, "INSERT INTO message_words(rowid, words) VALUES (?, ?)");
+    sqlite::Statement messages(db, "SELECT seq, type, payload FROM events WHERE type IN (?, ?)");
+    messages.bind(1, std::int64_t{core::MessageReceived::type_id});
+    messages.bind(2, std::int64_t{core::MessageSent::type_id});
+    while (messages.step()) {
+      const auto type = static_cast<std::uint16_t>(messages.column_int(1));
+      index_words(insert, messages.column_int(0),
+                  core::decode_payload(type, messages.column_view(2)));
+    }
+  }
 
   // Runs before any statement is prepared: pragmas and migrations.
   static sqlite::Connection& prepare_schema(sqlite::Connection& db, bool ro) {
@@ -172,6 +200,7 @@ struct Journal::Impl {
       if (m.number <= current) continue;
       sqlite::Transaction tx(db);
       db.exec(m.sql);
+      if (m.number == 2) fill_words(db);
       db.exec("PRAGMA user_version = " + std::to_string(m.number));
       tx.commit();
     }
@@ -245,6 +274,7 @@ core::Seq Journal::append_rows(const Rows& events, const std::vector<KeyRecord>&
     j.insert_event.bind_blob(6, payload);
     j.insert_event.bind_blob(7, hash);
     j.insert_event.step();
+    Impl::index_words(*j.insert_words, seq, p.event);
   }
   for (const KeyRecord& k : keys) {
     sqlite::Use use(j.insert_key);
@@ -315,6 +345,33 @@ void Journal::read_stream_back(const std::string& stream, core::Seq before,
   while (s.step()) {
     if (!visit(row_from(s))) break;
   }
+}
+
+std::vector<std::string> Journal::search_messages(const std::vector<std::string>& words,
+                                                  std::size_t limit) const {
+  std::vector<std::string> out;
+  if (words.empty() || limit == 0) return out;
+  // Every word as a prefix: "gia" finds "giá" (the index holds folded words) and "giao".
+  // Folded words are letters and digits only, so quoting them is enough.
+  std::string match;
+  for (const std::string& w : words) {
+    if (!match.empty()) match.push_back(' ');
+    match += "\"" + w + "\"*";
+  }
+  if (!impl_->search) {
+    impl_->search.emplace(impl_->db,
+                          "SELECT e.stream FROM message_words w JOIN events e ON e.seq = w.rowid "
+                          "WHERE message_words MATCH ? ORDER BY w.rowid DESC LIMIT ?");
+  }
+  sqlite::Statement& s = *impl_->search;
+  sqlite::Use use(s);
+  s.bind(1, match);
+  s.bind(2, static_cast<std::int64_t>(search_rows_max));
+  while (s.step() && out.size() < limit) {
+    std::string stream = s.column_text(0);
+    if (std::find(out.begin(), out.end(), stream) == out.end()) out.push_back(std::move(stream));
+  }
+  return out;
 }
 
 JournalStats Journal::stats() const {

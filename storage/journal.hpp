@@ -86,6 +86,8 @@ std::string chain_hash(const std::string& previous, core::Seq seq, core::Time at
 
 // Snapshots kept in the journal: the newest and the one before it.
 constexpr std::size_t snapshots_kept = 2;
+// How many matching messages a text search reads at most (the newest).
+constexpr std::size_t search_rows_max = 5000;
 
 class Journal {
  public:
@@ -126,6 +128,11 @@ class Journal {
                         const std::function<bool(const Row&)>& visit) const;
   // The last seq whose time is <= at (0 if none).
   core::Seq seq_at(core::Time at) const;
+  // The streams (conversations) of the newest messages whose text holds every one of `words`
+  // (folded, each a prefix of a word of the text), newest first, each once, at most `limit`,
+  // from at most search_rows_max matching messages.
+  std::vector<std::string> search_messages(const std::vector<std::string>& words,
+                                           std::size_t limit) const;
 
   std::optional<std::string> find_key(core::UserId actor, const std::string& key) const;
 

@@ -425,6 +425,47 @@ class InboxTest(CommerceCase):
         self.assertEqual([(r["username"], r["open"]) for r in inbox["by_assignee"]], [("lan", 1)])
         self.assertEqual([w["conversation_id"] for w in inbox["waiting"]], [1, cid])
 
+    async def test_q_finds_message_text_the_caller_may_see(self):
+        page, users, ws = await self.floor()
+        admin, lan, minh = ws["admin"], ws["lan"], ws["minh"]
+        pid = page["id"]
+
+        def who(user, name):
+            return {"customer": {"id": user, "name": name}}
+
+        c1 = (await self.deliver(pid, message("m1", text="Giao hàng tận nơi không shop?",
+                                              **who("u1", "Trần Văn Nam"))))["conversation_id"]
+        c2 = (await self.deliver(pid, message("m2", text="Доставка до Києва є?",
+                                              **who("u2", "Олена"))))["conversation_id"]
+        c3 = (await self.deliver(pid, message("m3", text="hoa hồng đỏ còn không?",
+                                              **who("u3", "Hoa"))))["conversation_id"]
+        await lan.call("conversations.take", {"conversation_id": c3})
+        await lan.call("conversations.send", {"conversation_id": c3,
+                                              "text": "Dạ shop ship COD toàn quốc ạ"})
+
+        async def found(client, q, **extra):
+            r = await client.call("inbox.query", {"filters": {"q": q, **extra}})
+            return [c["id"] for c in r["items"]]
+
+        self.assertEqual(await found(admin, "giao hang"), [c1])
+        self.assertEqual(await found(admin, "GIAO HÀNG tận"), [c1])
+        self.assertEqual(await found(admin, "ДОСТАВКА києва"), [c2])
+        self.assertEqual(await found(admin, "cod"), [c3])  # the sale's reply counts too
+        self.assertEqual(await found(admin, "hoa"), [c3])  # by name and by text: once
+        self.assertEqual(await found(admin, "giao xyz"), [])
+        self.assertEqual(await found(admin, "giao", status="closed"), [])
+
+        await admin.call("settings.update", {"patch": {"inbox.visibility": "assigned_only"}})
+        self.assertEqual(await found(minh, "giao"), [])
+        await admin.call("conversations.assign", {"conversation_id": c1,
+                                                  "user_id": users["minh"]["id"]})
+        self.assertEqual(await found(minh, "giao"), [c1])
+        self.assertEqual(await found(lan, "giao"), [])
+
+        await asyncio.to_thread(self.server.restart)
+        admin = await self.admin()
+        self.assertEqual(await found(admin, "tan noi"), [c1])
+
     async def test_survives_a_restart(self):
         page, _, ws = await self.floor()
         cid = (await self.deliver(page["id"], message("m1")))["conversation_id"]

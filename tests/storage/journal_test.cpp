@@ -219,9 +219,62 @@ TEST_CASE("migrations set the schema version once") {
   sqlite3_stmt* s = nullptr;
   REQUIRE(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr) == SQLITE_OK);
   REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-  CHECK(sqlite3_column_int(s, 0) == 1);
+  CHECK(sqlite3_column_int(s, 0) == 2);
   sqlite3_finalize(s);
   sqlite3_close(db);
+}
+
+namespace {
+
+Pending inbound(core::ConversationId c, core::MessageId m, std::string text) {
+  return Pending{1000 + m, 0, core::MessageReceived{c, m, "ext-" + std::to_string(m), std::move(text), {}, {}}};
+}
+
+Pending outbound(core::ConversationId c, core::MessageId m, std::string text) {
+  return Pending{1000 + m, 3, core::MessageSent{c, m, 3, false, "", std::move(text), {}}};
+}
+
+}  // namespace
+
+SCENARIO("message text is searched by folded word prefixes, newest first") {
+  TempJournal t;
+  auto j = t.open();
+  j->append({inbound(1, 1, "Giao hàng tận nơi không shop?"), outbound(1, 2, "Dạ có ạ, phí ship 30k"),
+             inbound(2, 3, "Доставка до Києва?"), inbound(3, 4, "giao hang HN"),
+             Pending{1100, 1, core::TeamCreated{1, "giao hàng team"}}},
+            {});
+  const auto search = [&j](std::vector<std::string> words, std::size_t limit = 10) {
+    return j->search_messages(words, limit);
+  };
+  THEN("every word must be there, each as the start of a word, without marks or case") {
+    CHECK(search({"giao", "hang"}) == std::vector<std::string>{"conversation:3", "conversation:1"});
+    CHECK(search({"gia"}) == std::vector<std::string>{"conversation:3", "conversation:1"});
+    CHECK(search({"tan", "noi"}) == std::vector<std::string>{"conversation:1"});
+    CHECK(search({"ship", "30k"}) == std::vector<std::string>{"conversation:1"});
+    CHECK(search({"доставка", "києва"}) == std::vector<std::string>{"conversation:2"});
+    CHECK(search({"hang", "kiev"}).empty());
+    CHECK(search({"team"}).empty());  // only messages are indexed
+    CHECK(search({}).empty());
+  }
+  THEN("a conversation is listed once, and no more than asked for") {
+    j->append({inbound(1, 5, "giao lúc 5h")}, {});
+    CHECK(search({"giao"}) == std::vector<std::string>{"conversation:1", "conversation:3"});
+    CHECK(search({"giao"}, 1) == std::vector<std::string>{"conversation:1"});
+  }
+  THEN("a reader beside the writer finds what was committed") {
+    auto reader = t.open(OpenMode::read_only);
+    CHECK(reader->search_messages({"giao"}, 10).size() == 2);
+  }
+}
+
+TEST_CASE("a journal from before the text index gets its messages' words on opening") {
+  TempJournal t;
+  t.open()->append({inbound(7, 1, "Còn size M không?"), outbound(7, 2, "còn ạ")}, {});
+  // The journal as migration 1 left it.
+  t.tamper("DROP TABLE message_words; PRAGMA user_version = 1;");
+  auto j = t.open();
+  CHECK(j->search_messages({"size", "m"}, 10) == std::vector<std::string>{"conversation:7"});
+  CHECK(j->search_messages({"con"}, 10) == std::vector<std::string>{"conversation:7"});
 }
 
 namespace {
