@@ -1022,6 +1022,9 @@ std::vector<std::string> find_phones(std::string_view text, std::string_view cou
       }
       used = stop - start;
     }
+    // The digits after a country code are never a number of their own ("+84 71 2438437" is
+    // an invalid Vietnamese number, not the Ukrainian 071 243 84 37).
+    if (used == 0 && groups[start].digits[0] == '+') used = end - start;
     start += used == 0 ? 1 : used;
   }
   return out;

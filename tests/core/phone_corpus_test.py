@@ -324,3 +324,85 @@ class PhoneCorpus(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# ---- the phone finder: phones in the text of a message (core::find_phones) ----
+# Messages as customers write them, with phones in the spellings above and numbers that are no
+# phone (prices, order codes, dates, bank accounts, quantities). libphonenumber's
+# PhoneNumberMatcher (leniency VALID) reads the same texts; each phone it finds is judged by
+# expected() like any typed number. Deliberately not compared: old 11-digit Vietnamese mobiles
+# (libphonenumber no longer knows them; the product renumbers them: checked on their own).
+VN_TEMPLATES = [
+    "Sđt em là {p} nhé shop", "gọi {p} hoặc {q} giúp em", "Ship về 12 Hàng Bạc, sđt {p}",
+    "Giá 150.000đ phải không, mã SP{code}, sđt: {p}", "em lấy 2 cái size M. {p}",
+    "Ngày 12/05/2024 em gọi {p} mà không được", "{p}", "zalo: {p} ạ",
+    "STK {account} Vietcombank, sđt {p}", "đơn #{code} giao giờ hành chính, {p}",
+    "Em ở số {small} ngõ 45, liên hệ {p} hoặc {q}", "tổng 1.250.000 VND",
+]
+UA_TEMPLATES = [
+    "Мій номер {p}", "телефонуйте {p} або {q}", "Ціна 1500 грн, замовлення №{code}, {p}",
+    "Нова пошта відділення {small}, тел. {p}", "{p}", "карта {account}, номер {p}",
+]
+
+
+def finder_corpus(seed=20261201, count=3000):
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(count):
+        unit = rng.choice(list(COUNTRIES))
+        templates = VN_TEMPLATES if unit == "VN" else UA_TEMPLATES
+
+        def phone():
+            country, cc = rng.choice(list(COUNTRIES.items()))
+            # Mostly valid numbers (drawn until one is), some not; never an old mobile.
+            want_valid = rng.random() < 0.85
+            for _ in range(60):
+                nsn = str(rng.randint(1, 9)) + digits(rng, rng.choice([8, 9, 9]))
+                old = cc == "84" and len(nsn) == 10 and nsn[:3] in OLD_VN
+                if not old and (not want_valid or expected("+" + cc + nsn, unit) != "invalid"):
+                    break
+            raw = rng.choice(spellings(cc, nsn, rng))
+            return raw if country == unit or raw.startswith(("+", "00")) else "+" + cc + nsn
+
+        text = rng.choice(templates).format(
+            p=phone(), q=phone(), code=digits(rng, rng.randint(3, 6)),
+            account=str(rng.randint(1, 9)) + digits(rng, rng.choice([12, 13, 15])),
+            small=rng.randint(1, 300))
+        rows.append((unit, text))
+    return rows
+
+
+def matcher_expected(text, unit):
+    out = []
+    for m in phonenumbers.PhoneNumberMatcher(text, unit, leniency=phonenumbers.Leniency.VALID):
+        want = expected(m.raw_string, unit)
+        if want != "invalid" and want not in out:
+            out.append(want)
+    return out
+
+
+def run_finder(rows):
+    stdin = "".join(f"FIND\t{unit}\t{text}\n" for unit, text in rows)
+    out = subprocess.run([CHECK_BIN], input=stdin, capture_output=True, text=True, check=True,
+                         timeout=120).stdout.split("\n")[:len(rows)]
+    return [line.split(",") if line else [] for line in out]
+
+
+class PhoneFinder(unittest.TestCase):
+    def test_phones_found_in_messages_agree_with_libphonenumber(self):
+        rows = finder_corpus()
+        got = run_finder(rows)
+        self.assertEqual(len(got), len(rows))
+        wanted = [matcher_expected(text, unit) for unit, text in rows]
+        found = sum(len(w) for w in wanted)
+        mismatches = [(unit, text, want, have)
+                      for (unit, text), want, have in zip(rows, wanted, got) if want != have]
+        print(f"\nfinder: {len(rows)} messages, {found} phones, {len(mismatches)} disagree",
+              file=sys.stderr)
+        self.assertGreater(found, len(rows) // 2, "the corpus must hold enough phones")
+        self.assertEqual(mismatches[:20], [])
+
+    def test_old_vietnamese_mobiles_in_a_message_are_found_renumbered(self):
+        rows = [("VN", "sđt cũ của em 01689 123 456 nhé"), ("VN", "0168.912.3456"),
+                ("UA", "+84 1689123456")]
+        self.assertEqual(run_finder(rows), [["0389123456"], ["0389123456"], ["+84389123456"]])
