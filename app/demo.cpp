@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "app/auth.hpp"
+#include "core/conversation.hpp"
 #include "core/page.hpp"
 
 namespace salesdesk::app {
@@ -110,6 +111,60 @@ void add_pages(Engine& engine, core::UserId admin) {
   engine.apply_now(admin, core::SetPageAccess{3, {}, std::vector<core::TeamId>{1, 2}});
 }
 
+// A customer's message on a page, as its channel would deliver it.
+core::ReceiveMessage inbound(core::PageId page, const char* id, const char* user,
+                             const char* name, const char* text) {
+  return core::ReceiveMessage{.page_id = page,
+                              .external_message_id = id,
+                              .external_user_id = user,
+                              .customer_name = name,
+                              .text = text};
+}
+
+// The inbox of a morning: customers writing on the three pages, some answered, a comment
+// thread under a post, a livestream comment, a phone left (which makes a draft order: auto-draft
+// is on), tags and the quick replies the sales use.
+void add_conversations(Engine& engine, core::UserId admin) {
+  const core::UserId lan = 3, minh = 4;
+  const core::PageId api = 1, facebook = 2, zalo = 3;
+  const core::UserId channel = core::system_actor;
+  engine.apply_now(admin, core::UpdateSettings{{{"orders.auto_draft", true}}});
+  engine.apply_now(admin, core::SaveQuickReply{"ship", "Dạ phí ship toàn quốc 30.000đ, đơn từ "
+                                                       "500.000đ được miễn phí ship ạ.", "hỏi ship"});
+  engine.apply_now(admin, core::SaveQuickReply{"gia", "Dạ trà xanh Thái Nguyên 100g giá 85.000đ, "
+                                                      "hộp quà Tết 399.000đ ạ.", "hỏi giá"});
+  engine.apply_now(channel, inbound(facebook, "fb-m1", "psid-1001", "Nguyễn Thị Hoa",
+                                    "Shop ơi trà xanh 100g giá bao nhiêu ạ?"));
+  engine.apply_now(lan, core::TakeConversation{1});
+  engine.apply_now(lan, core::SendMessage{.conversation_id = 1, .quick_reply = "gia"});
+  engine.apply_now(channel, inbound(facebook, "fb-m2", "psid-1001", "Nguyễn Thị Hoa",
+                                    "Cho em 2 gói nhé, có ship về Hải Phòng không?"));
+  engine.apply_now(channel, inbound(zalo, "zl-m1", "zl-2001", "Trần Văn Đức",
+                                    "Em muốn đặt hộp quà Tết, sđt em 0903 456 789"));
+  engine.apply_now(minh, core::TakeConversation{2});
+  engine.apply_now(minh, core::TagConversation{2, {"VIP"}, {}});
+  engine.apply_now(channel, inbound(api, "web-m1", "web-3001", "Lê Thu Trang",
+                                    "Mật ong rừng còn hàng không shop?"));
+  engine.apply_now(channel, inbound(api, "web-m2", "web-3002", "Phạm Quang Huy",
+                                    "Ấm trà Bát Tràng có mấy màu ạ?"));
+  engine.apply_now(minh, core::TakeConversation{4});
+  engine.apply_now(minh, core::SendMessage{.conversation_id = 4,
+                                           .text = "Dạ có men lam và men rạn ạ, anh xem ảnh nhé."});
+  engine.apply_now(minh, core::CloseConversation{4});
+  core::ReceiveMessage comment = inbound(facebook, "fb-c1", "psid-1002", "Đặng Mỹ Linh",
+                                         "Giá hộp quà bao nhiêu vậy shop?");
+  comment.event = core::Inbound::comment;
+  comment.post_id = "100200300400500_777";
+  engine.apply_now(channel, comment);
+  core::ReceiveMessage live = inbound(facebook, "fb-l1", "psid-1003", "Hồ Văn Tâm",
+                                      "Chốt 1 hộp quà Tết nha shop");
+  live.event = core::Inbound::livestream_comment;
+  live.live_id = "live-20261201";
+  engine.apply_now(channel, live);
+  engine.apply_now(channel, inbound(zalo, "zl-m2", "zl-2002", "Олена Мельник",
+                                    "Добрий день! Чи є доставка в Україну?"));
+}
+
 }  // namespace
 
 void add_demo_data(Engine& engine) {
@@ -119,6 +174,7 @@ void add_demo_data(Engine& engine) {
   add_pages(engine, admin);
   add_orders(engine);
   add_leads(engine, 2);
+  add_conversations(engine, admin);
 }
 
 }  // namespace salesdesk::app

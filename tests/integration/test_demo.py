@@ -48,6 +48,34 @@ class DemoTest(ServerTestCase):
                 self.assertNotIn("demo-api-secret", frame)
         await admin.call("settings.update", {"patch": {"inbox.page_permissions": False}})
 
+    async def test_the_inbox_has_a_morning_of_conversations(self):
+        _, manager = await self.login_ws("manager", DEMO_PW)
+        listed = (await manager.call("inbox.query"))["items"]
+        self.assertGreaterEqual(len(listed), 6)
+        kinds = {c["kind"] for c in listed}
+        self.assertEqual(kinds, {"message", "comment", "livestream"})
+        open_ = (await manager.call("inbox.query", {"filters": {"status": "open"}}))["items"]
+        self.assertLess(len(open_), len(listed), "one conversation is closed")
+        counts = await manager.call("inbox.counts")
+        self.assertGreater(counts["unassigned"], 0)
+        # Lan answered Hoa with the price quick reply, and Hoa wrote again.
+        _, lan = await self.login_ws("lan", DEMO_PW)
+        mine = (await lan.call("inbox.query", {"filters": {"assignee_id": 3}}))["items"]
+        self.assertEqual([c["customer"]["name"] for c in mine], ["Nguyễn Thị Hoa"])
+        texts = [m["text"] for m in (await lan.call("conversations.messages",
+                                                    {"conversation_id": mine[0]["id"]}))["items"]]
+        self.assertEqual(len(texts), 3)
+        self.assertIn("85.000đ", texts[1])
+        self.assertIn("hỏi giá", [t["name"] for t in (await lan.call("tags.list"))["items"]])
+        self.assertGreaterEqual(len((await lan.call("quick_replies.list"))["items"]), 2)
+        # The phone Đức left made a draft order, which Minh (who has the chat) sees.
+        _, minh = await self.login_ws("minh", DEMO_PW)
+        drafts = (await minh.call("orders.list", {"filters": {"status": "draft"}}))["items"]
+        self.assertEqual([(o["name"], o["phone"]) for o in drafts],
+                         [("Trần Văn Đức", "0903456789")])
+        found = (await minh.call("inbox.query", {"filters": {"q": "доставка"}}))["items"]
+        self.assertEqual([c["customer"]["name"] for c in found], ["Олена Мельник"])
+
     async def test_a_restart_does_not_add_the_demo_again(self):
         _, admin = await self.login_ws("admin", label="admin-1")
         before = len((await admin.call("pages.list"))["items"])
