@@ -129,10 +129,10 @@ void add_conversations(Engine& engine, core::UserId admin) {
   const core::PageId api = 1, facebook = 2, zalo = 3;
   const core::UserId channel = core::system_actor;
   engine.apply_now(admin, core::UpdateSettings{{{"orders.auto_draft", true}}});
-  engine.apply_now(admin, core::SaveQuickReply{"ship", "Dạ phí ship toàn quốc 30.000đ, đơn từ "
-                                                       "500.000đ được miễn phí ship ạ.", "hỏi ship"});
-  engine.apply_now(admin, core::SaveQuickReply{"gia", "Dạ trà xanh Thái Nguyên 100g giá 85.000đ, "
-                                                      "hộp quà Tết 399.000đ ạ.", "hỏi giá"});
+  const char* shipping = "Dạ phí ship toàn quốc 30.000đ, đơn từ 500.000đ được miễn phí ship ạ.";
+  const char* prices = "Dạ trà xanh Thái Nguyên 100g giá 85.000đ, hộp quà Tết 399.000đ ạ.";
+  engine.apply_now(admin, core::SaveQuickReply{"ship", shipping, "hỏi ship"});
+  engine.apply_now(admin, core::SaveQuickReply{"gia", prices, "hỏi giá"});
   engine.apply_now(channel, inbound(facebook, "fb-m1", "psid-1001", "Nguyễn Thị Hoa",
                                     "Shop ơi trà xanh 100g giá bao nhiêu ạ?"));
   engine.apply_now(lan, core::TakeConversation{1});

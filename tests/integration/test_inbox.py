@@ -453,6 +453,7 @@ class InboxTest(CommerceCase):
         self.assertEqual(await found(admin, "cod"), [c3])  # the sale's reply counts too
         self.assertEqual(await found(admin, "hoa"), [c3])  # by name and by text: once
         self.assertEqual(await found(admin, "giao xyz"), [])
+        self.assertEqual(await found(admin, "giao h"), [c1])  # a one-letter word is left out
         self.assertEqual(await found(admin, "giao", status="closed"), [])
 
         await admin.call("settings.update", {"patch": {"inbox.visibility": "assigned_only"}})
