@@ -285,7 +285,7 @@ SCENARIO("changing a draft or new order") {
   const OrderId id = created(g.must(lan, draft)).order_id;
   const OrderId older = created(g.must(lan, by_phone("0987654321", {{"CUP", 1, {}, {}}}))).order_id;
   THEN("new lines replace the old ones and are priced again; other fields keep their value") {
-    const OrderUpdated& u = only<OrderUpdated>(g.must(
+    const OrderUpdated u = only<OrderUpdated>(g.must(
         lan, UpdateOrder{.order_id = id, .items = {{{"CUP", 2, {}, Money{5000}}}},
                          .combos = {{{"GIFT", 1, {}, {}}}}}));
     CHECK(u.lines.size() == 2);
