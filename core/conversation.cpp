@@ -1066,32 +1066,50 @@ class Merge {
   Merge(const std::vector<const SlotSet*>& sets, std::optional<Slot> after, bool ascending)
       : ascending_(ascending) {
     for (const SlotSet* set : sets) {
+      Head h{set, {}, {}};
       if (ascending) {
-        heads_.push_back({set, after ? set->upper_bound(*after) : set->begin()});
+        h.pos = after ? set->upper_bound(*after) : set->begin();
       } else {
-        heads_.push_back({set, after ? set->lower_bound(*after) : set->end()});
+        h.pos = after ? set->lower_bound(*after) : set->end();
       }
+      look(h);
+      heads_.push_back(h);
     }
   }
   // The next slot, or nullopt at the end.
   std::optional<Slot> next() {
     Head* best = nullptr;
     for (Head& h : heads_) {
-      if (ascending_ ? h.pos == h.set->end() : h.pos == h.set->begin()) continue;
-      if (best == nullptr ||
-          (ascending_ ? *h.pos < *best->pos : *std::prev(h.pos) > *std::prev(best->pos))) {
+      if (!h.current) continue;
+      if (best == nullptr || (ascending_ ? *h.current < *best->current
+                                         : *h.current > *best->current)) {
         best = &h;
       }
     }
     if (best == nullptr) return std::nullopt;
-    return ascending_ ? *best->pos++ : *--best->pos;
+    const Slot out = *best->current;
+    if (ascending_) ++best->pos;
+    look(*best);
+    return out;
   }
 
  private:
+  // A set, where the walk is in it, and the slot it offers next (kept, so that choosing among
+  // many sets compares values rather than stepping through their trees).
   struct Head {
     const SlotSet* set;
     SlotSet::const_iterator pos;
+    std::optional<Slot> current;
   };
+  void look(Head& h) const {
+    if (ascending_) {
+      h.current = h.pos == h.set->end() ? std::nullopt : std::optional<Slot>(*h.pos);
+    } else if (h.pos == h.set->begin()) {
+      h.current = std::nullopt;
+    } else {
+      h.current = *--h.pos;  // descending: pos is the slot offered
+    }
+  }
   bool ascending_;
   std::vector<Head> heads_;
 };
@@ -1151,19 +1169,28 @@ InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, Inbo
   }
   InboxPage out;
   Merge walk(sets, after, sort == InboxSort::waiting);
-  std::optional<Slot> last;
+  std::optional<Slot> last;         // the last slot looked at
+  std::optional<Slot> last_listed;  // the last slot in the answer
   std::optional<Slot> walked;
+  std::size_t looked = 0;
   while (auto slot = walk.next()) {
     if (slot == walked) continue;
     walked = slot;
-    const Conversation& c = *cs.find(slot->second);
-    if (!v.sees(c) || !passes(c, f)) continue;
-    if (out.items.size() == limit) {
+    // Rare filters would walk a whole page's index: the answer stops here, and the cursor
+    // goes on from the last conversation looked at.
+    if (++looked > inbox_walk_max) {
       out.next = last;
       break;
     }
-    out.items.push_back(&c);
     last = slot;
+    const Conversation& c = *cs.find(slot->second);
+    if (!v.sees(c) || !passes(c, f)) continue;
+    if (out.items.size() == limit) {
+      out.next = last_listed;
+      break;
+    }
+    out.items.push_back(&c);
+    last_listed = slot;
   }
   return out;
 }

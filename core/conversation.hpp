@@ -621,6 +621,9 @@ struct InboxPage {
   std::vector<const Conversation*> items;
   std::optional<Slot> next;  // where the next page starts after, if there is one
 };
+// How many conversations one inbox query looks at, at most: a rare combination of filters
+// answers fewer than asked for (even none), with a cursor that goes on from where it stopped.
+constexpr std::size_t inbox_walk_max = 4096;
 // At most `limit` conversations `viewer` may see that pass the filters, newest activity first
 // (or longest waiting first), after `after` (a cursor: the last slot of the previous page).
 InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, InboxSort sort,
