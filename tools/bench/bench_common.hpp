@@ -8,7 +8,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <malloc.h>
+#include <memory>
+#include <string>
 #include <iostream>
 #include <map>
 #include <stdexcept>
@@ -165,6 +169,48 @@ inline void print_machine() {
   // The load average shows how busy the (shared) machine was when the figures were taken.
   std::cout << "machine: " << ::sysconf(_SC_NPROCESSORS_ONLN) << " cpus, " << model
             << "; load average " << load << "\n";
+}
+
+// Heap in use (mallinfo2: exact, both the arenas and the mmapped chunks).
+inline std::int64_t heap_bytes() {
+  const struct mallinfo2 m = ::mallinfo2();
+  return static_cast<std::int64_t>(m.uordblks + m.hblkhd);
+}
+
+// The resident set after giving free memory back to the system.
+inline std::int64_t trimmed_rss() {
+  ::malloc_trim(0);
+  return rss_bytes();
+}
+
+// Heap of the string's own buffer (0 when it lives inside the object), with glibc's chunk header.
+inline std::size_t string_heap(const std::string& text) {
+  const char* data = text.data();
+  const char* self = reinterpret_cast<const char*>(&text);
+  if (data >= self && data < self + sizeof(std::string)) return 0;
+  return ::malloc_usable_size(const_cast<char*>(data)) + sizeof(std::size_t);
+}
+
+// The heap a copy of `index` takes: what the index itself holds.
+template <class T>
+std::int64_t heap_of_copy(const T& index) {
+  const std::int64_t before = heap_bytes();
+  auto copy = std::make_unique<T>(index);
+  return heap_bytes() - before;
+}
+
+// This thread's CPU time: unlike the wall clock, it does not count the time the thread was
+// preempted by other work on the shared machine.
+inline double thread_cpu_us() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
+
+// The p-th percentile of an unsorted copy.
+inline double pct(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return percentile_sorted(v, p);
 }
 
 }  // namespace salesdesk::bench

@@ -57,6 +57,12 @@ namespace {
 
 using namespace salesdesk;
 namespace bench = salesdesk::bench;
+using bench::heap_bytes;
+using bench::trimmed_rss;
+using bench::thread_cpu_us;
+using bench::pct;
+using bench::string_heap;
+using bench::heap_of_copy;
 namespace json = boost::json;
 
 constexpr const char* usage =
@@ -145,45 +151,8 @@ std::string channel_user_id(std::uint64_t r) {
   return std::to_string(2'400'000'000'000'000ULL + r % 1'000'000'000'000'000ULL);
 }
 
-std::int64_t heap_bytes() {
-  const struct mallinfo2 m = ::mallinfo2();
-  return static_cast<std::int64_t>(m.uordblks + m.hblkhd);
-}
-
-std::int64_t trimmed_rss() {
-  ::malloc_trim(0);
-  return bench::rss_bytes();
-}
-
 double us_since(bench::Clock::time_point started) {
   return std::chrono::duration<double, std::micro>(bench::Clock::now() - started).count();
-}
-
-// This thread's CPU time: it does not count the time the query was preempted.
-double thread_cpu_us() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-double pct(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return bench::percentile_sorted(v, p);
-}
-
-// Heap of the string's own buffer (0 when it lives inside the object), with glibc's header.
-std::size_t string_heap(const std::string& text) {
-  const char* data = text.data();
-  const char* self = reinterpret_cast<const char*>(&text);
-  if (data >= self && data < self + sizeof(std::string)) return 0;
-  return ::malloc_usable_size(const_cast<char*>(data)) + sizeof(std::size_t);
-}
-
-template <class T>
-std::int64_t heap_of_copy(const T& index) {
-  const std::int64_t before = heap_bytes();
-  auto copy = std::make_unique<T>(index);
-  return heap_bytes() - before;
 }
 
 // ---- the floor: pages, people, who may work where ----

@@ -22,17 +22,13 @@ namespace {
 
 using namespace salesdesk;
 namespace bench = salesdesk::bench;
+using bench::heap_bytes;
 
 constexpr const char* usage =
     "usage: bench_memory [--users N=100000] [--sessions N=100000] [--reps N=3]\n"
     "Prints heap and RSS bytes per user and per session of core::State.";
 
 constexpr core::Time base_time = 1'780'000'000'000;
-
-std::int64_t heap_bytes() {
-  const struct mallinfo2 m = ::mallinfo2();
-  return static_cast<std::int64_t>(m.uordblks + m.hblkhd);
-}
 
 std::string hex(std::uint64_t seed, std::size_t n) {
   static constexpr char digits[] = "0123456789abcdef";

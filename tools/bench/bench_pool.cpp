@@ -54,6 +54,12 @@ namespace {
 
 using namespace salesdesk;
 namespace bench = salesdesk::bench;
+using bench::heap_bytes;
+using bench::trimmed_rss;
+using bench::thread_cpu_us;
+using bench::pct;
+using bench::string_heap;
+using bench::heap_of_copy;
 namespace json = boost::json;
 
 constexpr const char* usage =
@@ -66,16 +72,6 @@ constexpr const char* usage =
 constexpr core::Time base_time = 1'780'000'000'000;  // 2026-05-28
 constexpr core::Time ms_per_min = 60'000;
 constexpr std::size_t import_chunk = core::import_rows_max;  // 100,000 rows, as leads.import allows
-
-std::int64_t heap_bytes() {
-  const struct mallinfo2 m = ::mallinfo2();
-  return static_cast<std::int64_t>(m.uordblks + m.hblkhd);
-}
-
-std::int64_t trimmed_rss() {
-  ::malloc_trim(0);
-  return bench::rss_bytes();
-}
 
 // splitmix64: a fixed, fast sequence, so every run builds the same state.
 std::uint64_t mix(std::uint64_t x) {
@@ -304,35 +300,6 @@ struct Case {
   double rows = 0, bytes = 0;
   std::int64_t samples = 0;
 };
-
-// This thread's CPU time: unlike the wall clock, it does not count the time the query was
-// preempted by other work on the shared machine.
-double thread_cpu_us() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-double pct(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return bench::percentile_sorted(v, p);
-}
-
-// Heap of the string's own buffer (0 when it lives inside the object), with glibc's chunk header.
-std::size_t string_heap(const std::string& text) {
-  const char* data = text.data();
-  const char* self = reinterpret_cast<const char*>(&text);
-  if (data >= self && data < self + sizeof(std::string)) return 0;
-  return ::malloc_usable_size(const_cast<char*>(data)) + sizeof(std::size_t);
-}
-
-template <class T>
-std::int64_t heap_of_copy(const T& index) {
-  const std::int64_t before = heap_bytes();
-  auto copy = std::make_unique<T>(index);
-  const std::int64_t used = heap_bytes() - before;
-  return used;
-}
 
 core::LeadImported imported(const core::State& s, const core::Lead& l) {
   return {l.id,         core::phone_of(l),         l.name, s.leads.text(l.source), s.leads.text(l.product),
