@@ -411,7 +411,8 @@ Prepared op_conversations_messages(const Args& a, const Caller& caller) {
         std::cerr << "salesdesk: reading messages failed: " << e.what() << std::endl;
         done(failure(core::reject(core::Code::internal, "the messages could not be read")));
       }
-    });
+    },
+                [done](core::Error e) { done(failure(std::move(e))); });
   };
   return prepared;
 }

@@ -218,7 +218,7 @@ void WebSocketSession::prepare_and_submit(const json::value& id, const Op& op,
       return answer(failure(core::reject(core::Code::internal, "the journal could not be read")));
     }
     submit(std::move(request));
-  });
+  }, [answer](core::Error e) { answer(failure(std::move(e))); });
 }
 
 // Answers and pushes arrive from the engine thread, many per batch. They gather here in the
