@@ -13,7 +13,6 @@
 #include "core/event_codec.hpp"
 #include "core/lead.hpp"
 #include "core/phone.hpp"
-#include "core/text.hpp"
 #include "core/time.hpp"
 
 namespace salesdesk::app {
@@ -260,11 +259,7 @@ Prepared op_inbox_query(const Args& a, const Caller& caller) {
   const std::size_t limit = a.limit("limit", 50, inbox_limit_max);
   // Message text: the conversations of the newest messages holding every word, found in the
   // journal's text index before the engine stage (which keeps those the caller may see).
-  // A one-letter word would be the prefix of too many words to be worth the search.
-  std::vector<std::string> words = core::words(filters.q);
-  std::erase_if(words, [](const std::string& w) {
-    return std::count_if(w.begin(), w.end(), [](char ch) { return (ch & 0xC0) != 0x80; }) < 2;
-  });
+  const std::vector<std::string> words = core::search_words(filters.q);
   auto texts = std::make_shared<std::vector<core::ConversationId>>();
   Prepared prepared = query(caller, core::everyone, [=, viewer = caller.user_id](
                                                         const core::State& s) {

@@ -97,13 +97,15 @@ struct Viewer {
     return it->second;
   }
   // SPEC.md "Assignment": admin and managers see all of their pages; a sale as the mode says.
-  bool sees(const Conversation& c) {
-    if (!active || !page_ok(c.page_id)) return false;
+  // By page and assignee, so that the inbox counts apply the rule to their tallies.
+  bool sees(PageId page, UserId assignee) {
+    if (!active || !page_ok(page)) return false;
     if (!sale) return true;
-    if (mode == "assigned_only") return c.assignee_id == user;
-    if (mode == "self_assign") return c.assignee_id == user || c.assignee_id == 0;
+    if (mode == "assigned_only") return assignee == user;
+    if (mode == "self_assign") return assignee == user || assignee == 0;
     return true;
   }
+  bool sees(const Conversation& c) { return sees(c.page_id, c.assignee_id); }
 };
 
 Viewer viewer_of(const State& s, UserId user) {
@@ -302,10 +304,12 @@ ConversationId Conversations::find_key(const std::string& key) const {
 
 namespace {
 
-// Adds an open conversation to a tally (sign 1) or takes it out (sign -1); an empty tally goes.
-template <class Key>
-void tally(std::map<Key, OpenTally>& counts, const Key& key, const Conversation& c, int sign) {
+// Adds an open conversation to its (page, assignee) tally (sign 1) or takes it out (sign -1);
+// an empty tally goes.
+void tally(std::map<std::pair<PageId, UserId>, OpenTally>& counts, const Conversation& c,
+           int sign) {
   if (c.has(flag_closed)) return;
+  const std::pair key(c.page_id, c.assignee_id);
   OpenTally& t = counts[key];
   t.open += sign;
   t.unread += c.has(flag_unread) ? sign : 0;
@@ -319,8 +323,7 @@ void Conversations::index(const Conversation& c) {
   activity_by_assignee[c.assignee_id].insert(activity_slot(c));
   if (c.waiting_since != 0) waiting_by_page[c.page_id].insert({c.waiting_since, c.id});
   for (TagId t : c.tags) activity_by_tag[t].insert(activity_slot(c));
-  tally(open_by_page, c.page_id, c, 1);
-  tally(open_by_assignee, std::pair(c.page_id, c.assignee_id), c, 1);
+  tally(open_by_assignee, c, 1);
 }
 
 void Conversations::unindex(const Conversation& c) {
@@ -328,8 +331,7 @@ void Conversations::unindex(const Conversation& c) {
   activity_by_assignee[c.assignee_id].erase(activity_slot(c));
   if (c.waiting_since != 0) waiting_by_page[c.page_id].erase({c.waiting_since, c.id});
   for (TagId t : c.tags) activity_by_tag[t].erase(activity_slot(c));
-  tally(open_by_page, c.page_id, c, -1);
-  tally(open_by_assignee, std::pair(c.page_id, c.assignee_id), c, -1);
+  tally(open_by_assignee, c, -1);
 }
 
 TagId Conversations::find_tag(std::string_view name) const {
@@ -345,7 +347,6 @@ void Conversations::reindex() {
   by_customer.clear();
   activity_by_tag.clear();
   tag_by_key.clear();
-  open_by_page.clear();
   open_by_assignee.clear();
   for (std::size_t i = 0; i < tag_names.size(); ++i) {
     tag_by_key.emplace(tag_key(tag_names[i]), static_cast<TagId>(i + 1));
@@ -955,6 +956,16 @@ std::string searchable_words(const Event& e) {
   return joined;
 }
 
+std::vector<std::string> search_words(std::string_view q) {
+  std::vector<std::string> out = words(q);
+  std::erase_if(out, [](const std::string& w) {
+    std::size_t i = 0;
+    next_code_point(w, i);
+    return i == w.size();  // one letter
+  });
+  return out;
+}
+
 std::vector<std::string> find_phones(std::string_view text, std::string_view country) {
   // Groups of digits (a leading '+' kept) separated by one space, dot, dash or parenthesis.
   struct Group {
@@ -1198,26 +1209,14 @@ InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, Inbo
 InboxCounts count_inbox(const State& s, UserId viewer) {
   Viewer v = viewer_of(s, viewer);
   InboxCounts out;
-  if (!v.active) return out;
-  const auto& by_assignee = s.conversations.open_by_assignee;
-  const auto of = [&by_assignee](PageId page, UserId user) {
-    auto it = by_assignee.find({page, user});
-    return it == by_assignee.end() ? OpenTally{} : it->second;
-  };
-  // From the tallies, one step per page: what this viewer sees of each page's open ones.
-  for (const auto& [page, all] : s.conversations.open_by_page) {
-    if (!v.page_ok(page)) continue;
-    const OpenTally mine = of(page, viewer);
-    const OpenTally nobody = of(page, 0);
-    OpenTally seen = all;
-    if (v.sale && v.mode == "assigned_only") seen = mine;
-    if (v.sale && v.mode == "self_assign") {
-      seen = {mine.open + nobody.open, mine.unread + nobody.unread};
-    }
-    out.all += seen.open;
-    out.mine += mine.open;
-    if (!v.sale || v.mode != "assigned_only") out.unassigned += nobody.open;
-    if (seen.unread > 0) out.unread_by_page[page] = seen.unread;
+  // From the tallies, one step per page and assignee with open conversations.
+  for (const auto& [key, t] : s.conversations.open_by_assignee) {
+    const auto [page, assignee] = key;
+    if (!v.sees(page, assignee)) continue;
+    out.all += t.open;
+    if (assignee == viewer) out.mine += t.open;
+    if (assignee == 0) out.unassigned += t.open;
+    if (t.unread > 0) out.unread_by_page[page] += t.unread;
   }
   return out;
 }

@@ -398,7 +398,6 @@ struct Conversations {
   std::vector<std::int64_t> tag_uses;                 // conversations carrying each tag
   std::map<TagId, SlotSet> activity_by_tag;           // (last_at, id)
   // Open conversations counted as they change, for inbox.counts (never recounted).
-  std::map<PageId, OpenTally> open_by_page;
   std::map<std::pair<PageId, UserId>, OpenTally> open_by_assignee;  // 0 = unassigned
 
   const Conversation* find(ConversationId id) const;
@@ -598,6 +597,9 @@ std::vector<std::string> find_phones(std::string_view text, std::string_view cou
 // The words a message event's text is searched by (inbox.query "q"): its folded words joined
 // by spaces; "" for an event that is not a message. storage/ keeps them in a text index.
 std::string searchable_words(const Event& e);
+// The words of a search (inbox.query "q") looked for in that index: its folded words of two
+// letters or more (a one-letter word would be the start of too many words to be worth it).
+std::vector<std::string> search_words(std::string_view q);
 
 // The inbox's filters (PROTOCOL.md inbox.query); an absent one does not filter.
 struct InboxFilters {

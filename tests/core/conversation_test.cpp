@@ -835,6 +835,10 @@ TEST_CASE("phones are found in what customers write") {
   CHECK(vn("giá 150.000 đ, 2 cái").empty());
   CHECK(vn("").empty());
   CHECK(find_phones("мій номер 067 123 45 67", "UA") == std::vector<std::string>{"0671234567"});
+  // A search of message text looks for its words of two letters or more, folded.
+  CHECK(search_words("Giao h Đ ĐƠN") == std::vector<std::string>{"giao", "don"});
+  CHECK(search_words("я Доставка").size() == 1);
+  CHECK(search_words("a b").empty());
   // The digits after a country code that makes no valid phone are not a phone of their own.
   CHECK(find_phones("тел. +84 71 2438437", "UA").empty());
 }

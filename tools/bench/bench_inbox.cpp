@@ -434,8 +434,8 @@ void print_indexes(const core::State& s) {
             << per(heap_of_copy(cs.waiting_by_page)) << "\n"
             << "  activity_by_tag                                      "
             << per(heap_of_copy(cs.activity_by_tag)) << "\n"
-            << "  open_by_page, open_by_assignee (tallies)             "
-            << per(heap_of_copy(cs.open_by_page) + heap_of_copy(cs.open_by_assignee)) << "\n"
+            << "  open_by_assignee (tallies)                           "
+            << per(heap_of_copy(cs.open_by_assignee)) << "\n"
             << "  seen (flat set of 16-byte keys; a copy is sized to fit) "
             << per(heap_of_copy(cs.seen)) << "\n";
   // boost's flat set: 16-byte slots in groups of 15 with 16 bytes of metadata per group.
