@@ -231,11 +231,10 @@ Window trail_window(const Flags& flags, const UnitOffsets& offsets) {
 // A conversation's trail also follows the orders made from it (an automatic draft among them).
 std::vector<std::string> related_streams(const core::State& s, const std::string& stream) {
   std::vector<std::string> out;
-  const std::string prefix = "conversation:";
-  if (!stream.starts_with(prefix)) return out;
-  const std::string id = stream.substr(prefix.size());
   for (const core::Order& o : s.orders.by_id) {
-    if (std::to_string(o.conversation_id) == id) out.push_back(core::order_stream(o.id));
+    if (o.conversation_id != 0 && core::conversation_stream(o.conversation_id) == stream) {
+      out.push_back(core::order_stream(o.id));
+    }
   }
   return out;
 }
