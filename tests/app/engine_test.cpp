@@ -1,13 +1,13 @@
 #include "app/engine.hpp"
 
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <thread>
+
+#include "tests/temp_dir.hpp"
 
 using namespace salesdesk;
 using app::CommandRequest;
@@ -18,16 +18,6 @@ using app::Request;
 
 namespace {
 
-struct TempDir {
-  std::filesystem::path dir;
-  TempDir() {
-    char pattern[] = "/tmp/salesdesk-engine-test-XXXXXX";
-    dir = mkdtemp(pattern);
-  }
-  ~TempDir() { std::filesystem::remove_all(dir); }
-  std::string db() const { return (dir / "j.db").string(); }
-};
-
 // A clock the test moves by hand.
 struct FakeClock {
   std::atomic<core::Time> now{1'795'000'000'000};
@@ -37,7 +27,7 @@ struct FakeClock {
 };
 
 struct Harness {
-  TempDir tmp;
+  test::TempDir tmp{"engine-test"};
   FakeClock clock;
   app::Metrics metrics;
   std::unique_ptr<Engine> engine;

@@ -1,31 +1,17 @@
 #include "app/journal_reader.hpp"
 
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <future>
 #include <vector>
 
+#include "tests/temp_dir.hpp"
+
 using namespace salesdesk;
 
-namespace {
-
-// A journal file in a fresh temporary directory, removed at the end of the test.
-struct TempDir {
-  std::filesystem::path dir;
-  TempDir() {
-    char pattern[] = "/tmp/salesdesk-reader-test-XXXXXX";
-    dir = mkdtemp(pattern);
-  }
-  ~TempDir() { std::filesystem::remove_all(dir); }
-};
-
-}  // namespace
-
 TEST_CASE("reads beyond the reader's queue are refused at once as rate_limited") {
-  TempDir t;
-  const std::string path = (t.dir / "j.db").string();
+  test::TempDir t("reader-test");
+  const std::string path = t.db();
   storage::Journal::open(path, storage::OpenMode::read_write);  // created, migrated
   app::JournalReader reader(path, 3);
   std::promise<void> release;
@@ -51,7 +37,7 @@ TEST_CASE("reads beyond the reader's queue are refused at once as rate_limited")
 }
 
 TEST_CASE("a journal the reader cannot open refuses the read as internal") {
-  TempDir t;
+  test::TempDir t("reader-test");
   app::JournalReader reader((t.dir / "missing" / "j.db").string());
   std::promise<core::Code> refused;
   reader.run([](const storage::Journal&) { FAIL("read without a journal"); },

@@ -11,6 +11,7 @@
 #include "core/event_codec.hpp"
 #include "core/state.hpp"
 #include "storage/hex.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace salesdesk;
 using storage::Journal;
@@ -21,14 +22,8 @@ namespace {
 
 // A journal file in a fresh temporary directory, removed at the end of the test.
 struct TempJournal {
-  std::filesystem::path dir;
-  std::string path;
-  TempJournal() {
-    char pattern[] = "/tmp/salesdesk-journal-test-XXXXXX";
-    dir = mkdtemp(pattern);
-    path = (dir / "j.db").string();
-  }
-  ~TempJournal() { std::filesystem::remove_all(dir); }
+  test::TempDir tmp{"journal-test"};
+  std::string path = tmp.db();
   std::unique_ptr<Journal> open(OpenMode mode = OpenMode::read_write) const {
     return Journal::open(path, mode);
   }
