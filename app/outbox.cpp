@@ -161,7 +161,7 @@ Delivery delivery_of(const core::State& s, core::MessageId message, const core::
   }
   if (const core::Conversation* c = s.conversations.find(q.conversation_id)) {
     d.customer_id = c->customer_id;
-    d.customer_external_id = c->external_user_id;
+    d.customer_external_id = c->external_user_id();
   }
   return d;
 }

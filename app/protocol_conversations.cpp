@@ -47,7 +47,7 @@ json::object quick_reply_json(const std::string& code, const core::QuickReply& r
 json::object summary_json(const core::State& s, const core::Conversation& c) {
   const core::Customer* customer = s.customers.find(c.customer_id);
   json::array phones;
-  for (const std::string& p : c.phones) phones.emplace_back(p);
+  for (const std::string& p : c.phones()) phones.emplace_back(p);
   return {{"id", c.id},
           {"page_id", c.page_id},
           {"kind", core::to_string(c.kind)},
@@ -62,9 +62,9 @@ json::object summary_json(const core::State& s, const core::Conversation& c) {
           {"linked", c.has(core::flag_linked)},
           {"tags", names_json(core::tag_names(s.conversations, c))},
           {"phones", std::move(phones)},
-          {"post_id", c.post_id},
+          {"post_id", c.post_id()},
           {"messages", c.messages},
-          {"last_message", json::object{{"text", c.last_text},
+          {"last_message", json::object{{"text", c.last_text.view()},
                                         {"at", core::format_time(c.last_at)},
                                         {"direction", c.last_inbound ? "in" : "out"}}},
           {"waiting_since", ops::time_or_null(c.waiting_since)},
@@ -697,11 +697,10 @@ void note_pushes(const core::State& s, const Committed& c, const core::CustomerN
   const auto hidden = [&s, note](core::UserId u) {
     return core::visible_text(s, u, note.text) != note.text;
   };
-  auto [first, last] = s.conversations.by_customer.equal_range(e.customer_id);
-  for (auto it = first; it != last; ++it) {
-    const std::string topic = "conversation:" + std::to_string(it->second);
+  for (const core::ConversationId id : s.conversations.conversations_of(e.customer_id)) {
+    const std::string topic = "conversation:" + std::to_string(id);
     if (!listened(topic)) continue;
-    const core::Conversation& conv = *s.conversations.find(it->second);
+    const core::Conversation& conv = *s.conversations.find(id);
     for (const bool masked : {false, true}) {
       const json::object data{
           {"conversation_id", conv.id},

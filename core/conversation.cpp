@@ -72,7 +72,15 @@ std::string key_of(const ReceiveMessage& c) {
 }
 
 std::string key_of(const Conversation& c) {
-  return conversation_key(c.page_id, c.kind, c.external_user_id, c.thread_id);
+  return conversation_key(c.page_id, c.kind, c.external_user_id(), c.thread_id());
+}
+
+// The key identities are found by: the page and the channel's id of the customer on it.
+std::string identity_key(PageId page, std::string_view user) {
+  std::string key = std::to_string(page);
+  key += ':';
+  key += user;
+  return key;
 }
 
 Slot activity_slot(const Conversation& c) { return {c.last_at, c.id}; }
@@ -201,8 +209,9 @@ std::string display_name(const ReceiveMessage& c) {
 // card of the phone the channel gave, else a new card with the phones found (appended to `out`).
 CustomerId customer_for(const State& s, const ReceiveMessage& c, const std::string& phone,
                         const std::vector<std::string>& found, Events& out) {
-  const auto& ids = s.conversations.identities;
-  if (auto it = ids.find({c.page_id, c.external_user_id}); it != ids.end()) return it->second;
+  if (CustomerId known = s.conversations.find_identity(c.page_id, c.external_user_id)) {
+    return known;
+  }
   if (!phone.empty()) {
     if (const Customer* known = s.customers.find_phone(phone)) return known->id;
   }
@@ -288,6 +297,22 @@ std::string conversation_key(PageId page, ConversationKind kind, std::string_vie
 }
 
 // ---- the projection ----
+Conversations::Conversations(const Conversations& other)
+    : by_id(other.by_id),
+      last_message_id(other.last_message_id),
+      identities(other.identities),
+      seen(other.seen),
+      tag_names(other.tag_names),
+      quick_replies(other.quick_replies),
+      outbox(other.outbox) {
+  reindex();
+}
+
+Conversations& Conversations::operator=(const Conversations& other) {
+  if (this != &other) *this = Conversations(other);
+  return *this;
+}
+
 const Conversation* Conversations::find(ConversationId id) const {
   if (id < 1 || id > static_cast<ConversationId>(by_id.size())) return nullptr;
   return &by_id[static_cast<std::size_t>(id - 1)];
@@ -298,8 +323,66 @@ Conversation* Conversations::find(ConversationId id) {
 }
 
 ConversationId Conversations::find_key(const std::string& key) const {
-  auto it = by_key.find(key);
-  return it == by_key.end() ? 0 : it->second;
+  const ConversationId* id =
+      by_key.find(key, [&](ConversationId found) { return key_of(*find(found)) == key; });
+  return id == nullptr ? 0 : *id;
+}
+
+CustomerId Conversations::find_identity(PageId page, std::string_view user) const {
+  const Identity* found = identities.find(identity_key(page, user), [&](const Identity& i) {
+    const Conversation& origin = *find(i.origin);
+    return origin.page_id == page && origin.external_user_id() == user;
+  });
+  return found == nullptr ? 0 : found->customer_id;
+}
+
+void Conversations::put_identity(const Identity& i, bool replace) {
+  const Conversation& c = *find(i.origin);
+  const std::string key = identity_key(c.page_id, c.external_user_id());
+  const auto same = [&](const Identity& known) {
+    const Conversation& origin = *find(known.origin);
+    return origin.page_id == c.page_id && origin.external_user_id() == c.external_user_id();
+  };
+  if (identities.insert(key, i, same) || !replace) return;
+  identities.find(key, same)->customer_id = i.customer_id;
+}
+
+void Conversations::add_key(const Conversation& c) {
+  const std::string key = key_of(c);
+  by_key.insert(key, c.id, [&](ConversationId known) { return key_of(*find(known)) == key; });
+}
+
+std::vector<Identity> Conversations::saved_identities() const {
+  std::vector<Identity> out;
+  out.reserve(identities.size());
+  identities.for_each([&](const Identity& i) { out.push_back(i); });
+  std::sort(out.begin(), out.end(),
+            [](const Identity& a, const Identity& b) { return a.origin < b.origin; });
+  return out;
+}
+
+std::vector<ConversationId> Conversations::conversations_of(CustomerId customer) const {
+  std::vector<ConversationId> out;
+  if (customer < 1 || customer > static_cast<CustomerId>(newest_of_customer.size())) return out;
+  for (ConversationId id = newest_of_customer[static_cast<std::size_t>(customer - 1)]; id != 0;
+       id = find(id)->next_of_customer) {
+    out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void Conversations::link_customer(Conversation& c) {
+  const auto slot = static_cast<std::size_t>(c.customer_id - 1);
+  while (newest_of_customer.size() <= slot) newest_of_customer.push_back(0);
+  c.next_of_customer = newest_of_customer[slot];
+  newest_of_customer[slot] = c.id;
+}
+
+void Conversations::unlink_customer(const Conversation& c) {
+  ConversationId* at = &newest_of_customer[static_cast<std::size_t>(c.customer_id - 1)];
+  while (*at != c.id) at = &find(*at)->next_of_customer;
+  *at = c.next_of_customer;
 }
 
 namespace {
@@ -318,19 +401,24 @@ void tally(std::map<std::pair<PageId, UserId>, OpenTally>& counts, const Convers
 
 }  // namespace
 
-void Conversations::index(const Conversation& c) {
-  activity_by_page[c.page_id].insert(activity_slot(c));
-  activity_by_assignee[c.assignee_id].insert(activity_slot(c));
-  if (c.waiting_since != 0) waiting_by_page[c.page_id].insert({c.waiting_since, c.id});
-  for (TagId t : c.tags) activity_by_tag[t].insert(activity_slot(c));
+void Conversations::index(Conversation& c) {
+  activity_by_page[c.page_id].insert(c);
+  activity_by_assignee[c.assignee_id].insert(c);
+  if (c.waiting_since != 0) waiting_by_page[c.page_id].insert(c);
+  for (TagId t : c.tags()) activity_by_tag[t].insert(activity_slot(c));
   tally(open_by_assignee, c, 1);
 }
 
-void Conversations::unindex(const Conversation& c) {
-  activity_by_page[c.page_id].erase(activity_slot(c));
-  activity_by_assignee[c.assignee_id].erase(activity_slot(c));
-  if (c.waiting_since != 0) waiting_by_page[c.page_id].erase({c.waiting_since, c.id});
-  for (TagId t : c.tags) activity_by_tag[t].erase(activity_slot(c));
+void Conversations::unindex(Conversation& c) {
+  PageActivity& page = activity_by_page[c.page_id];
+  page.erase(page.iterator_to(c));
+  AssigneeActivity& assignee = activity_by_assignee[c.assignee_id];
+  assignee.erase(assignee.iterator_to(c));
+  if (c.waiting_since != 0) {
+    PageWaiting& waiting = waiting_by_page[c.page_id];
+    waiting.erase(waiting.iterator_to(c));
+  }
+  for (TagId t : c.tags()) activity_by_tag[t].erase(activity_slot(c));
   tally(open_by_assignee, c, -1);
 }
 
@@ -344,7 +432,7 @@ void Conversations::reindex() {
   activity_by_page.clear();
   waiting_by_page.clear();
   activity_by_assignee.clear();
-  by_customer.clear();
+  newest_of_customer.clear();
   activity_by_tag.clear();
   tag_by_key.clear();
   open_by_assignee.clear();
@@ -352,10 +440,11 @@ void Conversations::reindex() {
     tag_by_key.emplace(tag_key(tag_names[i]), static_cast<TagId>(i + 1));
   }
   tag_uses.assign(tag_names.size(), 0);
-  for (const Conversation& c : by_id) {
-    by_key.emplace(key_of(c), c.id);
-    by_customer.emplace(c.customer_id, c.id);
-    for (TagId t : c.tags) ++tag_uses[t - 1];
+  for (std::size_t i = 0; i < by_id.size(); ++i) {
+    Conversation& c = by_id[i];
+    add_key(c);
+    link_customer(c);
+    for (TagId t : c.tags()) ++tag_uses[t - 1];
     index(c);
   }
 }
@@ -378,8 +467,8 @@ void add_message(Conversation& c, MessageId id, const std::string& text,
   c.last_message_id = id;
   c.last_at = at;
   c.last_inbound = inbound;
-  c.last_text =
-      preview(text.empty() && !attachments.empty() ? "[" + attachments.front().type + "]" : text);
+  c.last_text = CompactText(
+      preview(text.empty() && !attachments.empty() ? "[" + attachments.front().type + "]" : text));
   ++c.messages;
 }
 
@@ -387,21 +476,19 @@ void add_message(Conversation& c, MessageId id, const std::string& text,
 
 void evolve(Conversations& cs, const ConversationStarted& e, Time at) {
   assert(e.conversation_id == cs.next_id());
-  Conversation c;
+  cs.by_id.push_back(Conversation{});  // indexed where it stays: the indexes link it
+  Conversation& c = cs.by_id.back();
   c.id = e.conversation_id;
   c.page_id = e.page_id;
   c.kind = e.kind;
   c.customer_id = e.customer_id;
-  c.external_user_id = e.external_user_id;
-  c.post_id = e.post_id;
-  c.thread_id = e.thread_id;
+  c.channel_ids = PackedTexts<3>({e.external_user_id, e.post_id, e.thread_id});
   c.started_at = at;
   c.last_at = at;
-  cs.by_key.emplace(key_of(c), c.id);
-  cs.by_customer.emplace(c.customer_id, c.id);
-  cs.identities.try_emplace({c.page_id, c.external_user_id}, c.customer_id);
+  cs.add_key(c);
+  cs.link_customer(c);
+  cs.put_identity({c.id, c.customer_id}, false);
   cs.index(c);
-  cs.by_id.push_back(std::move(c));
 }
 
 void evolve(Conversations& cs, const MessageReceived& e, Time at) {
@@ -415,8 +502,11 @@ void evolve(Conversations& cs, const MessageReceived& e, Time at) {
     c.set(flag_unanswered, true);
     c.set(flag_processed, false);
     if (c.waiting_since == 0) c.waiting_since = at;
-    for (const std::string& p : e.phones) c.phones.push_back(p);
-    if (!c.phones.empty()) c.set(flag_has_phone, true);
+    if (!e.phones.empty()) {
+      std::vector<std::string>& phones = c.extras.edit().phones;
+      phones.insert(phones.end(), e.phones.begin(), e.phones.end());
+      c.set(flag_has_phone, true);
+    }
   });
 }
 
@@ -465,16 +555,10 @@ TagId tag_id(Conversations& cs, const std::string& name) {
 
 // The conversation moves to another customer card (and its channel identity with it).
 void move_customer(Conversations& cs, Conversation& c, CustomerId to) {
-  auto [first, last] = cs.by_customer.equal_range(c.customer_id);
-  for (auto it = first; it != last; ++it) {
-    if (it->second == c.id) {
-      cs.by_customer.erase(it);
-      break;
-    }
-  }
+  cs.unlink_customer(c);
   c.customer_id = to;
-  cs.by_customer.emplace(to, c.id);
-  cs.identities[{c.page_id, c.external_user_id}] = to;
+  cs.link_customer(c);
+  cs.put_identity({c.id, to}, true);
 }
 
 }  // namespace
@@ -483,15 +567,15 @@ void evolve(Conversations& cs, const ConversationTagged& e, Time) {
   change(cs, e.conversation_id, [&](Conversation& c) {
     for (const std::string& name : e.added) {
       const TagId id = tag_id(cs, name);
-      if (std::find(c.tags.begin(), c.tags.end(), id) != c.tags.end()) continue;
-      c.tags.push_back(id);
+      if (c.has_tag(id)) continue;
+      c.extras.edit().tags.push_back(id);
       ++cs.tag_uses[id - 1];
     }
     for (const std::string& name : e.removed) {
       const TagId id = cs.find_tag(name);
-      auto it = std::find(c.tags.begin(), c.tags.end(), id);
-      if (id == 0 || it == c.tags.end()) continue;
-      c.tags.erase(it);
+      auto it = std::find(c.tags().begin(), c.tags().end(), id);
+      if (id == 0 || it == c.tags().end()) continue;
+      c.extras.edit().tags.erase(it);
       --cs.tag_uses[id - 1];
     }
   });
@@ -499,7 +583,7 @@ void evolve(Conversations& cs, const ConversationTagged& e, Time) {
 
 void evolve(Conversations& cs, const CustomerLinked& e, Time) {
   Conversation& c = *cs.find(e.conversation_id);
-  if (!c.has(flag_linked)) c.unlinked_customer_id = e.previous_id;
+  if (!c.has(flag_linked)) c.extras.edit().unlinked_customer_id = e.previous_id;
   c.set(flag_linked, true);
   move_customer(cs, c, e.customer_id);
 }
@@ -507,7 +591,7 @@ void evolve(Conversations& cs, const CustomerLinked& e, Time) {
 void evolve(Conversations& cs, const CustomerUnlinked& e, Time) {
   Conversation& c = *cs.find(e.conversation_id);
   c.set(flag_linked, false);
-  c.unlinked_customer_id = 0;
+  if (c.unlinked_customer_id() != 0) c.extras.edit().unlinked_customer_id = 0;
   move_customer(cs, c, e.customer_id);
 }
 
@@ -549,8 +633,9 @@ Result<Events> decide(const State& s, UserId actor, const ReceiveMessage& c, Tim
     std::vector<std::string> found = find_phones(c.text, country);
     if (!given_phone.empty()) found.insert(found.begin(), given_phone);
     for (std::string& p : found) {
-      const bool had = known != nullptr && std::find(known->phones.begin(), known->phones.end(),
-                                                     p) != known->phones.end();
+      const bool had = known != nullptr && std::find(known->phones().begin(),
+                                                     known->phones().end(), p) !=
+                                               known->phones().end();
       if (!had && std::find(fresh.begin(), fresh.end(), p) == fresh.end()) fresh.push_back(p);
     }
   }
@@ -611,9 +696,9 @@ Result<Events> decide(const State& s, UserId actor, const SendMessage& c, Time) 
     out.emplace_back(MessageQueued{c.conversation_id, message, page.id});
   }
   // The quick reply's tag goes on with it (unless it is there already, or there is no room).
-  if (reply != nullptr && !reply->tag.empty() && conv.tags.size() < tags_per_conversation_max) {
+  if (reply != nullptr && !reply->tag.empty() && conv.tags().size() < tags_per_conversation_max) {
     const TagId tag = s.conversations.find_tag(reply->tag);
-    if (tag == 0 || std::find(conv.tags.begin(), conv.tags.end(), tag) == conv.tags.end()) {
+    if (tag == 0 || !conv.has_tag(tag)) {
       out.emplace_back(ConversationTagged{c.conversation_id, {reply->tag}, {}});
     }
   }
@@ -704,7 +789,7 @@ Result<std::vector<std::string>> tag_list(const Conversations& cs,
 
 bool carries(const Conversations& cs, const Conversation& c, const std::string& name) {
   const TagId id = cs.find_tag(name);
-  return id != 0 && std::find(c.tags.begin(), c.tags.end(), id) != c.tags.end();
+  return id != 0 && c.has_tag(id);
 }
 
 // The source of a lead from a conversation: the catalog's first source of the page's channel.
@@ -747,7 +832,7 @@ Result<Events> decide(const State& s, UserId actor, const TagConversation& c, Ti
   for (const std::string& name : add.value()) {
     if (!carries(cs, conv, name)) e.added.push_back(name);
   }
-  if (conv.tags.size() + e.added.size() - e.removed.size() > tags_per_conversation_max) {
+  if (conv.tags().size() + e.added.size() - e.removed.size() > tags_per_conversation_max) {
     return reject(Code::bad_request, "a conversation carries at most " +
                                          std::to_string(tags_per_conversation_max) + " tags");
   }
@@ -794,7 +879,7 @@ Result<Events> decide(const State& s, UserId actor, const UnlinkCustomer& c, Tim
   if (!conversation) return conversation.error();
   const Conversation& conv = *conversation.value();
   if (!conv.has(flag_linked)) return Events{};
-  return Events{CustomerUnlinked{conv.id, conv.unlinked_customer_id, conv.customer_id, actor}};
+  return Events{CustomerUnlinked{conv.id, conv.unlinked_customer_id(), conv.customer_id, actor}};
 }
 
 Result<Events> decide(const State& s, UserId actor, const ConversationToLead& c, Time) {
@@ -890,7 +975,7 @@ Result<const Conversation*> workable_conversation(const State& s, UserId actor,
 std::string conversation_phone(const State& s, const Conversation& c) {
   const Customer* customer = s.customers.find(c.customer_id);
   if (customer != nullptr && !customer->phones.empty()) return customer->phones.front();
-  return c.phones.empty() ? "" : c.phones.front();
+  return c.phones().empty() ? "" : c.phones().front();
 }
 
 std::string tag_key(std::string_view name) {
@@ -911,8 +996,8 @@ std::string tag_key(std::string_view name) {
 
 std::vector<std::string> tag_names(const Conversations& cs, const Conversation& c) {
   std::vector<std::string> out;
-  out.reserve(c.tags.size());
-  for (TagId t : c.tags) out.push_back(cs.tag_names[t - 1]);
+  out.reserve(c.tags().size());
+  for (TagId t : c.tags()) out.push_back(cs.tag_names[t - 1]);
   return out;
 }
 
@@ -1062,21 +1147,26 @@ bool passes(const Conversation& c, const InboxFilters& f) {
       std::find(f.page_ids.begin(), f.page_ids.end(), c.page_id) == f.page_ids.end()) {
     return false;
   }
-  if (!f.tag_ids.empty() && std::none_of(f.tag_ids.begin(), f.tag_ids.end(), [&](TagId t) {
-        return std::find(c.tags.begin(), c.tags.end(), t) != c.tags.end();
-      })) {
+  if (!f.tag_ids.empty() &&
+      std::none_of(f.tag_ids.begin(), f.tag_ids.end(), [&](TagId t) { return c.has_tag(t); })) {
     return false;
   }
   return true;
 }
 
+// A slot held as itself (a std::set<Slot>).
+struct SlotItself {
+  const Slot& operator()(const Slot& slot) const { return slot; }
+};
+
 // Walks several ordered sets together, from after `after`: greatest slot first (newest
-// activity), or smallest first (`ascending`: longest waiting).
+// activity), or smallest first (`ascending`: longest waiting). SlotOf gives an element's slot.
+template <class Set, class SlotOf>
 class Merge {
  public:
-  Merge(const std::vector<const SlotSet*>& sets, std::optional<Slot> after, bool ascending)
+  Merge(const std::vector<const Set*>& sets, std::optional<Slot> after, bool ascending)
       : ascending_(ascending) {
-    for (const SlotSet* set : sets) {
+    for (const Set* set : sets) {
       Head h{set, {}, {}};
       if (ascending) {
         h.pos = after ? set->upper_bound(*after) : set->begin();
@@ -1092,10 +1182,13 @@ class Merge {
     Head* best = nullptr;
     for (Head& h : heads_) {
       if (!h.current) continue;
-      if (best == nullptr || (ascending_ ? *h.current < *best->current
-                                         : *h.current > *best->current)) {
+      if (best == nullptr) {
         best = &h;
+        continue;
       }
+      const Slot& offered = *h.current;
+      const Slot& chosen = *best->current;
+      if (ascending_ ? offered < chosen : chosen < offered) best = &h;
     }
     if (best == nullptr) return std::nullopt;
     const Slot out = *best->current;
@@ -1108,83 +1201,36 @@ class Merge {
   // A set, where the walk is in it, and the slot it offers next (kept, so that choosing among
   // many sets compares values rather than stepping through their trees).
   struct Head {
-    const SlotSet* set;
-    SlotSet::const_iterator pos;
+    const Set* set;
+    typename Set::const_iterator pos;
     std::optional<Slot> current;
   };
   void look(Head& h) const {
     if (ascending_) {
-      h.current = h.pos == h.set->end() ? std::nullopt : std::optional<Slot>(*h.pos);
+      h.current = h.pos == h.set->end() ? std::nullopt : std::optional<Slot>(SlotOf{}(*h.pos));
     } else if (h.pos == h.set->begin()) {
       h.current = std::nullopt;
     } else {
-      h.current = *--h.pos;  // descending: pos is the slot offered
+      h.current = SlotOf{}(*--h.pos);  // descending: pos is the slot offered
     }
   }
   bool ascending_;
   std::vector<Head> heads_;
 };
 
-}  // namespace
-
-InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, InboxSort sort,
-                      std::optional<Slot> after, std::size_t limit) {
-  Viewer v = viewer_of(s, viewer);
-  const Conversations& cs = s.conversations;
-  // The smallest index that holds every answer: a customer's, an assignee's, or the pages'.
-  std::vector<const SlotSet*> sets;
-  SlotSet named_slots;
-  const auto of = [](const std::map<PageId, SlotSet>& index, std::int64_t key) -> const SlotSet* {
-    auto it = index.find(key);
-    return it == index.end() ? nullptr : &it->second;
-  };
-  // A few conversations named one by one: their slots in the order asked for.
-  const auto add_slot = [&](const Conversation& c) {
-    if (sort == InboxSort::activity) {
-      named_slots.insert(activity_slot(c));
-    } else if (c.waiting_since != 0) {
-      named_slots.insert({c.waiting_since, c.id});
-    }
-  };
-  if (f.among) {
-    for (ConversationId id : *f.among) {
-      if (const Conversation* c = cs.find(id)) add_slot(*c);
-    }
-    sets.push_back(&named_slots);
-  } else if (f.customer_id) {
-    auto [first, last] = cs.by_customer.equal_range(*f.customer_id);
-    for (auto it = first; it != last; ++it) add_slot(*cs.find(it->second));
-    sets.push_back(&named_slots);
-  } else if (sort == InboxSort::activity && !f.tag_ids.empty()) {
-    // (a conversation with two of the tags is in two sets: the walk skips its repeat)
-    for (TagId t : f.tag_ids) {
-      if (auto it = cs.activity_by_tag.find(t); it != cs.activity_by_tag.end()) {
-        sets.push_back(&it->second);
-      }
-    }
-  } else if (sort == InboxSort::activity && (f.unassigned || f.assignee_id)) {
-    // (a sale of assigned_only asking for another's conversations walks the same set: none
-    // of them passes `sees`)
-    if (const SlotSet* set = of(cs.activity_by_assignee, f.unassigned ? 0 : *f.assignee_id)) {
-      sets.push_back(set);
-    }
-  } else if (sort == InboxSort::activity && v.sale && v.mode == "assigned_only") {
-    if (const SlotSet* set = of(cs.activity_by_assignee, viewer)) sets.push_back(set);
-  } else {
-    const auto& index = sort == InboxSort::activity ? cs.activity_by_page : cs.waiting_by_page;
-    for (const auto& [page, set] : index) {
-      const bool wanted = f.page_ids.empty() ||
-                          std::find(f.page_ids.begin(), f.page_ids.end(), page) != f.page_ids.end();
-      if (wanted && v.page_ok(page)) sets.push_back(&set);
-    }
-  }
+// The page of the inbox: the conversations of `sets`, walked together, that the viewer sees and
+// the filters pass (query_inbox).
+template <class SlotOf, class Set>
+InboxPage walk(const Conversations& cs, Viewer& v, const InboxFilters& f,
+               const std::vector<const Set*>& sets, std::optional<Slot> after, bool ascending,
+               std::size_t limit) {
   InboxPage out;
-  Merge walk(sets, after, sort == InboxSort::waiting);
+  Merge<Set, SlotOf> merge(sets, after, ascending);
   std::optional<Slot> last;         // the last slot looked at
   std::optional<Slot> last_listed;  // the last slot in the answer
   std::optional<Slot> walked;
   std::size_t looked = 0;
-  while (auto slot = walk.next()) {
+  while (auto slot = merge.next()) {
     if (slot == walked) continue;
     walked = slot;
     // Rare filters would walk a whole page's index: the answer stops here, and the cursor
@@ -1204,6 +1250,73 @@ InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, Inbo
     last_listed = slot;
   }
   return out;
+}
+
+// The sets of an index (by page, by assignee, by tag) for the keys `wanted` says.
+template <class Key, class Set, class Wanted>
+std::vector<const Set*> sets_of(const std::map<Key, Set>& index, Wanted wanted) {
+  std::vector<const Set*> out;
+  for (const auto& [key, set] : index) {
+    if (wanted(key)) out.push_back(&set);
+  }
+  return out;
+}
+
+}  // namespace
+
+InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, InboxSort sort,
+                      std::optional<Slot> after, std::size_t limit) {
+  Viewer v = viewer_of(s, viewer);
+  const Conversations& cs = s.conversations;
+  const bool waiting = sort == InboxSort::waiting;
+  // The smallest index that holds every answer: named conversations, a customer's, a tag's, an
+  // assignee's, or the pages'.
+  const auto named = [&](const std::vector<ConversationId>& ids) {
+    SlotSet slots;
+    for (ConversationId id : ids) {
+      const Conversation* c = cs.find(id);
+      if (c == nullptr) continue;
+      if (!waiting) {
+        slots.insert(activity_slot(*c));
+      } else if (c->waiting_since != 0) {
+        slots.insert({c->waiting_since, c->id});
+      }
+    }
+    return walk<SlotItself>(cs, v, f, std::vector<const SlotSet*>{&slots}, after, waiting, limit);
+  };
+  const auto one_of = [](const auto& index, std::int64_t wanted) {
+    return sets_of(index, [wanted](std::int64_t key) { return key == wanted; });
+  };
+  if (f.among) return named(*f.among);
+  if (f.customer_id) return named(cs.conversations_of(*f.customer_id));
+  if (!waiting && !f.tag_ids.empty()) {
+    // (a conversation with two of the tags is in two sets: the walk skips its repeat)
+    const auto tagged = sets_of(cs.activity_by_tag, [&](TagId t) {
+      return std::find(f.tag_ids.begin(), f.tag_ids.end(), t) != f.tag_ids.end();
+    });
+    return walk<SlotItself>(cs, v, f, tagged, after, false, limit);
+  }
+  if (!waiting && (f.unassigned || f.assignee_id)) {
+    // (a sale of assigned_only asking for another's conversations walks the same set: none
+    // of them passes `sees`)
+    const UserId assignee = f.unassigned ? 0 : *f.assignee_id;
+    return walk<ActivitySlotOf>(cs, v, f, one_of(cs.activity_by_assignee, assignee), after,
+                                false, limit);
+  }
+  if (!waiting && v.sale && v.mode == "assigned_only") {
+    return walk<ActivitySlotOf>(cs, v, f, one_of(cs.activity_by_assignee, viewer), after, false,
+                                limit);
+  }
+  const auto wanted = [&](PageId page) {
+    return (f.page_ids.empty() ||
+            std::find(f.page_ids.begin(), f.page_ids.end(), page) != f.page_ids.end()) &&
+           v.page_ok(page);
+  };
+  if (waiting) {
+    return walk<WaitingSlotOf>(cs, v, f, sets_of(cs.waiting_by_page, wanted), after, true, limit);
+  }
+  return walk<ActivitySlotOf>(cs, v, f, sets_of(cs.activity_by_page, wanted), after, false,
+                              limit);
 }
 
 InboxCounts count_inbox(const State& s, UserId viewer) {

@@ -7,8 +7,10 @@
 // channel message ids already received (idempotency), 16 bytes each.
 #pragma once
 
+#include <boost/intrusive/set.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 #include <cereal/cereal.hpp>
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -17,6 +19,8 @@
 #include <vector>
 
 #include "core/chunked.hpp"
+#include "core/compact.hpp"
+#include "core/hashed_index.hpp"
 #include "core/types.hpp"
 
 namespace salesdesk::core {
@@ -302,6 +306,21 @@ enum ConversationFlag : std::uint8_t {
 // journal); cut at a character boundary.
 constexpr std::size_t preview_bytes_max = 160;
 
+// What few conversations have: phones found, tags, the card a link replaced.
+struct ConversationExtras {
+  std::vector<std::string> phones;
+  std::vector<TagId> tags;
+  CustomerId unlinked_customer_id = 0;  // while linked: the card an unlink returns to
+};
+
+// A conversation's place in one ordered index: a red-black tree whose links (three pointers,
+// the colour in one of them) live in the conversation, with no node of its own.
+using IndexHook =
+    boost::intrusive::set_member_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>,
+                                      boost::intrusive::optimize_size<true>>;
+
+// A conversation: what the inbox's queries need, 176 bytes in memory besides its texts; the
+// messages themselves are in the journal.
 struct Conversation {
   ConversationId id = 0;
   PageId page_id = 0;
@@ -315,22 +334,47 @@ struct Conversation {
   ConversationKind kind = ConversationKind::message;
   std::uint8_t flags = 0;
   bool last_inbound = false;
-  std::string external_user_id{};
-  std::string post_id{};
-  std::string thread_id{};
-  std::string last_text{};  // a preview (preview_bytes_max)
-  std::vector<std::string> phones{};
-  std::vector<TagId> tags{};
-  CustomerId unlinked_customer_id = 0;  // while linked: the card an unlink returns to
+  PackedTexts<3> channel_ids{};  // the customer's, the post's, the thread's (ConversationStarted)
+  CompactText last_text{};       // a preview (preview_bytes_max)
+  Rare<ConversationExtras> extras{};
+  // Indexes (not saved): the customer's next conversation (Conversations::conversations_of),
+  // and the links of the activity and waiting indexes.
+  ConversationId next_of_customer = 0;
+  IndexHook page_link{};
+  IndexHook assignee_link{};
+  IndexHook waiting_link{};
+
+  std::string_view external_user_id() const { return channel_ids[0]; }
+  std::string_view post_id() const { return channel_ids[1]; }
+  std::string_view thread_id() const { return channel_ids[2]; }
+  const std::vector<std::string>& phones() const { return extras.get().phones; }
+  const std::vector<TagId>& tags() const { return extras.get().tags; }
+  CustomerId unlinked_customer_id() const { return extras.get().unlinked_customer_id; }
+  bool has_tag(TagId t) const { return std::find(tags().begin(), tags().end(), t) != tags().end(); }
   bool has(ConversationFlag f) const { return (flags & f) != 0; }
   void set(ConversationFlag f, bool on) {
     flags = static_cast<std::uint8_t>(on ? (flags | f) : (flags & ~f));
   }
   template <class A>
-  void serialize(A& ar) {
+  void save(A& ar) const {
+    const auto [user, post, thread] = channel_ids.views();
     ar(id, page_id, customer_id, assignee_id, started_at, last_at, waiting_since, last_message_id,
-       messages, kind, flags, last_inbound, external_user_id, post_id, thread_id, last_text,
-       phones, tags, unlinked_customer_id);
+       messages, kind, flags, last_inbound, std::string(user), std::string(post),
+       std::string(thread), std::string(last_text.view()), phones(), tags(),
+       unlinked_customer_id());
+  }
+  template <class A>
+  void load(A& ar) {
+    std::string user, post, thread, text;
+    ConversationExtras x;
+    ar(id, page_id, customer_id, assignee_id, started_at, last_at, waiting_since, last_message_id,
+       messages, kind, flags, last_inbound, user, post, thread, text, x.phones, x.tags,
+       x.unlinked_customer_id);
+    channel_ids = PackedTexts<3>({user, post, thread});
+    last_text = CompactText(text);
+    if (!x.phones.empty() || !x.tags.empty() || x.unlinked_customer_id != 0) {
+      extras.edit() = std::move(x);
+    }
   }
 };
 
@@ -357,6 +401,25 @@ struct QuickReply {
 using Slot = std::pair<Time, ConversationId>;
 using SlotSet = std::set<Slot>;
 
+// The ordered indexes over the conversations themselves, by slot: the last activity, or the
+// time the customer began to wait.
+struct ActivitySlotOf {
+  using type = Slot;
+  Slot operator()(const Conversation& c) const { return {c.last_at, c.id}; }
+};
+struct WaitingSlotOf {
+  using type = Slot;
+  Slot operator()(const Conversation& c) const { return {c.waiting_since, c.id}; }
+};
+template <IndexHook Conversation::*Link, class SlotOf>
+using ConversationSet =
+    boost::intrusive::set<Conversation,
+                          boost::intrusive::member_hook<Conversation, IndexHook, Link>,
+                          boost::intrusive::key_of_value<SlotOf>>;
+using PageActivity = ConversationSet<&Conversation::page_link, ActivitySlotOf>;
+using AssigneeActivity = ConversationSet<&Conversation::assignee_link, ActivitySlotOf>;
+using PageWaiting = ConversationSet<&Conversation::waiting_link, WaitingSlotOf>;
+
 // A channel message id as stored in the idempotency set: FNV-1a 128 of "page:id".
 struct SeenKey {
   std::uint64_t high = 0;
@@ -378,49 +441,87 @@ struct OpenTally {
   std::int64_t unread = 0;
 };
 
+// A channel's customer on a page (a Facebook PSID, a Zalo user id) and the customer card it
+// names: found by (page, channel id) through the first conversation that carried it.
+struct Identity {
+  ConversationId origin = 0;
+  CustomerId customer_id = 0;
+  template <class A>
+  void serialize(A& ar) {
+    ar(origin, customer_id);
+  }
+};
+
 struct Conversations {
   ChunkedVector<Conversation> by_id;  // index = id - 1
   MessageId last_message_id = 0;
-  // The channel's customer on a page -> the customer card (the identity).
-  std::map<std::pair<PageId, std::string>, CustomerId> identities;
+  // The channel's customers on each page, by identity_key().
+  HashedIndex<Identity> identities;
   boost::unordered_flat_set<SeenKey, SeenKeyHash> seen;
   std::vector<std::string> tag_names;                // index = tag id - 1, as first written
   std::map<std::string, QuickReply> quick_replies;  // by code
   std::map<MessageId, Queued> outbox;               // replies not yet delivered or failed
 
   // Rebuilt from the above (not saved).
-  std::unordered_map<std::string, ConversationId> by_key;  // conversation_key()
-  std::map<PageId, SlotSet> activity_by_page;              // (last_at, id)
-  std::map<PageId, SlotSet> waiting_by_page;               // (waiting_since, id), waiting only
-  std::map<UserId, SlotSet> activity_by_assignee;          // 0 = unassigned
-  std::multimap<CustomerId, ConversationId> by_customer;
+  HashedIndex<ConversationId> by_key;                 // conversation_key()
+  std::map<PageId, PageActivity> activity_by_page;    // (last_at, id)
+  std::map<PageId, PageWaiting> waiting_by_page;      // (waiting_since, id), waiting only
+  std::map<UserId, AssigneeActivity> activity_by_assignee;  // 0 = unassigned
+  // A customer's newest conversation (index = customer id - 1; 0 = none); the others follow
+  // through Conversation::next_of_customer.
+  ChunkedVector<ConversationId> newest_of_customer;
   std::unordered_map<std::string, TagId> tag_by_key;  // tag_key(name) -> id
   std::vector<std::int64_t> tag_uses;                 // conversations carrying each tag
   std::map<TagId, SlotSet> activity_by_tag;           // (last_at, id)
   // Open conversations counted as they change, for inbox.counts (never recounted).
   std::map<std::pair<PageId, UserId>, OpenTally> open_by_assignee;  // 0 = unassigned
 
+  Conversations() = default;
+  // The ordered indexes link the conversations themselves: a copy links its own.
+  Conversations(const Conversations& other);
+  Conversations& operator=(const Conversations& other);
+  // Moves keep every conversation where it is (by_id moves its chunks), so the links stay
+  // right; the indexes' normal links never touch a conversation when they go.
+  Conversations(Conversations&&) noexcept = default;
+  Conversations& operator=(Conversations&&) noexcept = default;
+
   const Conversation* find(ConversationId id) const;
   Conversation* find(ConversationId id);
   ConversationId next_id() const { return static_cast<ConversationId>(by_id.size()) + 1; }
   ConversationId find_key(const std::string& key) const;
-  void index(const Conversation& c);
-  void unindex(const Conversation& c);
+  // The customer card the channel's customer `user` on `page` names, or 0.
+  CustomerId find_identity(PageId page, std::string_view user) const;
+  // The customer's conversations, oldest first.
+  std::vector<ConversationId> conversations_of(CustomerId customer) const;
+  void index(Conversation& c);
+  void unindex(Conversation& c);
   TagId find_tag(std::string_view name) const;  // 0 = not in the catalog
 
   template <class A>
   void save(A& ar) const {
     std::vector<SeenKey> keys(seen.begin(), seen.end());
-    ar(by_id, last_message_id, identities, keys, tag_names, quick_replies, outbox);
+    ar(by_id, last_message_id, saved_identities(), keys, tag_names, quick_replies, outbox);
   }
   template <class A>
   void load(A& ar) {
     std::vector<SeenKey> keys;
-    ar(by_id, last_message_id, identities, keys, tag_names, quick_replies, outbox);
+    std::vector<Identity> ids;
+    ar(by_id, last_message_id, ids, keys, tag_names, quick_replies, outbox);
     seen = {keys.begin(), keys.end()};
     reindex();
+    identities.clear();
+    for (const Identity& i : ids) put_identity(i, false);
   }
   void reindex();
+  // The identity of conversation i.origin's channel customer names i.customer_id: a new
+  // identity, or (with `replace`) a new card for a known one.
+  void put_identity(const Identity& i, bool replace);
+  void add_key(const Conversation& c);           // by_key
+  void link_customer(Conversation& c);           // newest_of_customer, as the newest
+  void unlink_customer(const Conversation& c);  // before its customer changes
+
+ private:
+  std::vector<Identity> saved_identities() const;  // by origin
 };
 
 // The key that finds a conversation from what a channel delivers (see ConversationStarted): the

@@ -95,7 +95,7 @@ SCENARIO("a customer writes to a page") {
         deliver(g, message(page, "m1", "psid-1", "Gọi em nhé 091 234 5678 hoặc +84 98 765 4321"));
     THEN("both phones are found, the conversation has a phone, the card keeps them") {
       CHECK(conv(g, id).has(flag_has_phone));
-      CHECK(conv(g, id).phones == std::vector<std::string>{"0912345678", "0987654321"});
+      CHECK(conv(g, id).phones() == std::vector<std::string>{"0912345678", "0987654321"});
       const Customer* card = g.state.customers.find(conv(g, id).customer_id);
       CHECK(card->phones == std::vector<std::string>{"0912345678", "0987654321"});
       CHECK(g.state.customers.find_phone("0912345678") == card);
@@ -133,7 +133,7 @@ SCENARIO("comments and livestream comments") {
         CHECK(deliver(g, reply) == thread);
         CHECK(deliver(g, fresh) != thread);
         CHECK(conv(g, thread).kind == ConversationKind::comment);
-        CHECK(conv(g, thread).post_id == "post-1");
+        CHECK(conv(g, thread).post_id() == "post-1");
       }
     }
   }
@@ -384,6 +384,169 @@ SCENARIO("the inbox counts kept as tallies agree with a walk of every conversati
   }
 }
 
+namespace {
+
+// The problems of a projection's indexes against a walk of its conversations ("" = none): each
+// ordered index holds exactly its conversations in slot order, each customer's conversations
+// are found, and so is each conversation by what a channel delivers.
+std::string index_problems(const Conversations& cs, const std::vector<ReceiveMessage>& sent,
+                           const std::vector<ConversationId>& landed) {
+  std::map<PageId, std::vector<Slot>> by_page, waiting;
+  std::map<UserId, std::vector<Slot>> by_assignee;
+  std::map<TagId, std::vector<Slot>> by_tag;
+  std::map<CustomerId, std::vector<ConversationId>> by_customer;
+  for (const Conversation& c : cs.by_id) {
+    by_page[c.page_id].push_back({c.last_at, c.id});
+    by_assignee[c.assignee_id].push_back({c.last_at, c.id});
+    if (c.waiting_since != 0) waiting[c.page_id].push_back({c.waiting_since, c.id});
+    for (TagId t : c.tags()) by_tag[t].push_back({c.last_at, c.id});
+    by_customer[c.customer_id].push_back(c.id);
+  }
+  const auto slots = [](const auto& index, auto slot_of) {
+    std::map<std::int64_t, std::vector<Slot>> out;
+    for (const auto& [key, set] : index) {
+      for (const auto& element : set) out[key].push_back(slot_of(element));
+    }
+    std::erase_if(out, [](const auto& entry) { return entry.second.empty(); });
+    return out;
+  };
+  const auto sorted = [](auto index) {
+    std::map<std::int64_t, std::vector<Slot>> out;
+    for (auto& [key, list] : index) {
+      std::sort(list.begin(), list.end());
+      out[key] = list;
+    }
+    return out;
+  };
+  std::string problems;
+  if (slots(cs.activity_by_page, ActivitySlotOf{}) != sorted(by_page)) problems += "by page; ";
+  if (slots(cs.activity_by_assignee, ActivitySlotOf{}) != sorted(by_assignee)) {
+    problems += "by assignee; ";
+  }
+  if (slots(cs.waiting_by_page, WaitingSlotOf{}) != sorted(waiting)) problems += "waiting; ";
+  if (slots(cs.activity_by_tag, [](const Slot& s) { return s; }) != sorted(by_tag)) {
+    problems += "by tag; ";
+  }
+  for (const auto& [customer, ids] : by_customer) {
+    if (cs.conversations_of(customer) != ids) problems += "customer " + std::to_string(customer);
+  }
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const Conversation& c = *cs.find(landed[i]);
+    if (cs.find_key(conversation_key(c.page_id, c.kind, c.external_user_id(), c.thread_id())) !=
+        c.id) {
+      problems += "key of " + std::to_string(c.id) + "; ";
+    }
+    if (cs.find_identity(c.page_id, c.external_user_id()) == 0) {
+      problems += "identity of " + std::string(c.external_user_id()) + "; ";
+    }
+  }
+  return problems;
+}
+
+}  // namespace
+
+SCENARIO("the inbox's indexes agree with a walk of the conversations at every step") {
+  Given g;
+  const std::vector<PageId> pages{connect(g, "a"), connect(g, "b")};
+  const UserId lan = g.user("lan", Role::sale);
+  const UserId minh = g.user("minh", Role::sale);
+  g.must(admin_id, CreateCustomer{"Hoa Nguyen", {"0912345678"}, ""});
+  const CustomerId hoa = g.state.customers.by_id.back().id;
+  std::uint64_t seed = 7;
+  const auto next = [&seed](std::uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  };
+  std::vector<ReceiveMessage> sent;
+  std::vector<ConversationId> landed;
+  // Identities as the rules say: the first conversation's card, then the last link's.
+  std::map<std::pair<PageId, std::string>, CustomerId> identities;
+  std::string problems;
+  for (int step = 0; step < 400 && problems.empty(); ++step) {
+    g.now += 1000 - static_cast<Time>(next(3)) * 700;  // at times the clock steps back
+    const auto id = static_cast<ConversationId>(
+        landed.empty() ? 0 : landed[next(landed.size())]);
+    const auto attempt = [&g](UserId actor, const Command& c) {
+      if (g.when(actor, c).ok()) g.must(actor, c);
+    };
+    const std::uint64_t roll = landed.empty() ? 0 : next(10);
+    if (roll <= 2) {
+      ReceiveMessage m = message(pages[next(2)], "m" + std::to_string(step),
+                                 "u" + std::to_string(next(25)), "hello");
+      if (roll == 1) {
+        m.event = Inbound::comment;
+        m.post_id = "post" + std::to_string(next(3));
+        m.comment_id = next(2) == 0 ? "" : "c" + std::to_string(next(5));
+      } else if (roll == 2) {
+        m.event = Inbound::livestream_comment;
+        m.live_id = "live" + std::to_string(next(2));
+      }
+      // (a comment in another's thread joins that thread's conversation and card)
+      const bool starts = conversation_of(g.state, m) == 0;
+      const ConversationId c = deliver(g, m);
+      if (starts) identities.try_emplace({m.page_id, m.external_user_id}, conv(g, c).customer_id);
+      sent.push_back(m);
+      landed.push_back(c);
+    } else if (roll == 3) {
+      attempt(next(2) == 0 ? lan : minh, TakeConversation{id});
+    } else if (roll == 4) {
+      attempt(admin_id, AssignConversation{id, std::vector<UserId>{0, lan, minh}[next(3)]});
+    } else if (roll == 5) {
+      attempt(admin_id, SendMessage{.conversation_id = id, .text = "ok"});
+    } else if (roll == 6) {
+      attempt(admin_id, next(2) == 0 ? Command{CloseConversation{id}} : ReopenConversation{id});
+    } else if (roll == 7) {
+      const std::string tag = "t" + std::to_string(next(4));
+      attempt(admin_id, next(3) == 0 ? TagConversation{id, {}, {tag}} : TagConversation{id, {tag}, {}});
+    } else {
+      const Conversation& c = conv(g, id);
+      const std::pair identity(c.page_id, std::string(c.external_user_id()));
+      if (!c.has(flag_linked)) {
+        attempt(admin_id, LinkCustomer{id, hoa});
+        if (conv(g, id).has(flag_linked)) identities[identity] = hoa;
+      } else {
+        attempt(admin_id, UnlinkCustomer{id});
+        identities[identity] = conv(g, id).customer_id;
+      }
+    }
+    problems = index_problems(g.state.conversations, sent, landed);
+    for (const auto& [key, customer] : identities) {
+      if (g.state.conversations.find_identity(key.first, key.second) != customer) {
+        problems += "identity " + key.second + "; ";
+      }
+    }
+    if (!problems.empty()) problems = "step " + std::to_string(step) + ": " + problems;
+  }
+  CHECK(problems == "");
+  CHECK(landed.size() > 80);
+  const auto pages_of = [&](const State& s) {
+    std::vector<ConversationId> all;
+    std::optional<Slot> after;
+    do {
+      const InboxPage page = query_inbox(s, admin_id, {}, InboxSort::activity, after, 7);
+      for (const Conversation* c : page.items) all.push_back(c->id);
+      after = page.next;
+    } while (after);
+    return all;
+  };
+  THEN("a copy and a snapshot round trip hold the same indexes, linked to their own") {
+    State copy = g.state;
+    const State back = decode_state(encode_state(g.state));
+    CHECK(index_problems(copy.conversations, sent, landed) == "");
+    CHECK(index_problems(back.conversations, sent, landed) == "");
+    CHECK(pages_of(copy) == pages_of(g.state));
+    CHECK(pages_of(back) == pages_of(g.state));
+    CHECK(pages_of(g.state).size() == g.state.conversations.by_id.size());
+    for (const auto& [key, customer] : identities) {
+      CHECK(back.conversations.find_identity(key.first, key.second) == customer);
+    }
+    // The copy's conversations are its own: a change to it leaves the original as it was.
+    g.must(admin_id, SendMessage{.conversation_id = landed.front(), .text = "later"});
+    CHECK(index_problems(copy.conversations, sent, landed) == "");
+    CHECK(pages_of(copy) != pages_of(g.state));
+  }
+}
+
 SCENARIO("finding conversations") {
   Given g;
   const PageId a = connect(g, "a");
@@ -622,7 +785,7 @@ SCENARIO("notes, linking a customer, and a lead or an order from a conversation"
       THEN("it returns to the card it had, and so does the identity") {
         CHECK(conv(g, id).customer_id == own_card);
         CHECK_FALSE(conv(g, id).has(flag_linked));
-        CHECK(g.state.conversations.identities.at({page, "psid-1"}) == own_card);
+        CHECK(g.state.conversations.find_identity(page, "psid-1") == own_card);
         CHECK(g.when(lan, UnlinkCustomer{id}).value().empty());
       }
     }

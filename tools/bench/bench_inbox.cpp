@@ -357,30 +357,28 @@ Built build(const Shape& shape) {
 // ---- (a) memory ----
 // The heap the strings of the projection own past their inline 15 bytes, per kind.
 struct Strings {
-  double external_ids = 0;       // in Conversation: external_user_id, post_id, thread_id
-  double identity_keys = 0;      // identities: (page, external_user_id)
-  double conversation_keys = 0;  // by_key: conversation_key()
-  double previews = 0;           // Conversation::last_text
-  double names = 0;              // Customer::name
-  double name_words = 0;         // by_word keys (folded words of the names)
-  double conversation_total() const {
-    return external_ids + identity_keys + conversation_keys + previews;
-  }
+  double external_ids = 0;  // in Conversation: external_user_id, post_id, thread_id
+  double previews = 0;      // Conversation::last_text
+  double names = 0;         // Customer::name
+  double name_words = 0;    // by_word keys (folded words of the names)
+  double conversation_total() const { return external_ids + previews; }
 };
+
+// The texts' bytes in a block of core::PackedTexts: its heap (with the chunk header) less the
+// lengths it starts with, which count as the conversation's own.
+template <std::size_t N>
+std::size_t texts_heap(const core::PackedTexts<N>& texts) {
+  if (texts.block() == nullptr) return 0;
+  return ::malloc_usable_size(const_cast<void*>(texts.block())) + sizeof(std::size_t) -
+         N * sizeof(std::uint32_t);
+}
 
 Strings strings_of(const core::State& s) {
   Strings out;
   const core::Conversations& cs = s.conversations;
   for (const core::Conversation& c : cs.by_id) {
-    out.external_ids += static_cast<double>(string_heap(c.external_user_id) +
-                                            string_heap(c.post_id) + string_heap(c.thread_id));
-    out.previews += static_cast<double>(string_heap(c.last_text));
-  }
-  for (const auto& [key, customer] : cs.identities) {
-    out.identity_keys += static_cast<double>(string_heap(key.second));
-  }
-  for (const auto& [key, id] : cs.by_key) {
-    out.conversation_keys += static_cast<double>(string_heap(key));
+    out.external_ids += static_cast<double>(texts_heap(c.channel_ids));
+    out.previews += static_cast<double>(texts_heap(c.last_text.texts()));
   }
   for (const core::Customer& c : s.customers.by_id) {
     out.names += static_cast<double>(string_heap(c.name));
@@ -420,18 +418,14 @@ void print_indexes(const core::State& s) {
                "buffers included where a copy holds them):\n"
             << "  by_id chunks (sizeof(Conversation) x capacity)       "
             << by_id / static_cast<double>(cs.by_id.size()) << "\n"
-            << "  by_key (unordered_map<string, id>)                   "
+            << "  of which the links of activity_by_page, activity_by_assignee, waiting_by_page "
+            << 3 * sizeof(core::IndexHook) << "\n"
+            << "  by_key (64-bit hash -> id)                           "
             << per(heap_of_copy(cs.by_key)) << "\n"
-            << "  identities (map<(page, string), customer>)          "
+            << "  identities (64-bit hash -> (origin, customer))       "
             << per(heap_of_copy(cs.identities)) << "\n"
-            << "  by_customer (multimap<customer, id>)                 "
-            << per(heap_of_copy(cs.by_customer)) << "\n"
-            << "  activity_by_page (map<page, set<(time, id)>>)       "
-            << per(heap_of_copy(cs.activity_by_page)) << "\n"
-            << "  activity_by_assignee                                 "
-            << per(heap_of_copy(cs.activity_by_assignee)) << "\n"
-            << "  waiting_by_page                                      "
-            << per(heap_of_copy(cs.waiting_by_page)) << "\n"
+            << "  newest_of_customer (chunks of ids by customer)       "
+            << per(heap_of_copy(cs.newest_of_customer)) << "\n"
             << "  activity_by_tag                                      "
             << per(heap_of_copy(cs.activity_by_tag)) << "\n"
             << "  open_by_assignee (tallies)                           "
@@ -501,8 +495,7 @@ bool print_memory(const Built& last, const std::vector<Memory>& reps) {
             << " (then " << last.shape.conversations + last.further.slowest_at
             << " keys in seen)\n";
   std::cout << "strings' own heap per conversation: external ids " << str.external_ids / c
-            << ", identity keys " << str.identity_keys / c << ", conversation keys (by_key) "
-            << str.conversation_keys / c << ", last-message previews " << str.previews / c
+            << ", last-message previews " << str.previews / c
             << "; per customer card: name " << str.names / k << ", name words (by_word) "
             << str.name_words / k << "\n";
   const bool conversation_met = conversation_aside <= 300;
@@ -592,7 +585,7 @@ void print_texture(const core::State& s, double heap_per_conversation) {
       flags[b] += c.has(static_cast<core::ConversationFlag>(1 << b)) ? 1 : 0;
     }
     assigned += c.assignee_id != 0 ? 1 : 0;
-    tagged += c.tags.empty() ? 0 : 1;
+    tagged += c.tags().empty() ? 0 : 1;
     comments += c.kind == core::ConversationKind::comment ? 1 : 0;
   }
   const auto share = [&](std::int64_t x) {
@@ -606,17 +599,22 @@ void print_texture(const core::State& s, double heap_per_conversation) {
             << "% with a phone, " << share(assigned) << "% assigned, " << share(tagged)
             << "% tagged, " << share(comments) << "% comment threads; "
             << s.conversations.tag_names.size() << " tags\n";
-  // Every match, untimed: how far a page of the rare filter must walk the newest-first index.
-  const std::size_t all = std::numeric_limits<std::size_t>::max();
-  const auto rare =
-      core::query_inbox(s, admin_id, rare_filter(), core::InboxSort::activity, {}, all);
-  const auto n = static_cast<std::int64_t>(rare.items.size());
+  // Every match, counted on the conversations themselves (a query looks at inbox_walk_max at
+  // most): how far the rare filter's pages walk the newest-first index.
+  std::int64_t n = 0;
+  for (const core::Conversation& c : s.conversations.by_id) {
+    n += c.kind == core::ConversationKind::comment && !c.has(core::flag_closed) &&
+                 c.has(core::flag_unanswered) && c.has(core::flag_has_phone)
+             ? 1
+             : 0;
+  }
   std::cout << "the rare filter (open, unanswered, with a phone, comment) matches " << n << " ("
-            << std::setprecision(2) << share(n) << "%), so a page of " << page_size
-            << " walks about " << std::setprecision(0)
+            << std::setprecision(2) << share(n) << "%), so 50 matches lie among about "
+            << std::setprecision(0)
             << std::min(static_cast<double>(s.conversations.by_id.size()),
                         static_cast<double>(page_size + 1) * 100.0 / std::max(share(n), 1e-9))
-            << " of the newest slots" << std::setprecision(1) << "\n";
+            << " of the newest slots, and a query looks at " << core::inbox_walk_max
+            << " at most" << std::setprecision(1) << "\n";
 }
 
 // ---- (b) inbox.query ----
@@ -744,20 +742,20 @@ std::vector<Case> cases_of(const core::State& s, const Floor& f, const Shape& sh
 std::size_t sink = 0;
 
 // The baseline: the first 50 slots of one index, newest first, each conversation looked up.
-std::size_t walk_first(const core::State& s, const core::SlotSet& slots) {
+std::size_t walk_first(const core::PageActivity& slots) {
   std::size_t n = 0;
   for (auto it = slots.rbegin(); it != slots.rend() && n < page_size; ++it, ++n) {
-    sink += s.conversations.find(it->second)->flags;
+    sink += it->flags;
   }
   return n;
 }
 
 // One timed core call: the baseline's walk, core::query_inbox or core::count_inbox.
-void run_core(const core::State& s, Case& c, const Ask& a, const core::SlotSet& biggest) {
+void run_core(const core::State& s, Case& c, const Ask& a, const core::PageActivity& biggest) {
   const double cpu0 = thread_cpu_us();
   const auto started = bench::Clock::now();
   std::size_t rows = 0;
-  if (c.work == Work::walk) rows = walk_first(s, biggest);
+  if (c.work == Work::walk) rows = walk_first(biggest);
   if (c.work == Work::query) {
     rows = core::query_inbox(s, a.viewer, a.filters, a.sort, a.after, page_size).items.size();
   }
@@ -789,7 +787,7 @@ struct QueryPlan {
 // One repetition of a case: its asks in turn through core, then through the op, each for up
 // to per_rep queries or half the budget. The two run apart so that neither finds the nodes the
 // other has just walked in the cache (a conversation's next query is usually another ask).
-void run_case(const core::State& s, Case& c, const QueryPlan& plan, const core::SlotSet& biggest) {
+void run_case(const core::State& s, Case& c, const QueryPlan& plan, const core::PageActivity& biggest) {
   const auto first = static_cast<std::ptrdiff_t>(c.core_us.size());
   const auto first_op = static_cast<std::ptrdiff_t>(c.op_us.size());
   const auto ask_of = [&c](std::int64_t q) -> const Ask& {
@@ -811,7 +809,7 @@ void run_case(const core::State& s, Case& c, const QueryPlan& plan, const core::
 }
 
 void run_cases(const core::State& s, std::vector<Case>& cases, const QueryPlan& plan) {
-  const core::SlotSet& biggest = s.conversations.activity_by_page.begin()->second;
+  const core::PageActivity& biggest = s.conversations.activity_by_page.begin()->second;
   for (int rep = 0; rep < plan.reps; ++rep) {
     for (std::size_t k = 0; k < cases.size(); ++k) {
       run_case(s, cases[(k + static_cast<std::size_t>(rep)) % cases.size()], plan, biggest);
