@@ -283,6 +283,12 @@ void Engine::handle(CommandRequest& c, Done& done, Batch& batch, core::Time t) {
       return;
     }
   }
+  if (c.check) {
+    if (std::optional<core::Error> refused = c.check(state_)) {
+      if (done) batch.replies.push_back(Held{std::move(done), failure(std::move(*refused))});
+      return;
+    }
+  }
   auto decided = core::decide(state_, c.actor, c.command, t);
   if (!decided) {
     if (done) batch.replies.push_back(Held{std::move(done), failure(decided.error())});

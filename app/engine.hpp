@@ -86,11 +86,16 @@ using TimedQuery = std::function<core::Result<std::string>(const core::State&, Q
 // A command's result, rendered by the codec from the state right after its events.
 using Render = std::function<std::string(const core::State&, const core::Events&)>;
 
+// A condition the state must meet when the command is decided (a webhook's page still has the
+// secret its delivery was verified with): nullopt, or the error the command fails with.
+using Check = std::function<std::optional<core::Error>(const core::State&)>;
+
 struct CommandRequest {
   core::UserId actor = core::system_actor;
   core::Command command;
   Render render;       // the result, from the state right after the command's events
   std::string key;     // idempotency key ("" = none)
+  Check check = {};    // before the command is decided ({} = none)
 };
 
 // A query's second stage, off the engine thread (a read of the journal): it gets the first

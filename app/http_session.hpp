@@ -59,7 +59,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void metrics(const http::request<http::string_body>& request);
   // POST /webhooks/api/{page_id} (app/http_webhooks.cpp).
   void api_webhook(const http::request<http::string_body>& request, std::string_view page);
-  void deliver(core::ReceiveMessage message, unsigned version, bool keep_alive);
+  // A delivery whose signature `secret` verified: parsed (400), then the command, taken only
+  // if the page still has that secret when it is decided.
+  void accept(core::PageId page, const std::string& body, std::string secret, unsigned version,
+              bool keep_alive);
   void alarm_signature(core::PageId page, bool missing);
   void advance_clock(const http::request<http::string_body>& request);
   // POST /api/files and GET /files/{sha256} (app/http_files.cpp).

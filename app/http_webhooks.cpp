@@ -7,6 +7,7 @@
 
 #include "adapters/api/api_channel.hpp"
 #include "app/http_session.hpp"
+#include "app/page_secrets.hpp"
 #include "app/protocol.hpp"
 
 namespace salesdesk::app {
@@ -18,6 +19,8 @@ http::status status_of(core::Code code) {
       return http::status::not_found;
     case core::Code::bad_request:
       return http::status::bad_request;
+    case core::Code::unauthorized:
+      return http::status::unauthorized;
     case core::Code::rate_limited:
       return http::status::service_unavailable;
     default:
@@ -56,44 +59,48 @@ void HttpSession::api_webhook(const http::request<http::string_body>& req,
     return send(
         error_response(version, keep, http::status::not_found, "not_found", "no such page"));
   }
-  struct Target {
-    bool connected = false;
-    std::string secret;
-  };
-  auto body = std::make_shared<std::string>(req.body());
   const std::string signature(req[adapters::api::signature_header]);
-  ask<Target>(
-      [id = *page](const core::State& s) {
-        const core::Page* p = s.pages.find(id);
-        if (p == nullptr || !p->connected || p->channel != core::Channel::api) return Target{};
-        return Target{true, p->secret};
+  // Most deliveries: a page whose secret the copy knows, signed with it. One trip to the engine.
+  if (services_.secrets != nullptr) {
+    std::optional<std::string> secret = services_.secrets->find(*page);
+    if (secret && adapters::api::signature_valid(*secret, req.body(), signature)) {
+      return accept(*page, req.body(), std::move(*secret), version, keep);
+    }
+  }
+  // Else the page as the state has it (which the copy learns): unknown, or the signature wrong.
+  auto body = std::make_shared<std::string>(req.body());
+  ask<std::optional<std::string>>(
+      [id = *page, secrets = services_.secrets](const core::State& s) {
+        if (secrets != nullptr) secrets->learn(s, id);
+        return api_secret(s, id);
       },
       [self = shared_from_this(), id = *page, body, signature, version,
-       keep](std::optional<Target> target) {
-        if (!target) {
+       keep](std::optional<std::optional<std::string>> secret) {
+        if (!secret) {
           return self->send(error_response(version, keep, http::status::service_unavailable,
                                            "rate_limited", "the server is busy"));
         }
-        if (!target->connected) {
+        if (!*secret) {
           return self->send(error_response(version, keep, http::status::not_found, "not_found",
                                            "no connected API page " + std::to_string(id)));
         }
-        if (!adapters::api::signature_valid(target->secret, *body, signature)) {
+        if (!adapters::api::signature_valid(**secret, *body, signature)) {
           self->alarm_signature(id, signature.empty());
           return self->send(error_response(
               version, keep, http::status::unauthorized, "unauthorized",
               signature.empty() ? "the signature is missing" : "the signature is wrong"));
         }
-        auto parsed = adapters::api::parse_delivery(id, *body);
-        if (auto* why = std::get_if<std::string>(&parsed)) {
-          return self->send(
-              error_response(version, keep, http::status::bad_request, "bad_request", *why));
-        }
-        self->deliver(std::get<core::ReceiveMessage>(std::move(parsed)), version, keep);
+        self->accept(id, *body, std::move(**secret), version, keep);
       });
 }
 
-void HttpSession::deliver(core::ReceiveMessage m, unsigned version, bool keep) {
+void HttpSession::accept(core::PageId page, const std::string& body, std::string secret,
+                         unsigned version, bool keep) {
+  auto parsed = adapters::api::parse_delivery(page, body);
+  if (auto* why = std::get_if<std::string>(&parsed)) {
+    return send(error_response(version, keep, http::status::bad_request, "bad_request", *why));
+  }
+  auto m = std::get<core::ReceiveMessage>(std::move(parsed));
   auto self = shared_from_this();
   const core::ReceiveMessage copy = m;
   Request request{
@@ -102,7 +109,10 @@ void HttpSession::deliver(core::ReceiveMessage m, unsigned version, bool keep) {
                      [copy](const core::State& s, const core::Events& events) {
                        return delivery_result(s, copy, events);
                      },
-                     {}},
+                     {},
+                     [page, secret = std::move(secret)](const core::State& s) {
+                       return check_secret(s, page, secret);
+                     }},
       [self, version, keep](Outcome o) {
         boost::asio::post(self->stream_.get_executor(), [self, version, keep, o = std::move(o)] {
           if (!o.ok) {

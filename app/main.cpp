@@ -25,6 +25,7 @@
 #include "app/hub.hpp"
 #include "app/listener.hpp"
 #include "app/outbox.hpp"
+#include "app/page_secrets.hpp"
 #include "app/services.hpp"
 
 #ifndef SALESDESK_WEB_DIR
@@ -195,8 +196,11 @@ int serve(const Options& o) {
   app::FileStore files(app::FileStore::beside(o.db));
   services.files = &files;
   app::Outbox outbox(engine, o.db, o.outbox);
+  app::PageSecrets secrets;
+  services.secrets = &secrets;
   engine.subscribe(hub);
   engine.subscribe(outbox);
+  engine.subscribe(secrets);
   engine.start();
   outbox.start();
   // Declared after everything its handlers reach (sessions reach the hub, the engine and the

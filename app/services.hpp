@@ -19,6 +19,7 @@
 #include "app/journal_reader.hpp"
 #include "app/lookups.hpp"
 #include "app/metrics.hpp"
+#include "app/page_secrets.hpp"
 #include "app/test_clock.hpp"
 
 namespace salesdesk::app {
@@ -128,6 +129,7 @@ struct Services {
   WebhookAlarms alarms{};
   JournalReader* reader = nullptr;  // conversations' messages, read off the engine thread
   FileStore* files = nullptr;       // the files folder beside the journal
+  PageSecrets* secrets = nullptr;   // the API pages' secrets, for webhooks
   std::atomic<int> uploads_in_flight{0};
 };
 

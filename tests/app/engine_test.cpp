@@ -7,6 +7,7 @@
 #include <future>
 #include <thread>
 
+#include "app/page_secrets.hpp"
 #include "tests/temp_dir.hpp"
 
 using namespace salesdesk;
@@ -319,4 +320,69 @@ TEST_CASE("snapshots are saved on a schedule of events and of time, and a restar
   h.restart();
   CHECK(h.digest() == live);
   CHECK(h.metrics.snapshot_seq == snapshot);  // the restart found it
+}
+
+TEST_CASE("a command whose check refuses is answered with the check's error and appends nothing") {
+  Harness h;
+  h.engine->start();
+  const core::Seq before = h.engine->head();
+  auto promise = std::make_shared<std::promise<Outcome>>();
+  auto future = promise->get_future();
+  CommandRequest req{1, team(1), {}, {}, [](const core::State& s) -> std::optional<core::Error> {
+                       if (s.teams.by_id.empty()) return core::reject(core::Code::conflict, "no teams yet");
+                       return std::nullopt;
+                     }};
+  REQUIRE(h.engine->submit(Request{std::move(req), [promise](Outcome o) { promise->set_value(std::move(o)); }}));
+  const Outcome refused = future.get();
+  CHECK_FALSE(refused.ok);
+  CHECK(refused.error.code == core::Code::conflict);
+  CHECK(refused.error.message == "no teams yet");
+  CHECK(h.engine->head() == before);
+  CHECK(h.command(1, team(2)).get().ok);  // no check: taken
+}
+
+TEST_CASE("the webhook's copy of the API pages' secrets follows every change of a page") {
+  Harness h;
+  app::PageSecrets secrets;
+  h.engine->subscribe(secrets);
+  h.engine->start();
+  auto connected = h.command(1, core::ConnectPage{.channel = core::Channel::api,
+                                                        .external_id = "shop",
+                                                        .page_name = "Shop",
+                                                        .secret = "first"});
+  REQUIRE(connected.get().ok);
+  const core::PageId page = 1;
+  h.fence();  // the batch's subscribers ran
+  CHECK(secrets.find(page) == std::optional<std::string>("first"));
+  const auto check = [&](const std::string& secret) {
+    return h.query([&](const core::State& s) -> core::Result<std::string> {
+      const auto refused = app::check_secret(s, page, secret);
+      return refused ? std::string(core::to_string(refused->code)) : std::string("ok");
+    }).result;
+  };
+  CHECK(check("first") == "ok");
+  REQUIRE(h.command(1, core::UpdatePage{.page_id = page, .secret = "second"}).get().ok);
+  h.fence();
+  CHECK(secrets.find(page) == std::optional<std::string>("second"));
+  // A delivery verified with the old secret just before the change is not taken after it.
+  CHECK(check("first") == "unauthorized");
+  CHECK(check("second") == "ok");
+  REQUIRE(h.command(1, core::DisconnectPage{page}).get().ok);
+  h.fence();
+  CHECK_FALSE(secrets.find(page).has_value());
+  CHECK(check("second") == "not_found");
+  // A page of another channel is never in the copy, even when a webhook asks for it.
+  REQUIRE(h.command(1, core::ConnectPage{.channel = core::Channel::facebook,
+                                         .external_id = "fb",
+                                         .page_name = "FB",
+                                         .secret = "s",
+                                         .token = "t"})
+              .get()
+              .ok);
+  h.fence();
+  h.query([&](const core::State& s) -> core::Result<std::string> {
+    secrets.learn(s, 2);
+    return std::string();
+  });
+  CHECK_FALSE(secrets.find(2).has_value());
 }

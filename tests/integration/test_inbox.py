@@ -89,6 +89,35 @@ class InboxTest(CommerceCase):
         msgs = await ws["admin"].call("conversations.messages", {"conversation_id": conv})
         self.assertEqual([m["text"] for m in msgs["items"]], ["Chào shop"])
 
+    async def test_a_new_secret_holds_from_the_moment_it_is_saved(self):
+        # Deliveries check their signature against a copy of the pages' secrets kept beside
+        # the engine; the copy never lets an old secret through, nor refuses the new one.
+        page, _, ws = await self.floor()
+        pid = page["id"]
+        for i in range(3):
+            await self.deliver(pid, message(f"before-{i}"))
+        for round_ in range(5):
+            new = f"rotated-{round_}"
+            await ws["admin"].call("pages.update", {"page_id": pid, "secret": new})
+            old = SECRET if round_ == 0 else f"rotated-{round_ - 1}"
+            before = await self.seq()
+            r = await asyncio.to_thread(self.hook, pid, message(f"old-{round_}"), old)
+            self.assertEqual(r.status, 401, r)
+            refused = [e for e in await self.dump("--from", str(before + 1))
+                       if e["type"] != "SystemMessageRecorded"]
+            self.assertEqual(refused, [])
+            r = await asyncio.to_thread(self.hook, pid, message(f"new-{round_}"), new)
+            self.assertEqual(r.status, 200, r)
+        await ws["admin"].call("pages.disconnect", {"page_id": pid})
+        r = await asyncio.to_thread(self.hook, pid, message("after"), "rotated-4")
+        self.assertEqual(r.status, 404, r)
+        texts = []
+        for item in (await ws["admin"].call("inbox.query"))["items"]:
+            got = await ws["admin"].call("conversations.messages",
+                                         {"conversation_id": item["id"]})
+            texts += [m["text"] for m in got["items"]]
+        self.assertEqual(len(texts), 3 + 5)
+
     async def test_a_conversation_from_first_message_to_close(self):
         page, users, ws = await self.floor()
         lan, minh, boss = ws["lan"], ws["minh"], ws["boss"]
