@@ -28,6 +28,11 @@ std::string_view content_type(std::string_view path) {
   return "application/octet-stream";
 }
 
+constexpr const char* web_policy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "media-src 'self' https:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -53,6 +58,11 @@ Response static_file(const Services& services, const http::request<http::string_
   Response res{http::status::ok, req.version()};
   res.set(http::field::content_type, content_type(path));
   res.set(http::field::cache_control, "no-cache");
+  // The UI runs only its own scripts and styles; customers' images may come from anywhere
+  // over https (their attachments), and nothing may frame it.
+  res.set("Content-Security-Policy", web_policy);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "same-origin");
   res.keep_alive(req.keep_alive());
   res.body() = std::move(*body);
   res.prepare_payload();
@@ -209,6 +219,7 @@ void HttpSession::route(http::request<http::string_body>&& req) {
   if (target == "/ws") return upgrade(std::move(req));
   if (target == "/api/login" && method == http::verb::post) return login(req);
   if (target == "/api/logout" && method == http::verb::post) return logout(req);
+  if (target == "/api/session" && method == http::verb::get) return session_status(req);
   if (target == "/healthz" && method == http::verb::get) {
     return send(json_response(
         req.version(), req.keep_alive(), http::status::ok,
@@ -335,6 +346,23 @@ void HttpSession::upgrade(http::request<http::string_body>&& req) {
                                            std::move(self->ticket_))
             ->run(std::move(*request));
       });
+}
+
+// Whether the request's token or cookie names a live session: how the web UI knows, without an
+// error in the browser's console, whether to show the login or open the socket.
+void HttpSession::session_status(const http::request<http::string_body>& req) {
+  const std::string digest = token_digest(request_token(req));
+  ask<bool>([digest](const core::State& s) { return core::session_user(s, digest) != nullptr; },
+            [self = shared_from_this(), version = req.version(),
+             keep = req.keep_alive()](std::optional<bool> signed_in) {
+              if (!signed_in) {
+                return self->send(error_response(version, keep,
+                                                 http::status::service_unavailable,
+                                                 "rate_limited", "the server is busy"));
+              }
+              self->send(json_response(version, keep, http::status::ok,
+                                       json::serialize(json::object{{"signed_in", *signed_in}})));
+            });
 }
 
 void HttpSession::send(Response response) {

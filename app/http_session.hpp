@@ -59,6 +59,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void metrics(const http::request<http::string_body>& request);
   // POST /webhooks/api/{page_id} (app/http_webhooks.cpp).
   void api_webhook(const http::request<http::string_body>& request, std::string_view page);
+  void session_status(const http::request<http::string_body>& request);
   // A delivery whose signature `secret` verified: parsed (400), then the command, taken only
   // if the page still has that secret when it is decided.
   void accept(core::PageId page, const std::string& body, std::string secret, unsigned version,

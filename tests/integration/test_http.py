@@ -168,6 +168,22 @@ class HttpTest(ServerTestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(await upgrade_status(srv.port, token=keep), 401)
 
+    async def test_the_session_route_says_whether_a_token_is_signed_in(self):
+        srv = self.server
+
+        def signed_in(headers):
+            r = srv.http("GET", "/api/session", None, headers)
+            self.assertEqual(r.status, 200, r)
+            return r.json()["signed_in"]
+
+        token = await asyncio.to_thread(srv.login, "admin")
+        self.assertTrue(await asyncio.to_thread(signed_in, {"Cookie": f"sd_session={token}"}))
+        self.assertTrue(await asyncio.to_thread(signed_in, {"Authorization": f"Bearer {token}"}))
+        self.assertFalse(await asyncio.to_thread(signed_in, {}))
+        self.assertFalse(await asyncio.to_thread(signed_in, {"Cookie": "sd_session=" + "0" * 64}))
+        await asyncio.to_thread(srv.logout, token=token)
+        self.assertFalse(await asyncio.to_thread(signed_in, {"Cookie": f"sd_session={token}"}))
+
     async def test_ws_authentication(self):
         srv = self.server
         token = await asyncio.to_thread(srv.login, "admin")
@@ -276,6 +292,16 @@ class HttpTest(ServerTestCase):
         self.assertEqual(r.status, 200)
         self.assertIn("text/html", r.headers.get("Content-Type", ""))
         self.assertRegex(r.text().lower(), r"<!doctype html|<html")
+        # The UI's own scripts only, never framed, types never guessed.
+        policy = r.headers.get("Content-Security-Policy", "")
+        for rule in ("script-src 'self'", "object-src 'none'", "frame-ancestors 'none'"):
+            self.assertIn(rule, policy)
+        self.assertEqual(r.headers.get("X-Content-Type-Options"), "nosniff")
+        for path, kind in (("/js/app.js", "text/javascript"), ("/style.css", "text/css"),
+                           ("/i18n/vi.json", "application/json")):
+            got = await asyncio.to_thread(self.server.http, "GET", path)
+            self.assertEqual(got.status, 200, path)
+            self.assertIn(kind, got.headers.get("Content-Type", ""), path)
 
     async def test_the_test_clock_moves_time_only_on_a_server_started_with_it(self):
         hour_ms = 3_600_000

@@ -1,0 +1,522 @@
+// The inbox screen: the conversation list with its filters and search (left) and the open
+// conversation with its composer (right); both follow the server's pushes. On a narrow screen
+// one pane shows at a time.
+import {fill, h} from "./dom.js";
+import {full_time, short_time, t} from "./i18n.js";
+
+const page_size = 50;
+const tabs = ["all", "mine", "unassigned"];
+
+export class Inbox {
+  constructor(client, session, open_id) {
+    this.client = client;
+    this.session = session;
+    this.filters =
+        {tab: "all", unread: false, unanswered: false, status: "open", sort: "activity", q: ""};
+    this.items = new Map();  // id -> summary, in the list
+    this.rows = new Map();   // id -> row element
+    this.cursor = null;
+    this.complete = false;
+    this.generation = 0;  // answers to an older query are dropped
+    this.users = new Map([[session.me.id, session.me.name]]);
+    this.pages = new Map();
+    this.list = h("ol", {class: "conversations", "aria-label": t("nav.inbox")});
+    this.list_state = h("p", {class: "list-state"});
+    this.pane = new ConversationPane(this);
+    this.element =
+        h("div", {class: "inbox"},
+          h("section", {class: "list-pane"}, this.filter_bar(), this.list, this.list_state),
+          this.pane.element);
+    this.list.parentElement.addEventListener("scroll", (e) => {
+      const el = e.currentTarget;
+      if (el.scrollTop + el.clientHeight > el.scrollHeight - 200) this.load_more();
+    });
+    this.stops = [
+      client.listen("inbox", (push) => this.on_push(push)),
+    ];
+    this.on_reconnect = () => {
+      this.reload();
+      this.pane.reload();
+    };
+    client.addEventListener("reconnected", this.on_reconnect);
+    this.load_names();
+    this.reload();
+    if (open_id) this.open(open_id);
+  }
+
+  leave() {
+    for (const stop of this.stops) stop();
+    this.client.removeEventListener("reconnected", this.on_reconnect);
+    this.pane.close();
+  }
+
+  // The address named another conversation (#/inbox/12).
+  open(id) {
+    if (id) this.pane.open(Number(id));
+    this.element.classList.toggle("reading", Boolean(id));
+    for (const [row_id, row] of this.rows) row.classList.toggle("selected", row_id === Number(id));
+  }
+
+  async load_names() {
+    const pages = await this.client.call("pages.list").catch(() => ({items: []}));
+    for (const p of pages.items) this.pages.set(p.id, p.name);
+    if (["admin", "manager"].includes(this.session.me.role)) {
+      const users = await this.client.call("users.list").catch(() => ({items: []}));
+      for (const u of users.items) this.users.set(u.id, u.name);
+    }
+    for (const c of this.items.values()) this.render_row(c);
+    this.pane.render_header();
+  }
+
+  user_name(id) {
+    if (id === this.session.me.id) return t("conv.you");
+    return this.users.get(id) ?? `#${id}`;
+  }
+
+  // ---- filters ----
+  filter_bar() {
+    const search = h("input", {
+      type: "search",
+      class: "search",
+      placeholder: t("inbox.search"),
+      "aria-label": t("inbox.search")
+    });
+    let typing = null;
+    search.addEventListener("input", () => {
+      clearTimeout(typing);
+      typing = setTimeout(() => {
+        this.filters.q = search.value.trim();
+        this.reload();
+      }, 300);
+    });
+    const tab_buttons = tabs.map(
+        (tab) =>
+            h("button", {
+              class: tab === this.filters.tab ? "tab active" : "tab",
+              dataset: {tab},
+              onclick: (e) => {
+                this.filters.tab = tab;
+                for (const b of e.currentTarget.parentElement.children)
+                  b.classList.toggle("active", b.dataset.tab === tab);
+                this.reload();
+              }
+            },
+              t(`inbox.${tab}`)));
+    const toggle = (key) =>
+        h("label", {class: "toggle"}, h("input", {
+            type: "checkbox",
+            onchange: (e) => {
+              this.filters[key] = e.currentTarget.checked;
+              this.reload();
+            }
+          }),
+          t(`inbox.${key}`));
+    const status =
+        h("select", {
+          "aria-label": t("inbox.open"),
+          onchange: (e) => {
+            this.filters.status = e.currentTarget.value;
+            this.reload();
+          }
+        },
+          h("option", {value: "open"}, t("inbox.open")),
+          h("option", {value: "closed"}, t("inbox.closed")),
+          h("option", {value: ""}, t("inbox.all")));
+    const sort =
+        h("select", {
+          "aria-label": t("inbox.sort_newest"),
+          onchange: (e) => {
+            this.filters.sort = e.currentTarget.value;
+            this.reload();
+          }
+        },
+          h("option", {value: "activity"}, t("inbox.sort_newest")),
+          h("option", {value: "waiting"}, t("inbox.sort_waiting")));
+    return h(
+        "div", {class: "filters"}, search, h("div", {class: "tabs"}, tab_buttons),
+        h("div", {class: "more-filters"}, toggle("unread"), toggle("unanswered"), status, sort));
+  }
+
+  query_filters() {
+    const f = {};
+    if (this.filters.status) f.status = this.filters.status;
+    if (this.filters.unread) f.unread = true;
+    if (this.filters.unanswered) f.unanswered = true;
+    if (this.filters.tab === "mine") f.assignee_id = this.session.me.id;
+    if (this.filters.tab === "unassigned") f.unassigned = true;
+    if (this.filters.q) f.q = this.filters.q;
+    return f;
+  }
+
+  // Whether a conversation pushed now belongs in the list as filtered (the search aside: a
+  // search's list only changes rows it already shows).
+  matches(c) {
+    const f = this.filters;
+    if (f.status && c.status !== f.status) return false;
+    if (f.unread && !c.unread) return false;
+    if (f.unanswered && !c.unanswered) return false;
+    if (f.tab === "mine" && c.assignee_id !== this.session.me.id) return false;
+    if (f.tab === "unassigned" && c.assignee_id !== null) return false;
+    if (f.sort === "waiting" && !c.waiting_since) return false;
+    return true;
+  }
+
+  // ---- the list ----
+  reload() {
+    this.generation++;
+    this.items.clear();
+    this.rows.clear();
+    this.list.replaceChildren();
+    this.cursor = null;
+    this.complete = false;
+    this.loading = false;
+    this.load_more();
+  }
+
+  // Asks for pages until one more screenful is shown or the list is complete: a page may be
+  // short, even empty, while `next_cursor` goes on (schema/protocol.md "Finding").
+  async load_more() {
+    if (this.loading || this.complete) return;
+    this.loading = true;
+    const generation = this.generation;
+    const wanted = this.items.size + page_size;
+    fill(this.list_state, t("inbox.loading"));
+    try {
+      while (this.items.size < wanted && !this.complete) {
+        const args = {filters: this.query_filters(), sort: this.filters.sort, limit: page_size};
+        if (this.cursor) args.cursor = this.cursor;
+        const page = await this.client.call("inbox.query", args);
+        if (generation !== this.generation) return;
+        for (const c of page.items) {
+          if (this.items.has(c.id)) continue;
+          this.items.set(c.id, c);
+          this.list.append(this.render_row(c));
+        }
+        this.cursor = page.next_cursor;
+        this.complete = !page.next_cursor;
+        if (!this.complete && this.items.size < wanted) fill(this.list_state, t("inbox.more"));
+      }
+      fill(this.list_state, this.items.size ? "" : t("inbox.empty"));
+    } catch (error) {
+      if (generation === this.generation)
+        fill(this.list_state, t("inbox.error", {message: error.message}));
+    } finally {
+      if (generation === this.generation) this.loading = false;
+    }
+  }
+
+  render_row(c) {
+    // (a sale knows no names but their own: another's conversation shows a plain mark)
+    const known = c.assignee_id !== null && this.users.has(c.assignee_id);
+    const initials = c.assignee_id === null ? "" :
+        known                               ? initials_of(this.users.get(c.assignee_id)) :
+                                              "•";
+    const row =
+        h("li", {
+          class: [
+            "conversation", c.unread ? "unread" : "", this.pane.id === c.id ? "selected" : ""
+          ].join(" "),
+          dataset: {id: c.id}
+        },
+          h("a", {href: `#/inbox/${c.id}`},
+            h("span", {class: "avatar", "aria-hidden": "true"}, initials_of(c.customer.name)),
+            h("span", {class: "line1"}, h("span", {class: "name"}, c.customer.name),
+              h("time", {datetime: c.last_message.at, title: full_time(c.last_message.at)},
+                short_time(c.last_message.at))),
+            h("span", {class: "line2"},
+              h("span", {class: "last"}, c.last_message.direction === "out" ? "↩ " : "",
+                c.last_message.text),
+              c.unanswered ? h("span", {class: "dot", title: t("inbox.unanswered")}) : null,
+              c.has_phone ? h("span", {class: "phone-icon", title: "☎"}, "☎") : null,
+              initials ?
+                  h("span", {class: "assignee", title: this.user_name(c.assignee_id)}, initials) :
+                  null),
+            c.tags.length ?
+                h("span", {class: "tags"}, c.tags.map((tag) => h("span", {class: "tag"}, tag))) :
+                null));
+    const old = this.rows.get(c.id);
+    if (old) old.replaceWith(row);
+    this.rows.set(c.id, row);
+    return row;
+  }
+
+  // Where a conversation goes in the list: newest activity first, or longest waiting first.
+  before(a, b) {
+    if (this.filters.sort === "waiting") {
+      return a.waiting_since === b.waiting_since ? a.id < b.id : a.waiting_since < b.waiting_since;
+    }
+    return a.last_message.at === b.last_message.at ? a.id > b.id :
+                                                     a.last_message.at > b.last_message.at;
+  }
+
+  place(c) {
+    const row = this.render_row(c);
+    let next = null;
+    for (const other of this.list.children) {
+      const o = this.items.get(Number(other.dataset.id));
+      if (o && o.id !== c.id && this.before(c, o)) {
+        next = other;
+        break;
+      }
+    }
+    if (next)
+      this.list.insertBefore(row, next);
+    else if (this.complete)
+      this.list.append(row);
+    else {
+      row.remove();
+      this.items.delete(c.id);
+      this.rows.delete(c.id);
+    }  // below what is loaded
+  }
+
+  remove(id) {
+    this.items.delete(id);
+    this.rows.get(id)?.remove();
+    this.rows.delete(id);
+    if (!this.items.size && this.complete) fill(this.list_state, t("inbox.empty"));
+  }
+
+  on_push(frame) {
+    if (frame.type === "conversation") {
+      const c = frame.data.conversation;
+      if (this.pane.id === c.id) this.pane.update(c);
+      const listed = this.items.has(c.id);
+      if (!this.matches(c) || (this.filters.q && !listed)) return listed && this.remove(c.id);
+      this.items.set(c.id, c);
+      this.place(c);
+      fill(this.list_state, "");
+    } else if (frame.type === "conversation_removed") {
+      this.remove(frame.data.conversation_id);
+      if (this.pane.id === frame.data.conversation_id) this.pane.close();
+    }
+  }
+}
+
+function initials_of(name) {
+  return String(name || "?").trim().split(/\s+/).slice(-2).map((w) => w[0]).join("").toUpperCase();
+}
+
+// The open conversation: its messages (newest at the bottom), who else has it open, what the
+// caller may do with it, and the composer when the caller may reply.
+class ConversationPane {
+  constructor(inbox) {
+    this.inbox = inbox;
+    this.client = inbox.client;
+    this.id = null;
+    this.conversation = null;
+    this.messages = [];
+    this.cursor = null;
+    this.stop = null;
+    this.header = h("header", {class: "conversation-header"});
+    this.viewers = h("p", {class: "viewers"});
+    this.log = h("ol", {class: "messages", "aria-live": "polite"});
+    this.composer = h("div", {class: "composer"});
+    this.notice = h("p", {class: "notice", role: "alert"});
+    this.element =
+        h("section", {class: "conversation-pane"}, h("p", {class: "empty"}, t("inbox.pick")));
+  }
+
+  async open(id) {
+    if (id === this.id) return;
+    this.close();
+    this.id = id;
+    fill(this.element, this.header, this.viewers, this.log, this.notice, this.composer);
+    this.stop = this.client.listen(`conversation:${id}`, (push) => this.on_push(push));
+    await this.reload();
+  }
+
+  async reload() {
+    const id = this.id;
+    if (!id) return;
+    try {
+      const [got, page, viewing] = await Promise.all([
+        this.client.call("conversations.get", {conversation_id: id}),
+        this.client.call("conversations.messages", {conversation_id: id, limit: 50}),
+        this.client.call("conversations.viewing", {conversation_id: id, viewing: true}),
+      ]);
+      if (id !== this.id) return;
+      this.messages = page.items.slice().reverse();
+      this.cursor = page.next_cursor;
+      this.update(got.conversation);
+      this.show_viewers(viewing.viewers);
+      this.render_messages(true);
+      if (got.conversation.unread && this.may_work()) {
+        this.client.call("conversations.mark", {conversation_id: id, read: true}).catch(() => {});
+      }
+    } catch (error) {
+      if (id === this.id) fill(this.notice, t("conv.failed", {message: error.message}));
+    }
+  }
+
+  close() {
+    if (this.stop) this.stop();
+    this.stop = null;
+    if (this.id && this.client.state === "online") {
+      this.client.call("conversations.viewing", {conversation_id: this.id, viewing: false})
+          .catch(() => {});
+    }
+    this.id = null;
+    this.conversation = null;
+    fill(this.element, h("p", {class: "empty"}, t("inbox.pick")));
+  }
+
+  me() {
+    return this.inbox.session.me;
+  }
+
+  // A sale works on their own and the unassigned; managers and admin on what they see.
+  may_work() {
+    const c = this.conversation;
+    return this.me().role !== "sale" || c.assignee_id === null || c.assignee_id === this.me().id;
+  }
+
+  may_reply() {
+    return this.me().role !== "sale" || this.conversation.assignee_id === this.me().id;
+  }
+
+  update(c) {
+    const was = this.conversation;
+    this.conversation = c;
+    this.render_header();
+    if (!was || was.assignee_id !== c.assignee_id || !this.composer.firstChild)
+      this.render_composer();
+  }
+
+  render_header() {
+    const c = this.conversation;
+    if (!c) return;
+    const act = (label, op, args = {}) =>
+        h("button", {onclick: () => this.run(op, args)}, t(label));
+    const sale = this.me().role === "sale";
+    const actions = [];
+    if (sale && c.assignee_id !== this.me().id)
+      actions.push(act("conv.take", "conversations.take"));
+    actions.push(
+        c.status === "open" ? act("conv.close", "conversations.close") :
+                              act("conv.reopen", "conversations.reopen"));
+    if (!c.unread) actions.push(act("conv.mark_unread", "conversations.mark", {read: false}));
+    const assignee = c.assignee_id === null ?
+        t("conv.unassigned") :
+        t("conv.assigned_to", {name: this.inbox.user_name(c.assignee_id)});
+    fill(
+        this.header, h("a", {class: "back", href: "#/inbox"}, "← ", t("conv.back")),
+        h("div", {class: "who"}, h("h2", {}, c.customer.name),
+          h("p", {class: "meta"},
+            [
+              this.inbox.pages.get(c.page_id), t(`kind.${c.kind}`), assignee,
+              c.status === "closed" ? t("conv.closed") : null
+            ].filter(Boolean)
+                .join(" · "))),
+        h("div", {class: "actions"}, actions));
+  }
+
+  async run(op, args) {
+    fill(this.notice);
+    try {
+      const answer = await this.client.call(op, {conversation_id: this.id, ...args});
+      if (answer.conversation) this.update(answer.conversation);
+    } catch (error) {
+      fill(this.notice, t("conv.failed", {message: error.message}));
+    }
+  }
+
+  render_composer() {
+    if (!this.conversation) return;
+    if (!this.may_reply()) {
+      const c = this.conversation;
+      fill(
+          this.composer,
+          h("p", {class: "taken"},
+            c.assignee_id === null ?
+                t("conv.take_first") :
+                t("conv.assigned_to", {name: this.inbox.user_name(c.assignee_id)})));
+      return;
+    }
+    const text =
+        h("textarea", {rows: 2, placeholder: t("conv.composer"), "aria-label": t("conv.composer")});
+    const send = async () => {
+      const body = text.value;
+      if (!body.trim()) return;
+      text.disabled = true;
+      fill(this.notice);
+      try {
+        const answer =
+            await this.client.call("conversations.send", {conversation_id: this.id, text: body});
+        text.value = "";
+        this.add_message(answer.message);
+        this.update(answer.conversation);
+      } catch (error) {
+        fill(this.notice, t("conv.failed", {message: error.message}));
+      } finally {
+        text.disabled = false;
+        text.focus();
+      }
+    };
+    text.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        send();
+      }
+    });
+    fill(this.composer, text, h("button", {class: "primary", onclick: send}, t("conv.send")));
+  }
+
+  render_messages(to_bottom) {
+    const items = this.messages.map(
+        (m) => h(
+            "li", {class: `message ${m.direction}`, dataset: {id: m.id}},
+            h("p", {class: "text"}, m.text),
+            m.attachments.map(
+                (a) => a.type === "image" ?
+                    h("a", {href: a.url, target: "_blank", rel: "noopener"},
+                      h("img", {src: a.url, alt: a.name || a.type, loading: "lazy"})) :
+                    h("a", {href: a.url, target: "_blank", rel: "noopener", class: "file"},
+                      a.name || a.url)),
+            h("p", {class: "meta"},
+              m.direction === "out" && m.author_id ? `${this.inbox.user_name(m.author_id)} · ` :
+                                                      "",
+              m.outside ? t("conv.outside") + " · " : "",
+              h("time", {datetime: m.at}, full_time(m.at)),
+              m.delivery === "failed" ?
+                  h("span", {class: "failed"}, " · ", t("conv.delivery_failed")) :
+                  null)));
+    const older = this.cursor ?
+        h("li", {class: "older"},
+          h("button", {class: "link", onclick: () => this.load_older()}, t("conv.older"))) :
+        null;
+    fill(this.log, older, items.length ? items : h("li", {class: "empty"}, t("conv.no_messages")));
+    if (to_bottom) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  async load_older() {
+    const id = this.id;
+    const page = await this.client.call(
+        "conversations.messages", {conversation_id: id, before: this.cursor, limit: 50});
+    if (id !== this.id) return;
+    this.messages = page.items.slice().reverse().concat(this.messages);
+    this.cursor = page.next_cursor;
+    this.render_messages(false);
+  }
+
+  add_message(m) {
+    if (this.messages.some((x) => x.id === m.id)) return;
+    this.messages.push(m);
+    const near_bottom = this.log.scrollTop + this.log.clientHeight > this.log.scrollHeight - 80;
+    this.render_messages(near_bottom);
+  }
+
+  show_viewers(viewers) {
+    const others = viewers.filter((v) => v.user_id !== this.me().id).map((v) => v.name);
+    fill(this.viewers, others.length ? t("conv.viewing", {names: others.join(", ")}) : "");
+  }
+
+  on_push(frame) {
+    if (frame.type === "message")
+      this.add_message(frame.data.message);
+    else if (frame.type === "conversation")
+      this.update(frame.data.conversation);
+    else if (frame.type === "viewers")
+      this.show_viewers(frame.data.viewers);
+  }
+}

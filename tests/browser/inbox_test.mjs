@@ -1,0 +1,148 @@
+// The web UI's first screens in a real browser: login, the inbox, a conversation worked from
+// take to reply with another user watching live, a phone-sized screen, the languages, and the
+// reconnection after a server restart.
+import assert from "node:assert/strict";
+import {after, before, test} from "node:test";
+
+import {launch, open_page, screenshot, sign_in, start_server} from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await start_server();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+});
+
+// The names in the conversation list, top to bottom.
+async function listed(page) {
+  return page.locator(".conversation .name").allTextContents();
+}
+
+test(
+    "a wrong password is told, the right one opens the inbox, and the console stays clean",
+    async () => {
+      const page = await open_page(browser, server.url, {language: "en"});
+      await page.waitForSelector("form.login");
+      await screenshot(page, "login-en-1400");
+      await page.fill("input[name=username]", "lan");
+      await page.fill("input[name=password]", "not-her-password");
+      await page.click("button[type=submit]");
+      await page.waitForSelector("text=Wrong username or password.");
+      await sign_in(page, "lan");
+      await page.waitForSelector(".conversation");
+      assert.ok((await listed(page)).length >= 5, "the demo's conversations are listed");
+      await screenshot(page, "inbox-en-1400");
+      // The browser logs the refused login's 401 itself; nothing else may be there.
+      assert.deepEqual(
+          page.errors,
+          ["Failed to load resource: the server responded with a status of 401 (Unauthorized)"]);
+      await page.context().close();
+    });
+
+test("a sale takes a conversation and replies; a manager's inbox follows live", async () => {
+  const lan = await open_page(browser, server.url, {language: "en"});
+  await sign_in(lan, "lan");
+  const boss = await open_page(browser, server.url, {language: "en"});
+  await sign_in(boss, "manager");
+  await lan.waitForSelector(".conversation");
+  await boss.waitForSelector(".conversation");
+
+  // The last conversation in Lan's list: an older one, so the reply must move it up.
+  const rows = lan.locator(".conversation");
+  const target = rows.last();
+  const name = await target.locator(".name").textContent();
+  await target.locator("a").click();
+  await lan.waitForSelector(".conversation-header h2");
+  assert.equal(await lan.locator(".conversation-header h2").textContent(), name);
+
+  // Someone else has it open: the manager sees Lan as a viewer once he opens it too.
+  await boss.locator(".conversation", {hasText: name}).locator("a").click();
+  await boss.waitForSelector(`.viewers:has-text("Nguyễn Thị Lan")`);
+
+  // A sale replies only once the conversation is hers.
+  const take = lan.locator(".conversation-header button", {hasText: "Take"});
+  if (await take.count()) {
+    await take.click();
+    await lan.waitForSelector(".composer textarea");
+  }
+  const reply = `Dạ shop còn hàng ạ <b>${Date.now()}</b>`;
+  await lan.fill(".composer textarea", reply);
+  await lan.keyboard.press("Enter");
+  // Her message shows in her pane, as text (the tags are not markup).
+  await lan.waitForSelector(`.message.out .text:text-is("${reply}")`);
+  assert.equal(await lan.locator(".message.out b").count(), 0);
+  // The manager's pane gets the message, and his list puts the conversation on top.
+  await boss.waitForSelector(`.message.out .text:text-is("${reply}")`);
+  await boss.waitForFunction(
+      (n) => document.querySelector(".conversation .name")?.textContent === n, name);
+  await screenshot(lan, "conversation-en-1400");
+  assert.deepEqual(lan.errors, []);
+  assert.deepEqual(boss.errors, []);
+  await lan.context().close();
+  await boss.context().close();
+});
+
+test("on a 390 px screen one pane shows at a time and nothing scrolls sideways", async () => {
+  const page = await open_page(browser, server.url, {width: 390, height: 800, language: "vi"});
+  await sign_in(page, "minh");
+  await page.waitForSelector(".conversation");
+  const sideways = () => page.evaluate(() => document.documentElement.scrollWidth > innerWidth);
+  assert.equal(await sideways(), false);
+  assert.equal(await page.locator(".conversation-pane").isVisible(), false);
+  await screenshot(page, "inbox-vi-390");
+  await page.locator(".conversation a").first().click();
+  await page.waitForSelector(".conversation-header h2");
+  assert.equal(await page.locator(".list-pane").isVisible(), false);
+  assert.equal(await sideways(), false);
+  await screenshot(page, "conversation-vi-390");
+  await page.click(".back");
+  await page.waitForSelector(".list-pane", {state: "visible"});
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test(
+    "the language is switched, kept after a reload, and every screen's text is in it", async () => {
+      const page = await open_page(browser, server.url, {language: "vi"});
+      await sign_in(page, "olena");
+      await page.waitForSelector("text=Hội thoại");
+      await page.selectOption("select.language", "uk");
+      await page.waitForSelector(".screens a:text-is('Чати')");
+      await page.reload();
+      await page.waitForSelector(".screens a:text-is('Чати')");
+      await page.waitForSelector(".conversation");
+      await screenshot(page, "inbox-uk-1400");
+      await page.selectOption("select.language", "en");
+      await page.waitForSelector(".screens a:text-is('Inbox')");
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });
+
+test(
+    "after a server restart the page says it is reconnecting, then works again by itself",
+    async () => {
+      const page = await open_page(browser, server.url, {language: "en"});
+      await sign_in(page, "lan");
+      await page.waitForSelector(".conversation");
+      await server.stop();
+      await page.waitForSelector(".status.warn:has-text('Reconnecting')");
+      await screenshot(page, "reconnecting-en-1400");
+      server = await start_server({db: server.db, port: server.port});
+      await page.waitForSelector(".status.ok:has-text('Connected again')");
+      // The list was asked again, and a conversation opens.
+      await page.locator(".conversation a").first().click();
+      await page.waitForSelector(".message");
+      // Only the refused connections while the server was down may have reached the console.
+      // (refused connections, and 503s from a server still starting up)
+      const unexpected = page.errors.filter(
+          (e) => !/ERR_CONNECTION_REFUSED|WebSocket connection|status of 503/.test(e));
+      assert.deepEqual(unexpected, []);
+      await page.context().close();
+    });
