@@ -2,8 +2,9 @@
 // screen the address names (#/inbox, #/inbox/12, #/leads, #/pool, #/admin).
 import {Client} from "./client.js";
 import {fill, h} from "./dom.js";
-import {language, languages, load_language, set_unit_offset, t} from "./i18n.js";
+import {language, languages, load_language, set_unit_country, set_unit_offset, t} from "./i18n.js";
 import {Inbox} from "./inbox.js";
+import {Pool} from "./pool.js";
 
 const root = document.getElementById("app");
 const client = new Client();
@@ -31,6 +32,7 @@ async function on_state() {
       session.me = answer.user;
       session.settings = answer.settings;
       set_unit_offset(session.settings["unit.utc_offset_minutes"]);
+      set_unit_country(session.settings["phone.country"]);
       show_shell();
     }
     show_status(was_offline ? t("state.reconnected") : "", "ok");
@@ -164,6 +166,8 @@ function route() {
   leave_screen();
   if (name === "inbox") {
     screen = new Inbox(client, session, Number(id) || null);
+  } else if (name === "pool") {
+    screen = new Pool(client, session);
   } else {
     screen = {name, element: h("p", {class: "empty"}, t("screen.later")), leave() {}};
   }

@@ -91,7 +91,14 @@ export class Client extends EventTarget {
       return;
     }
     if (frame.push !== undefined) {
-      for (const handler of this.topics.get(frame.push) || []) handler(frame);
+      // A batch of one topic's pushes comes as one frame: each is handled as if alone, in order
+      // (schema/protocol.md "Pushes that scale").
+      const pushes = frame.type === "batch" ?
+          frame.data.pushes.map((p) => ({push: frame.push, ...p})) :
+          [frame];
+      for (const push of pushes) {
+        for (const handler of this.topics.get(frame.push) || []) handler(push);
+      }
       return;
     }
     const waiting = this.pending.get(frame.id);

@@ -37,3 +37,24 @@ export function fill(el, ...children) {
   append(el, children);
   return el;
 }
+
+// Small line icons drawn as SVG (an emoji may have no glyph on the user's machine).
+const icon_shapes = {
+  eye: ["M1 12s4-7 11-7 11 7 11 7-4 7-11 7S1 12 1 12z", "M12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"],
+  eye_off: ["M1 12s4-7 11-7 11 7 11 7-4 7-11 7S1 12 1 12z", "M3 3l18 18"],
+  copies: ["M8 8h12v12H8z", "M4 16V4h12"],
+};
+
+export function icon(name) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("class", "svg-icon");
+  svg.setAttribute("aria-hidden", "true");
+  for (const d of icon_shapes[name]) {
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+  }
+  return svg;
+}

@@ -55,3 +55,19 @@ export function full_time(iso) {
   return `${pad(local.getUTCDate())}/${pad(local.getUTCMonth() + 1)}/${local.getUTCFullYear()} ` +
       `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}`;
 }
+
+let country = "VN";  // settings "phone.country": VND or UAH
+
+export function set_unit_country(code) {
+  country = code === "UA" ? "UA" : "VN";
+}
+
+// Money in the currency's smallest unit, as the unit writes it: "1.250.000 ₫" (VND has no
+// smaller unit), "1 250,00 ₴" (kopiyky).
+export function money(amount) {
+  if (country === "UA") {
+    return new Intl.NumberFormat("uk-UA", {style: "currency", currency: "UAH"})
+        .format(amount / 100);
+  }
+  return new Intl.NumberFormat("vi-VN", {style: "currency", currency: "VND"}).format(amount);
+}
