@@ -3,6 +3,7 @@
 // rows grey and go), the heart and duplicate lists, and a manager's full numbers.
 import assert from "node:assert/strict";
 import {after, before, test} from "node:test";
+
 import {launch, open_page, screenshot, sign_in, start_server} from "./harness.mjs";
 
 let server;
@@ -29,63 +30,72 @@ async function pool_of(user, options = {}) {
 
 const row_of = (page, name) => page.locator(".pool-table tbody tr", {hasText: name});
 
-test("the eye shows one number at a time to one sale, and take number goes to the first", async () => {
-  const lan = await pool_of("lan");
-  const minh = await pool_of("minh");
-  // A lead in both draws (each sale's draw leaves out their own leads).
-  const names = async (page) =>
-      (await page.locator(".pool-table tbody td:nth-child(2)").allTextContents()).map((n) => n.trim());
-  const theirs = await names(minh);
-  const name = (await names(lan)).find((n) => theirs.includes(n));
-  assert.ok(name, "the two sales' draws share a lead");
-  const first = row_of(lan, name);
-  const masked = (await first.locator(".number").textContent()).trim();
-  assert.match(masked, /\*/, "a sale sees the number masked");
+test(
+    "the eye shows one number at a time to one sale, and take number goes to the first",
+    async () => {
+      const lan = await pool_of("lan");
+      const minh = await pool_of("minh");
+      // A lead in both draws (each sale's draw leaves out their own leads).
+      const names = async (page) =>
+          (await page.locator(".pool-table tbody td:nth-child(2)").allTextContents())
+              .map((n) => n.trim());
+      const theirs = await names(minh);
+      const name = (await names(lan)).find((n) => theirs.includes(n));
+      assert.ok(name, "the two sales' draws share a lead");
+      const first = row_of(lan, name);
+      const masked = (await first.locator(".number").textContent()).trim();
+      assert.match(masked, /\*/, "a sale sees the number masked");
 
-  await first.locator("button.eye").click();
-  await lan.waitForFunction(
-      (n) => !/\*/.test([...document.querySelectorAll(".pool-table tbody tr")]
-                            .find((tr) => tr.textContent.includes(n))
-                            ?.querySelector(".number").textContent ?? "*"),
-      name);
-  await lan.waitForSelector(".countdown:has-text('s left')");
-  await screenshot(lan, "pool-en-1400");
-  // Minh's row says someone is viewing, and his eye is refused with the same words.
-  await row_of(minh, name).locator(".hint:has-text('Another sale is viewing')").waitFor();
-  await row_of(minh, name).locator("button.eye").click();
-  await row_of(minh, name).locator(".hint.bad:has-text('Another sale is viewing')").waitFor();
-  // Lan cannot look at a second number before the cooldown: the message says how long.
-  const second = lan.locator(".pool-table tbody tr").filter({hasNotText: name}).first();
-  await second.locator("button.eye").click();
-  await second.locator(".hint.bad", {hasText: /Wait \d+ s before viewing another number/}).waitFor();
+      await first.locator("button.eye").click();
+      await lan.waitForFunction(
+          (n) => !/\*/.test(
+              [...document.querySelectorAll(".pool-table tbody tr")]
+                  .find((tr) => tr.textContent.includes(n))
+                  ?.querySelector(".number")
+                  .textContent ??
+              "*"),
+          name);
+      await lan.waitForSelector(".countdown:has-text('s left')");
+      await screenshot(lan, "pool-en-1400");
+      // Minh's row says someone is viewing, and his eye is refused with the same words.
+      await row_of(minh, name).locator(".hint:has-text('Another sale is viewing')").waitFor();
+      await row_of(minh, name).locator("button.eye").click();
+      await row_of(minh, name).locator(".hint.bad:has-text('Another sale is viewing')").waitFor();
+      // Lan cannot look at a second number before the cooldown: the message says how long.
+      const second = lan.locator(".pool-table tbody tr").filter({hasNotText: name}).first();
+      await second.locator("button.eye").click();
+      await second.locator(".hint.bad", {hasText: /Wait \d+ s before viewing another number/})
+          .waitFor();
 
-  // Lan takes the number; it leaves her pool, and Minh's row greys and goes.
-  await first.locator("button", {hasText: "Take number"}).click();
-  await lan.waitForSelector(`.notice.ok:has-text("${name} is yours now")`);
-  assert.equal(await row_of(lan, name).count(), 0);
-  await row_of(minh, name).waitFor({state: "detached"});
-  assert.deepEqual(lan.errors, []);
-  assert.deepEqual(minh.errors, []);
-  await lan.context().close();
-  await minh.context().close();
-});
+      // Lan takes the number; it leaves her pool, and Minh's row greys and goes.
+      await first.locator("button", {hasText: "Take number"}).click();
+      await lan.waitForSelector(`.notice.ok:has-text("${name} is yours now")`);
+      assert.equal(await row_of(lan, name).count(), 0);
+      await row_of(minh, name).waitFor({state: "detached"});
+      assert.deepEqual(lan.errors, []);
+      assert.deepEqual(minh.errors, []);
+      await lan.context().close();
+      await minh.context().close();
+    });
 
-test("a manager sees every number in full, and the heart and duplicate lists open under a row", async () => {
-  const boss = await pool_of("manager");
-  const numbers = await boss.locator(".pool-table .number").allTextContents();
-  assert.ok(numbers.length > 0);
-  for (const n of numbers) assert.doesNotMatch(n, /\*/);
-  assert.equal(await boss.locator("button", {hasText: "Take number"}).count(), 0);
-  const row = boss.locator(".pool-table tbody tr").first();
-  await row.locator("button.heart").click();
-  await boss.locator("tr.detail").first().waitFor();
-  await row.locator("button.dup").click();  // closes the open line
-  await boss.waitForSelector("tr.detail", {state: "detached"});
-  await row.locator("button.link", {hasText: "Views"}).click();
-  await boss.locator("tr.detail").first().waitFor();
-  assert.deepEqual(boss.errors, []);
-  await boss.context().close();
-});
+test(
+    "a manager sees every number in full, and the heart and duplicate lists open under a row",
+    async () => {
+      const boss = await pool_of("manager");
+      const numbers = await boss.locator(".pool-table .number").allTextContents();
+      assert.ok(numbers.length > 0);
+      for (const n of numbers) assert.doesNotMatch(n, /\*/);
+      assert.equal(await boss.locator("button", {hasText: "Take number"}).count(), 0);
+      const row = boss.locator(".pool-table tbody tr").first();
+      await row.locator("button.heart").click();
+      await boss.locator("tr.detail").first().waitFor();
+      await row.locator("button.dup").click();  // closes the open line
+      await boss.waitForSelector("tr.detail", {state: "detached"});
+      await row.locator("button.link", {hasText: "Views"}).click();
+      await boss.locator("tr.detail").first().waitFor();
+      assert.deepEqual(boss.errors, []);
+      await boss.context().close();
+    });
 
 test("on a 390 px screen the pool fits without sideways scrolling", async () => {
   const page = await pool_of("minh", {width: 390, height: 800, language: "vi"});
