@@ -4,6 +4,7 @@ import {Client} from "./client.js";
 import {fill, h} from "./dom.js";
 import {language, languages, load_language, set_unit_country, set_unit_offset, t} from "./i18n.js";
 import {Inbox} from "./inbox.js";
+import {Leads} from "./leads.js";
 import {Pool} from "./pool.js";
 
 const root = document.getElementById("app");
@@ -166,6 +167,8 @@ function route() {
   leave_screen();
   if (name === "inbox") {
     screen = new Inbox(client, session, Number(id) || null);
+  } else if (name === "leads") {
+    screen = new Leads(client, session);
   } else if (name === "pool") {
     screen = new Pool(client, session);
   } else {

@@ -1,0 +1,194 @@
+// My leads (a sale's work queue; managers and admin see every lead): the status changed in
+// place (an action), notes, the call log with a call logged by hand, and when a lead left
+// alone will float into the pool. Live from the `me` topic (a lead won or lost).
+import {fill, h} from "./dom.js";
+import {full_time, t} from "./i18n.js";
+
+export class Leads {
+  constructor(client, session) {
+    this.client = client;
+    this.session = session;
+    this.sale = session.me.role === "sale";
+    this.statuses = [];
+    this.rows = new Map();  // lead id -> {lead, tr, detail}
+    this.body = h("tbody");
+    this.state = h("p", {class: "list-state"}, t("inbox.loading"));
+    this.notice = h("p", {class: "notice", role: "alert"});
+    const cols = [
+      "pool.phone", "pool.name", "pool.source", "pool.product", "pool.status", "leads.last_action",
+      "leads.floats", ""
+    ];
+    this.element =
+        h("section", {class: "pool leads"}, this.notice,
+          h("div", {class: "table-wrap"},
+            h("table", {class: "pool-table"},
+              h("thead", {}, h("tr", {}, cols.map((c) => h("th", {}, c ? t(c) : "")))), this.body)),
+          this.state);
+    this.stop = client.listen("me", (push) => this.on_push(push));
+    this.on_reconnect = () => this.reload();
+    client.addEventListener("reconnected", this.on_reconnect);
+    this.reload();
+  }
+
+  leave() {
+    this.stop();
+    this.client.removeEventListener("reconnected", this.on_reconnect);
+  }
+
+  async reload() {
+    try {
+      const [statuses, leads] = await Promise.all([
+        this.client.call("statuses.list"),
+        this.client.call(this.sale ? "leads.mine" : "leads.list", {}),
+      ]);
+      this.statuses = statuses.items;
+      this.body.replaceChildren();
+      this.rows.clear();
+      // The ones nobody touched longest first: they float first.
+      const items =
+          leads.items.slice().sort((a, b) => a.last_action_at < b.last_action_at ? -1 : 1);
+      for (const lead of items) this.add(lead);
+      fill(this.state, items.length ? "" : t("leads.empty"));
+    } catch (error) {
+      fill(this.state, t("pool.error", {message: error.message}));
+    }
+  }
+
+  add(lead) {
+    const row = {lead, tr: h("tr", {dataset: {lead: lead.id}}), detail: null};
+    this.rows.set(lead.id, row);
+    this.render(row);
+    this.body.append(row.tr);
+  }
+
+  // When a lead left as it is floats into the pool: its status floats and the pool is on.
+  floats_at(lead) {
+    const s = this.session.settings;
+    const status = this.statuses.find((x) => x.code === lead.status);
+    if (!s["pool.enabled"] || !status?.floats || lead.in_pool) return "";
+    if (s["pool.float_all"]) return t("leads.floats_now");
+    const at = Date.parse(lead.last_action_at) + s["pool.float_after_minutes"] * 60000;
+    return full_time(new Date(at).toISOString());
+  }
+
+  render(row) {
+    const {lead} = row;
+    const status =
+        h("select", {
+          "aria-label": t("pool.status"),
+          onchange: (e) => this.act(row, "leads.update", {status: e.currentTarget.value})
+        },
+          this.statuses.map(
+              (s) => h("option", {value: s.code, selected: s.code === lead.status}, s.name)));
+    fill(
+        row.tr, h("td", {class: "phone"}, h("a", {href: `tel:${lead.phone}`}, lead.phone)),
+        h("td", {}, lead.name), h("td", {}, lead.source ?? ""), h("td", {}, lead.product ?? ""),
+        h("td", {}, status),
+        h("td", {}, h("time", {datetime: lead.last_action_at}, full_time(lead.last_action_at))),
+        h("td", {class: "hint-cell"}, this.floats_at(lead)),
+        h("td", {class: "actions"},
+          h("button", {class: "link", onclick: () => this.toggle(row)}, t("leads.details"))));
+  }
+
+  async act(row, op, args) {
+    fill(this.notice);
+    try {
+      const answer = await this.client.call(op, {lead_id: row.lead.id, ...args});
+      row.lead = answer.lead;
+      this.render(row);
+      if (row.detail) await this.show_detail(row);
+    } catch (error) {
+      fill(this.notice, t("conv.failed", {message: error.message}));
+      this.render(row);
+    }
+  }
+
+  async toggle(row) {
+    if (row.detail) {
+      row.detail.remove();
+      row.detail = null;
+      return;
+    }
+    row.detail = h("tr", {class: "detail"});
+    row.tr.after(row.detail);
+    await this.show_detail(row);
+  }
+
+  // Notes and calls, newest first, with a form for each.
+  async show_detail(row) {
+    const got = await this.client.call("leads.get", {lead_id: row.lead.id});
+    const note =
+        h("textarea", {rows: 2, "aria-label": t("leads.note"), placeholder: t("leads.note")});
+    const direction =
+        h("select", {"aria-label": t("leads.direction")},
+          h("option", {value: "out"}, t("leads.out")), h("option", {value: "in"}, t("leads.in")));
+    const minutes = h("input", {
+      type: "number",
+      min: 0,
+      step: 1,
+      value: 0,
+      "aria-label": t("leads.minutes"),
+      class: "short"
+    });
+    const outcome = h("input", {placeholder: t("leads.outcome"), "aria-label": t("leads.outcome")});
+    const notes = got.notes.slice().reverse().map(
+        (n) =>
+            h("li", {}, h("span", {class: "meta"}, `${n.by_name} · ${full_time(n.at)}`), " ",
+              h("span", {class: "text"}, n.text)));
+    const calls = got.calls.slice().reverse().map(
+        (c) =>
+            h("li", {}, `${full_time(c.at)} · ${t(`leads.${c.direction}`)} · `,
+              t("leads.duration", {minutes: Math.round(c.duration_s / 60)}),
+              c.state ? ` · ${c.state}` : ""));
+    fill(
+        row.detail,
+        h("td", {colspan: 8},
+          h("div", {class: "lead-detail"},
+            h("div", {}, h("h3", {}, t("leads.notes")),
+              notes.length ? h("ul", {}, notes) : h("p", {class: "muted"}, t("leads.no_notes")),
+              h("form", {
+                onsubmit: (e) => {
+                  e.preventDefault();
+                  if (note.value.trim()) this.act(row, "leads.note", {text: note.value});
+                }
+              },
+                note, h("button", {type: "submit"}, t("leads.add_note")))),
+            h("div", {}, h("h3", {}, t("leads.calls")),
+              calls.length ? h("ul", {}, calls) : h("p", {class: "muted"}, t("leads.no_calls")),
+              h("form", {
+                class: "call",
+                onsubmit: (e) => {
+                  e.preventDefault();
+                  const args = {
+                    direction: direction.value,
+                    duration_s: Math.max(0, Math.round(Number(minutes.value) * 60))
+                  };
+                  if (outcome.value.trim()) args.outcome = outcome.value.trim();
+                  this.act(row, "leads.log_call", args);
+                }
+              },
+                direction, minutes, outcome,
+                h("button", {type: "submit"}, t("leads.log_call")))))));
+  }
+
+  on_push(frame) {
+    if (frame.type === "lead_assigned") {
+      const lead = frame.data.lead;
+      const row = this.rows.get(lead.id);
+      if (row) {
+        row.lead = lead;
+        this.render(row);
+      } else {
+        this.add(lead);
+      }
+      fill(this.state, "");
+    } else if (frame.type === "lead_lost") {
+      const row = this.rows.get(frame.data.lead_id);
+      if (!row) return;
+      row.tr.remove();
+      row.detail?.remove();
+      this.rows.delete(frame.data.lead_id);
+      fill(this.notice, t("leads.lost", {name: row.lead.name}));
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// My leads in a real browser: the work queue, a status changed in place, a note and a call
+// logged, and a number taken from the pool in another tab arriving live.
+import assert from "node:assert/strict";
+import {after, before, test} from "node:test";
+
+import {launch, open_page, screenshot, sign_in, start_server} from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await start_server();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+});
+
+test(
+    "a sale works a lead: status, note, call, and a number taken elsewhere arrives live",
+    async () => {
+      const page = await open_page(browser, server.url, {language: "en"});
+      await sign_in(page, "lan");
+      await page.click("a[data-screen=leads]");
+      await page.waitForSelector(".leads .pool-table tbody tr");
+      const before_count = await page.locator(".leads tbody tr").count();
+
+      const row = page.locator(".leads tbody tr").first();
+      const name = (await row.locator("td").nth(1).textContent()).trim();
+      await row.locator("select").selectOption("busy");
+      await page.waitForFunction(
+          (n) => [...document.querySelectorAll(".leads tbody tr")]
+                     .find((tr) => tr.textContent.includes(n))
+                     ?.querySelector("select")
+                     .value === "busy",
+          name);
+
+      await row.locator("button", {hasText: "Notes and calls"}).click();
+      const note = `gọi lại sau 5 giờ chiều <i>${Date.now()}</i>`;
+      await page.fill(".lead-detail textarea", note);
+      await page.click(".lead-detail button:has-text('Add note')");
+      await page.waitForSelector(`.lead-detail .text:text-is("${note}")`);
+      await page.fill(".lead-detail input[type=number]", "3");
+      await page.fill(".lead-detail input[placeholder=Outcome]", "no answer");
+      await page.click(".lead-detail button:has-text('Log call')");
+      await page.waitForSelector(".lead-detail li:has-text('outgoing · 3 min · no answer')");
+      await screenshot(page, "leads-en-1400");
+
+      // Another tab of hers takes a number from the pool: it shows up here without a reload.
+      const other = await open_page(browser, server.url, {language: "en"});
+      await sign_in(other, "lan");
+      await other.click("a[data-screen=pool]");
+      await other.waitForSelector(".pool-table tbody tr");
+      const taken = (await other.locator(".pool-table tbody tr td").nth(1).textContent()).trim();
+      await other.locator(".pool-table tbody tr")
+          .first()
+          .locator("button", {hasText: "Take number"})
+          .click();
+      await page.waitForSelector(`.leads tbody tr:has-text("${taken}")`);
+      assert.equal(await page.locator(".leads tbody tr:not(.detail)").count(), before_count + 1);
+      assert.deepEqual(page.errors, []);
+      assert.deepEqual(other.errors, []);
+      await page.context().close();
+      await other.context().close();
+    });
