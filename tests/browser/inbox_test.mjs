@@ -146,3 +146,72 @@ test(
       assert.deepEqual(unexpected, []);
       await page.context().close();
     });
+
+test(
+    "a manager assigns by name; the sale gets the composer live; a quick reply puts its tag on",
+    async () => {
+      const boss = await open_page(browser, server.url, {language: "en"});
+      await sign_in(boss, "manager");
+      const minh = await open_page(browser, server.url, {language: "en"});
+      await sign_in(minh, "minh");
+      await boss.click(".tab[data-tab=unassigned]");
+      await boss.waitForSelector(".conversation");
+      const row = boss.locator(".conversation").first();
+      const name = (await row.locator(".name").textContent()).trim();
+      const id = await row.getAttribute("data-id");
+      await row.locator("a").click();
+      await minh.goto(`${server.url}/#/inbox/${id}`);
+      await minh.waitForSelector(".composer-slot .taken");
+
+      // (an online sale's name comes with a dot)
+      const minh_id = await boss.locator(".conversation-header option", {hasText: "Lê Văn Minh"})
+                          .getAttribute("value");
+      await boss.selectOption(".conversation-header select", minh_id);
+      // Minh's pane gives him the composer without a reload; the manager's unassigned list lets
+      // the conversation go.
+      await minh.waitForSelector(".composer textarea");
+      await boss.waitForFunction(
+          (n) => ![...document.querySelectorAll(".conversation .name")].some(
+              (e) => e.textContent === n),
+          name);
+
+      // "/gi" offers the price reply; Enter picks it, Enter again sends it with its tag.
+      await minh.click(".composer textarea");
+      await minh.keyboard.type("/gi");
+      await minh.waitForSelector(".quick-replies li.active:has-text('/gia')");
+      await minh.keyboard.press("Enter");
+      const text = await minh.inputValue(".composer textarea");
+      assert.ok(text.length > 10, "the reply's text is in the box for editing");
+      await minh.keyboard.press("Enter");
+      await minh.waitForSelector(".message.out");
+      await boss.click(".tab[data-tab=all]");
+      await boss.waitForSelector(`.conversation:has-text("${name}") .tag:text-is("hỏi giá")`);
+      assert.deepEqual(boss.errors, []);
+      assert.deepEqual(minh.errors, []);
+      await boss.context().close();
+      await minh.context().close();
+    });
+
+test("the keyboard moves through the inbox, and ? lists the shortcuts", async () => {
+  const page = await open_page(browser, server.url, {language: "en"});
+  await sign_in(page, "manager");
+  await page.waitForSelector(".conversation");
+  const ids =
+      await page.locator(".conversation").evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  await page.keyboard.press("Alt+KeyJ");
+  await page.waitForFunction((id) => location.hash === `#/inbox/${id}`, ids[0]);
+  await page.keyboard.press("Alt+KeyJ");
+  await page.waitForFunction((id) => location.hash === `#/inbox/${id}`, ids[1]);
+  await page.keyboard.press("Alt+KeyK");
+  await page.waitForFunction((id) => location.hash === `#/inbox/${id}`, ids[0]);
+  await page.keyboard.press("Alt+KeyR");
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), "TEXTAREA");
+  await page.locator(".conversation-header").click();
+  await page.keyboard.press("?");
+  await page.waitForSelector("dialog.shortcuts[open]:has-text('Keyboard shortcuts')");
+  await screenshot(page, "shortcuts-en-1400");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("dialog.shortcuts", {state: "detached"});
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

@@ -1,6 +1,7 @@
 // The inbox screen: the conversation list with its filters and search (left) and the open
 // conversation with its composer (right); both follow the server's pushes. On a narrow screen
 // one pane shows at a time.
+import {Composer} from "./composer.js";
 import {fill, h} from "./dom.js";
 import {full_time, short_time, t} from "./i18n.js";
 
@@ -19,7 +20,10 @@ export class Inbox {
     this.complete = false;
     this.generation = 0;  // answers to an older query are dropped
     this.users = new Map([[session.me.id, session.me.name]]);
+    this.people = [];  // managers and admin: every user, for assigning
     this.pages = new Map();
+    this.quick_replies = [];  // for "/" in the composer
+    this.badges = new Map();  // tab -> its count's element
     this.list = h("ol", {class: "conversations", "aria-label": t("nav.inbox")});
     this.list_state = h("p", {class: "list-state"});
     this.pane = new ConversationPane(this);
@@ -42,9 +46,13 @@ export class Inbox {
     this.load_names();
     this.reload();
     if (open_id) this.open(open_id);
+    this.on_key = (e) => this.shortcut(e);
+    document.addEventListener("keydown", this.on_key);
   }
 
   leave() {
+    document.removeEventListener("keydown", this.on_key);
+    clearTimeout(this.counting);
     for (const stop of this.stops) stop();
     this.client.removeEventListener("reconnected", this.on_reconnect);
     this.pane.close();
@@ -62,10 +70,83 @@ export class Inbox {
     for (const p of pages.items) this.pages.set(p.id, p.name);
     if (["admin", "manager"].includes(this.session.me.role)) {
       const users = await this.client.call("users.list").catch(() => ({items: []}));
+      this.people = users.items;
       for (const u of users.items) this.users.set(u.id, u.name);
     }
+    const replies = await this.client.call("quick_replies.list").catch(() => ({items: []}));
+    this.quick_replies = replies.items;
+    this.refresh_counts();
     for (const c of this.items.values()) this.render_row(c);
     this.pane.render_header();
+  }
+
+  // The badges of the tabs: open conversations the caller may see (inbox.counts), asked again a
+  // moment after the pushes that change them.
+  refresh_counts(later = false) {
+    clearTimeout(this.counting);
+    if (later) {
+      this.counting = setTimeout(() => this.refresh_counts(), 400);
+      return;
+    }
+    this.client.call("inbox.counts")
+        .then((counts) => {
+          for (const [tab, badge] of this.badges)
+            fill(badge, counts[tab] ? String(counts[tab]) : "");
+        })
+        .catch(() => {});
+  }
+
+  // Alt+J / Alt+K next and previous conversation, Alt+E close, Ctrl/Cmd+Alt+E close and go to
+  // the next, Alt+R the composer, "?" (outside a text box) or Ctrl/Cmd+/ the list of them.
+  shortcut(e) {
+    const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement?.tagName);
+    const key = e.key.toLowerCase();
+    const code = e.code;
+    if ((e.key === "?" && !typing) || ((e.ctrlKey || e.metaKey) && key === "/")) {
+      e.preventDefault();
+      return this.show_shortcuts();
+    }
+    if (!e.altKey) return;
+    if (code === "KeyJ" || code === "KeyK") {
+      e.preventDefault();
+      return this.step(code === "KeyJ" ? 1 : -1);
+    }
+    if (code === "KeyE" && this.pane.conversation) {
+      e.preventDefault();
+      const next = e.ctrlKey || e.metaKey;
+      this.pane.run("conversations.close").then(() => next && this.step(1));
+      return;
+    }
+    if (code === "KeyR") {
+      e.preventDefault();
+      this.pane.focus_composer?.();
+    }
+  }
+
+  // The conversation `by` rows below (1) or above (-1) the open one in the list.
+  step(by) {
+    const ids = [...this.list.children].map((row) => Number(row.dataset.id));
+    if (!ids.length) return;
+    const at = ids.indexOf(this.pane.id);
+    const next = ids[at < 0 ? 0 : Math.min(ids.length - 1, Math.max(0, at + by))];
+    if (next !== this.pane.id) location.hash = `#/inbox/${next}`;
+  }
+
+  show_shortcuts() {
+    const rows = [
+      ["Alt+J", "keys.next"], ["Alt+K", "keys.previous"], ["Alt+E", "keys.close"],
+      ["Ctrl+Alt+E", "keys.close_next"], ["Alt+R", "keys.reply"], ["/", "keys.quick_reply"],
+      ["Enter", "keys.send"], ["Shift+Enter", "keys.newline"], ["?", "keys.help"]
+    ];
+    const dialog =
+        h("dialog", {class: "shortcuts"}, h("h2", {}, t("keys.title")),
+          h("table", {},
+            rows.map(
+                ([k, label]) => h("tr", {}, h("td", {}, h("kbd", {}, k)), h("td", {}, t(label))))),
+          h("form", {method: "dialog"}, h("button", {class: "primary"}, t("keys.ok"))));
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
   }
 
   user_name(id) {
@@ -89,6 +170,7 @@ export class Inbox {
         this.reload();
       }, 300);
     });
+    for (const tab of tabs) this.badges.set(tab, h("span", {class: "badge"}));
     const tab_buttons = tabs.map(
         (tab) =>
             h("button", {
@@ -101,7 +183,7 @@ export class Inbox {
                 this.reload();
               }
             },
-              t(`inbox.${tab}`)));
+              t(`inbox.${tab}`), " ", this.badges.get(tab)));
     const toggle = (key) =>
         h("label", {class: "toggle"}, h("input", {
             type: "checkbox",
@@ -278,6 +360,16 @@ export class Inbox {
   }
 
   on_push(frame) {
+    if (frame.type === "quick_reply") {
+      const r = frame.data.quick_reply;
+      this.quick_replies = this.quick_replies.filter((x) => x.code !== r.code).concat([r]);
+      return;
+    }
+    if (frame.type === "quick_reply_deleted") {
+      this.quick_replies = this.quick_replies.filter((x) => x.code !== frame.data.code);
+      return;
+    }
+    this.refresh_counts(true);
     if (frame.type === "conversation") {
       const c = frame.data.conversation;
       if (this.pane.id === c.id) this.pane.update(c);
@@ -311,7 +403,7 @@ class ConversationPane {
     this.header = h("header", {class: "conversation-header"});
     this.viewers = h("p", {class: "viewers"});
     this.log = h("ol", {class: "messages", "aria-live": "polite"});
-    this.composer = h("div", {class: "composer"});
+    this.composer = h("div", {class: "composer-slot"});
     this.notice = h("p", {class: "notice", role: "alert"});
     this.element =
         h("section", {class: "conversation-pane"}, h("p", {class: "empty"}, t("inbox.pick")));
@@ -396,6 +488,7 @@ class ConversationPane {
         c.status === "open" ? act("conv.close", "conversations.close") :
                               act("conv.reopen", "conversations.reopen"));
     if (!c.unread) actions.push(act("conv.mark_unread", "conversations.mark", {read: false}));
+    if (!sale) actions.push(this.assign_picker(c));
     const assignee = c.assignee_id === null ?
         t("conv.unassigned") :
         t("conv.assigned_to", {name: this.inbox.user_name(c.assignee_id)});
@@ -411,7 +504,28 @@ class ConversationPane {
         h("div", {class: "actions"}, actions));
   }
 
-  async run(op, args) {
+  // Managers and admin give the conversation to an active sale (online ones first, marked), or
+  // to nobody.
+  assign_picker(c) {
+    const sales = this.inbox.people.filter((u) => u.role === "sale" && u.active !== false);
+    const online = (u) => u.presence === "online";
+    sales.sort((a, b) => (online(b) - online(a)) || a.name.localeCompare(b.name));
+    return h(
+        "select", {
+          "aria-label": t("conv.assign"),
+          onchange: (e) => {
+            const value = e.currentTarget.value;
+            this.run("conversations.assign", {user_id: value === "" ? null : Number(value)});
+          }
+        },
+        h("option", {value: "", selected: c.assignee_id === null}, t("conv.assign_nobody")),
+        sales.map(
+            (u) =>
+                h("option", {value: u.id, selected: u.id === c.assignee_id},
+                  `${online(u) ? "● " : ""}${u.name}`)));
+  }
+
+  async run(op, args = {}) {
     fill(this.notice);
     try {
       const answer = await this.client.call(op, {conversation_id: this.id, ...args});
@@ -433,33 +547,20 @@ class ConversationPane {
                 t("conv.assigned_to", {name: this.inbox.user_name(c.assignee_id)})));
       return;
     }
-    const text =
-        h("textarea", {rows: 2, placeholder: t("conv.composer"), "aria-label": t("conv.composer")});
-    const send = async () => {
-      const body = text.value;
-      if (!body.trim()) return;
-      text.disabled = true;
+    const composer = new Composer(() => this.inbox.quick_replies, async (args) => {
       fill(this.notice);
       try {
         const answer =
-            await this.client.call("conversations.send", {conversation_id: this.id, text: body});
-        text.value = "";
+            await this.client.call("conversations.send", {conversation_id: this.id, ...args});
         this.add_message(answer.message);
         this.update(answer.conversation);
       } catch (error) {
         fill(this.notice, t("conv.failed", {message: error.message}));
-      } finally {
-        text.disabled = false;
-        text.focus();
-      }
-    };
-    text.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
-        e.preventDefault();
-        send();
+        throw error;
       }
     });
-    fill(this.composer, text, h("button", {class: "primary", onclick: send}, t("conv.send")));
+    this.focus_composer = () => composer.focus();
+    fill(this.composer, composer.element);
   }
 
   render_messages(to_bottom) {
@@ -474,8 +575,7 @@ class ConversationPane {
                     h("a", {href: a.url, target: "_blank", rel: "noopener", class: "file"},
                       a.name || a.url)),
             h("p", {class: "meta"},
-              m.direction === "out" && m.author_id ? `${this.inbox.user_name(m.author_id)} · ` :
-                                                      "",
+              m.direction === "out" && m.author_id ? this.author(m) : "",
               m.outside ? t("conv.outside") + " · " : "",
               h("time", {datetime: m.at}, full_time(m.at)),
               m.delivery === "failed" ?
@@ -487,6 +587,10 @@ class ConversationPane {
         null;
     fill(this.log, older, items.length ? items : h("li", {class: "empty"}, t("conv.no_messages")));
     if (to_bottom) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  author(m) {
+    return `${this.inbox.user_name(m.author_id)} · `;
   }
 
   async load_older() {
