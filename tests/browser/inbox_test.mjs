@@ -215,3 +215,40 @@ test("the keyboard moves through the inbox, and ? lists the shortcuts", async ()
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test(
+    "the client block: a tag, a note, a lead from a phone left, and a link to another card",
+    async () => {
+      const page = await open_page(browser, server.url, {language: "en"});
+      await sign_in(page, "minh");
+      await page.waitForSelector(".conversation");
+      // The conversation where a phone was left (the phone icon): Minh's in the demo.
+      const row = page.locator(".conversation:has(.phone-icon)").first();
+      const name = (await row.locator(".name").textContent()).trim();
+      await row.locator("a").click();
+      await page.waitForSelector(".client-block h3");
+      assert.equal(await page.locator(".conversation-header button", {hasText: "Take"}).count(), 0);
+
+      await page.fill(".client-block input[placeholder='Add a tag']", "khách quen");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector(".client-block .tag:has-text('khách quen')");
+      await page.waitForSelector(`.conversation:has-text("${name}") .tag:text-is("khách quen")`);
+
+      const note = "giao sau 18h, gọi trước <script>x</script>";
+      await page.fill(".client-block textarea", note);
+      await page.click(".client-block button:has-text('Add note')");
+      await page.waitForSelector(`.client-block .notes .text:text-is("${note}")`);
+
+      await page.click(".client-block button:has-text('Make a lead')");
+      await page.waitForSelector(".client-block .notice.ok:has-text('is a lead now')");
+      await screenshot(page, "client-block-en-1400");
+
+      // Linked to another card found by name: the block shows that card, and unlink brings it back.
+      await page.fill(".client-block input[type=search]", "Hoa");
+      await page.click(".client-block .suggestions button:has-text('Nguyễn Thị Hoa')");
+      await page.waitForSelector(".client-block h3:text-is('Nguyễn Thị Hoa')");
+      await page.click(".client-block button:has-text('Unlink')");
+      await page.waitForSelector(`.client-block h3:text-is("${name}")`);
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });

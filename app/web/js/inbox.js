@@ -1,6 +1,7 @@
 // The inbox screen: the conversation list with its filters and search (left) and the open
 // conversation with its composer (right); both follow the server's pushes. On a narrow screen
 // one pane shows at a time.
+import {ClientBlock} from "./client_block.js";
 import {Composer} from "./composer.js";
 import {fill, h} from "./dom.js";
 import {full_time, short_time, t} from "./i18n.js";
@@ -405,6 +406,8 @@ class ConversationPane {
     this.log = h("ol", {class: "messages", "aria-live": "polite"});
     this.composer = h("div", {class: "composer-slot"});
     this.notice = h("p", {class: "notice", role: "alert"});
+    this.main = h("div", {class: "conversation-main"});
+    this.client_block = new ClientBlock(this);
     this.element =
         h("section", {class: "conversation-pane"}, h("p", {class: "empty"}, t("inbox.pick")));
   }
@@ -413,7 +416,9 @@ class ConversationPane {
     if (id === this.id) return;
     this.close();
     this.id = id;
-    fill(this.element, this.header, this.viewers, this.log, this.notice, this.composer);
+    fill(this.main, this.header, this.viewers, this.log, this.notice, this.composer);
+    fill(this.client_block.body);
+    fill(this.element, this.main, this.client_block.element);
     this.stop = this.client.listen(`conversation:${id}`, (push) => this.on_push(push));
     await this.reload();
   }
@@ -431,6 +436,7 @@ class ConversationPane {
       this.messages = page.items.slice().reverse();
       this.cursor = page.next_cursor;
       this.update(got.conversation);
+      this.client_block.load();
       this.show_viewers(viewing.viewers);
       this.render_messages(true);
       if (got.conversation.unread && this.may_work()) {
@@ -471,6 +477,9 @@ class ConversationPane {
     const was = this.conversation;
     this.conversation = c;
     this.render_header();
+    // The card, its tags or the link changed: the client block shows them again.
+    const block = (x) => JSON.stringify([x.customer.id, x.linked, x.tags]);
+    if (was && block(was) !== block(c)) this.client_block.load();
     if (!was || was.assignee_id !== c.assignee_id || !this.composer.firstChild)
       this.render_composer();
   }
@@ -489,6 +498,10 @@ class ConversationPane {
                               act("conv.reopen", "conversations.reopen"));
     if (!c.unread) actions.push(act("conv.mark_unread", "conversations.mark", {read: false}));
     if (!sale) actions.push(this.assign_picker(c));
+    actions.push(
+        h("button",
+          {class: "client-toggle", onclick: () => this.element.classList.toggle("client-open")},
+          t("client.show")));
     const assignee = c.assignee_id === null ?
         t("conv.unassigned") :
         t("conv.assigned_to", {name: this.inbox.user_name(c.assignee_id)});
@@ -565,22 +578,21 @@ class ConversationPane {
 
   render_messages(to_bottom) {
     const items = this.messages.map(
-        (m) => h(
-            "li", {class: `message ${m.direction}`, dataset: {id: m.id}},
-            h("p", {class: "text"}, m.text),
-            m.attachments.map(
-                (a) => a.type === "image" ?
-                    h("a", {href: a.url, target: "_blank", rel: "noopener"},
-                      h("img", {src: a.url, alt: a.name || a.type, loading: "lazy"})) :
-                    h("a", {href: a.url, target: "_blank", rel: "noopener", class: "file"},
-                      a.name || a.url)),
-            h("p", {class: "meta"},
-              m.direction === "out" && m.author_id ? this.author(m) : "",
-              m.outside ? t("conv.outside") + " · " : "",
-              h("time", {datetime: m.at}, full_time(m.at)),
-              m.delivery === "failed" ?
-                  h("span", {class: "failed"}, " · ", t("conv.delivery_failed")) :
-                  null)));
+        (m) =>
+            h("li", {class: `message ${m.direction}`, dataset: {id: m.id}},
+              h("p", {class: "text"}, m.text),
+              m.attachments.map(
+                  (a) => a.type === "image" ?
+                      h("a", {href: a.url, target: "_blank", rel: "noopener"},
+                        h("img", {src: a.url, alt: a.name || a.type, loading: "lazy"})) :
+                      h("a", {href: a.url, target: "_blank", rel: "noopener", class: "file"},
+                        a.name || a.url)),
+              h("p", {class: "meta"}, m.direction === "out" && m.author_id ? this.author(m) : "",
+                m.outside ? t("conv.outside") + " · " : "",
+                h("time", {datetime: m.at}, full_time(m.at)),
+                m.delivery === "failed" ?
+                    h("span", {class: "failed"}, " · ", t("conv.delivery_failed")) :
+                    null)));
     const older = this.cursor ?
         h("li", {class: "older"},
           h("button", {class: "link", onclick: () => this.load_older()}, t("conv.older"))) :
@@ -622,5 +634,7 @@ class ConversationPane {
       this.update(frame.data.conversation);
     else if (frame.type === "viewers")
       this.show_viewers(frame.data.viewers);
+    else if (frame.type === "note")
+      this.client_block.load();
   }
 }
