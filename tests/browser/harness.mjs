@@ -5,6 +5,7 @@ import {spawn} from "node:child_process";
 import {mkdirSync, mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {dirname, join} from "node:path";
+import {after, before} from "node:test";
 import {fileURLToPath} from "node:url";
 import {chromium} from "playwright-core";
 
@@ -92,4 +93,21 @@ export async function screenshot(page, name) {
   const dir = process.env.SALESDESK_SCREENSHOTS || join(here, "..", "..", "build", "screenshots");
   mkdirSync(dir, {recursive: true});
   await page.screenshot({path: join(dir, `${name}.png`)});
+}
+
+// A server with demo data and a browser for one test file: started before its first test,
+// stopped after its last. Tests read `env.server` and `env.browser` (a test may restart the
+// server and put the new one in `env.server`).
+export function per_file() {
+  const env = {};
+  before(async () => {
+    env.server = await start_server();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+    env.server?.cleanup();
+  });
+  return env;
 }

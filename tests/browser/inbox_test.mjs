@@ -2,23 +2,11 @@
 // take to reply with another user watching live, a phone-sized screen, the languages, and the
 // reconnection after a server restart.
 import assert from "node:assert/strict";
-import {after, before, test} from "node:test";
+import {test} from "node:test";
 
-import {launch, open_page, screenshot, sign_in, start_server} from "./harness.mjs";
+import {open_page, per_file, screenshot, sign_in, start_server} from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await start_server();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const env = per_file();
 
 // The names in the conversation list, top to bottom.
 async function listed(page) {
@@ -28,7 +16,7 @@ async function listed(page) {
 test(
     "a wrong password is told, the right one opens the inbox, and the console stays clean",
     async () => {
-      const page = await open_page(browser, server.url, {language: "en"});
+      const page = await open_page(env.browser, env.server.url, {language: "en"});
       await page.waitForSelector("form.login");
       await screenshot(page, "login-en-1400");
       await page.fill("input[name=username]", "lan");
@@ -47,9 +35,9 @@ test(
     });
 
 test("a sale takes a conversation and replies; a manager's inbox follows live", async () => {
-  const lan = await open_page(browser, server.url, {language: "en"});
+  const lan = await open_page(env.browser, env.server.url, {language: "en"});
   await sign_in(lan, "lan");
-  const boss = await open_page(browser, server.url, {language: "en"});
+  const boss = await open_page(env.browser, env.server.url, {language: "en"});
   await sign_in(boss, "manager");
   await lan.waitForSelector(".conversation");
   await boss.waitForSelector(".conversation");
@@ -90,7 +78,8 @@ test("a sale takes a conversation and replies; a manager's inbox follows live", 
 });
 
 test("on a 390 px screen one pane shows at a time and nothing scrolls sideways", async () => {
-  const page = await open_page(browser, server.url, {width: 390, height: 800, language: "vi"});
+  const page =
+      await open_page(env.browser, env.server.url, {width: 390, height: 800, language: "vi"});
   await sign_in(page, "minh");
   await page.waitForSelector(".conversation");
   const sideways = () => page.evaluate(() => document.documentElement.scrollWidth > innerWidth);
@@ -110,7 +99,7 @@ test("on a 390 px screen one pane shows at a time and nothing scrolls sideways",
 
 test(
     "the language is switched, kept after a reload, and every screen's text is in it", async () => {
-      const page = await open_page(browser, server.url, {language: "vi"});
+      const page = await open_page(env.browser, env.server.url, {language: "vi"});
       await sign_in(page, "olena");
       await page.waitForSelector("text=Hội thoại");
       await page.selectOption("select.language", "uk");
@@ -128,19 +117,18 @@ test(
 test(
     "after a server restart the page says it is reconnecting, then works again by itself",
     async () => {
-      const page = await open_page(browser, server.url, {language: "en"});
+      const page = await open_page(env.browser, env.server.url, {language: "en"});
       await sign_in(page, "lan");
       await page.waitForSelector(".conversation");
-      await server.stop();
+      await env.server.stop();
       await page.waitForSelector(".status.warn:has-text('Reconnecting')");
       await screenshot(page, "reconnecting-en-1400");
-      server = await start_server({db: server.db, port: server.port});
+      env.server = await start_server({db: env.server.db, port: env.server.port});
       await page.waitForSelector(".status.ok:has-text('Connected again')");
       // The list was asked again, and a conversation opens.
       await page.locator(".conversation a").first().click();
       await page.waitForSelector(".message");
-      // Only the refused connections while the server was down may have reached the console.
-      // (refused connections, and 503s from a server still starting up)
+      // Only refused connections (the server down) and 503s (starting up) may be in the console.
       const unexpected = page.errors.filter(
           (e) => !/ERR_CONNECTION_REFUSED|WebSocket connection|status of 503/.test(e));
       assert.deepEqual(unexpected, []);
@@ -150,9 +138,9 @@ test(
 test(
     "a manager assigns by name; the sale gets the composer live; a quick reply puts its tag on",
     async () => {
-      const boss = await open_page(browser, server.url, {language: "en"});
+      const boss = await open_page(env.browser, env.server.url, {language: "en"});
       await sign_in(boss, "manager");
-      const minh = await open_page(browser, server.url, {language: "en"});
+      const minh = await open_page(env.browser, env.server.url, {language: "en"});
       await sign_in(minh, "minh");
       await boss.click(".tab[data-tab=unassigned]");
       await boss.waitForSelector(".conversation");
@@ -160,7 +148,7 @@ test(
       const name = (await row.locator(".name").textContent()).trim();
       const id = await row.getAttribute("data-id");
       await row.locator("a").click();
-      await minh.goto(`${server.url}/#/inbox/${id}`);
+      await minh.goto(`${env.server.url}/#/inbox/${id}`);
       await minh.waitForSelector(".composer-slot .taken");
 
       // (an online sale's name comes with a dot)
@@ -193,7 +181,7 @@ test(
     });
 
 test("the keyboard moves through the inbox, and ? lists the shortcuts", async () => {
-  const page = await open_page(browser, server.url, {language: "en"});
+  const page = await open_page(env.browser, env.server.url, {language: "en"});
   await sign_in(page, "manager");
   await page.waitForSelector(".conversation");
   const ids =
@@ -204,6 +192,7 @@ test("the keyboard moves through the inbox, and ? lists the shortcuts", async ()
   await page.waitForFunction((id) => location.hash === `#/inbox/${id}`, ids[1]);
   await page.keyboard.press("Alt+KeyK");
   await page.waitForFunction((id) => location.hash === `#/inbox/${id}`, ids[0]);
+  await page.waitForSelector(".composer textarea");
   await page.keyboard.press("Alt+KeyR");
   assert.equal(await page.evaluate(() => document.activeElement.tagName), "TEXTAREA");
   await page.locator(".conversation-header").click();
@@ -219,7 +208,7 @@ test("the keyboard moves through the inbox, and ? lists the shortcuts", async ()
 test(
     "the client block: a tag, a note, a lead from a phone left, and a link to another card",
     async () => {
-      const page = await open_page(browser, server.url, {language: "en"});
+      const page = await open_page(env.browser, env.server.url, {language: "en"});
       await sign_in(page, "minh");
       await page.waitForSelector(".conversation");
       // The conversation where a phone was left (the phone icon): Minh's in the demo.

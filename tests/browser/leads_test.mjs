@@ -1,28 +1,16 @@
 // My leads in a real browser: the work queue, a status changed in place, a note and a call
 // logged, and a number taken from the pool in another tab arriving live.
 import assert from "node:assert/strict";
-import {after, before, test} from "node:test";
+import {test} from "node:test";
 
-import {launch, open_page, screenshot, sign_in, start_server} from "./harness.mjs";
+import {open_page, per_file, screenshot, sign_in} from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await start_server();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const env = per_file();
 
 test(
     "a sale works a lead: status, note, call, and a number taken elsewhere arrives live",
     async () => {
-      const page = await open_page(browser, server.url, {language: "en"});
+      const page = await open_page(env.browser, env.server.url, {language: "en"});
       await sign_in(page, "lan");
       await page.click("a[data-screen=leads]");
       await page.waitForSelector(".leads .pool-table tbody tr");
@@ -50,7 +38,7 @@ test(
       await screenshot(page, "leads-en-1400");
 
       // Another tab of hers takes a number from the pool: it shows up here without a reload.
-      const other = await open_page(browser, server.url, {language: "en"});
+      const other = await open_page(env.browser, env.server.url, {language: "en"});
       await sign_in(other, "lan");
       await other.click("a[data-screen=pool]");
       await other.waitForSelector(".pool-table tbody tr");

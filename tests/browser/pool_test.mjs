@@ -2,26 +2,14 @@
 // the "another sale is viewing" and cooldown messages, take number (first wins, the others'
 // rows grey and go), the heart and duplicate lists, and a manager's full numbers.
 import assert from "node:assert/strict";
-import {after, before, test} from "node:test";
+import {test} from "node:test";
 
-import {launch, open_page, screenshot, sign_in, start_server} from "./harness.mjs";
+import {open_page, per_file, screenshot, sign_in} from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await start_server();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const env = per_file();
 
 async function pool_of(user, options = {}) {
-  const page = await open_page(browser, server.url, {language: "en", ...options});
+  const page = await open_page(env.browser, env.server.url, {language: "en", ...options});
   await sign_in(page, user);
   await page.click("a[data-screen=pool]");
   await page.waitForSelector(".pool-table tbody tr");

@@ -110,6 +110,17 @@ export class Client extends EventTarget {
       waiting.reject(frame.error);
   }
 
+  // What a screen follows: a topic's pushes, and `again` after every reconnection (what it shows
+  // may have changed meanwhile). Returns what stops both.
+  follow(topic, on_push, again) {
+    const stop = this.listen(topic, on_push);
+    this.addEventListener("reconnected", again);
+    return () => {
+      stop();
+      this.removeEventListener("reconnected", again);
+    };
+  }
+
   // Listens to a topic's pushes; returns what stops listening. The first listener subscribes,
   // the last one to leave unsubscribes.
   listen(topic, handler) {

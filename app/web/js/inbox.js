@@ -36,14 +36,11 @@ export class Inbox {
       const el = e.currentTarget;
       if (el.scrollTop + el.clientHeight > el.scrollHeight - 200) this.load_more();
     });
-    this.stops = [
-      client.listen("inbox", (push) => this.on_push(push)),
-    ];
-    this.on_reconnect = () => {
+    this.stop = client.follow("inbox", (push) => this.on_push(push), () => {
       this.reload();
+      this.refresh_counts();
       this.pane.reload();
-    };
-    client.addEventListener("reconnected", this.on_reconnect);
+    });
     this.load_names();
     this.reload();
     if (open_id) this.open(open_id);
@@ -54,8 +51,7 @@ export class Inbox {
   leave() {
     document.removeEventListener("keydown", this.on_key);
     clearTimeout(this.counting);
-    for (const stop of this.stops) stop();
-    this.client.removeEventListener("reconnected", this.on_reconnect);
+    this.stop();
     this.pane.close();
   }
 
@@ -416,6 +412,10 @@ class ConversationPane {
     if (id === this.id) return;
     this.close();
     this.id = id;
+    // (nothing of the conversation left before stays while this one loads)
+    for (const part of [this.header, this.viewers, this.log, this.notice, this.composer])
+      fill(part);
+    this.focus_composer = null;
     fill(this.main, this.header, this.viewers, this.log, this.notice, this.composer);
     fill(this.client_block.body);
     fill(this.element, this.main, this.client_block.element);

@@ -24,15 +24,12 @@ export class Leads {
             h("table", {class: "pool-table"},
               h("thead", {}, h("tr", {}, cols.map((c) => h("th", {}, c ? t(c) : "")))), this.body)),
           this.state);
-    this.stop = client.listen("me", (push) => this.on_push(push));
-    this.on_reconnect = () => this.reload();
-    client.addEventListener("reconnected", this.on_reconnect);
+    this.stop = client.follow("me", (push) => this.on_push(push), () => this.reload());
     this.reload();
   }
 
   leave() {
     this.stop();
-    this.client.removeEventListener("reconnected", this.on_reconnect);
   }
 
   async reload() {

@@ -22,15 +22,12 @@ export class Pool {
         "section", {class: "pool"}, this.filter_bar(), this.notice,
         h("div", {class: "table-wrap"}, h("table", {class: "pool-table"}, this.head(), this.body)),
         this.state);
-    this.stop = client.listen("pool", (push) => this.on_push(push));
-    this.on_reconnect = () => this.reload();
-    client.addEventListener("reconnected", this.on_reconnect);
+    this.stop = client.follow("pool", (push) => this.on_push(push), () => this.reload());
     this.reload();
   }
 
   leave() {
     this.stop();
-    this.client.removeEventListener("reconnected", this.on_reconnect);
     if (this.view) this.hide();
   }
 
