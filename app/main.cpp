@@ -13,6 +13,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -78,9 +79,20 @@ std::int64_t count(const std::string& flag, const std::string& text) {
   return n;
 }
 
+// Where the web UI's files are by default: the source tree the binary was built from, else
+// (an installed binary) share/salesdesk/web beside its bin/ directory.
+std::string default_web_root() {
+  std::error_code ec;
+  if (std::filesystem::is_directory(SALESDESK_WEB_DIR, ec)) return SALESDESK_WEB_DIR;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return SALESDESK_WEB_DIR;
+  return (exe.parent_path().parent_path() / "share" / "salesdesk" / "web").string();
+}
+
 Options parse(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) != "serve") usage("expected the command 'serve'");
   Options o;
+  o.web_root = default_web_root();
   if (const char* web = std::getenv("SALESDESK_WEB_DIR")) o.web_root = web;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
