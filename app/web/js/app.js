@@ -1,5 +1,6 @@
 // The web UI's shell: language, login, the bar of screens, the connection's state, and the
 // screen the address names (#/inbox, #/inbox/12, #/leads, #/pool, #/admin).
+import {Admin} from "./admin.js";
 import {Client} from "./client.js";
 import {fill, h} from "./dom.js";
 import {language, languages, load_language, set_unit_country, set_unit_offset, t} from "./i18n.js";
@@ -167,6 +168,8 @@ function route() {
   leave_screen();
   if (name === "inbox") {
     screen = new Inbox(client, session, Number(id) || null);
+  } else if (name === "admin") {
+    screen = new Admin(client, session);
   } else if (name === "leads") {
     screen = new Leads(client, session);
   } else if (name === "pool") {

@@ -1,0 +1,137 @@
+// Admin (admin and managers): the unit's settings grouped by feature as seed 000's "function
+// configuration" (a switch or a number with a line saying what it does), saved one key at a
+// time as it is changed. Users, pages, the catalog, quick replies and system messages follow.
+import {fill, h} from "./dom.js";
+import {t} from "./i18n.js";
+
+const groups = [
+  [
+    "pool",
+    [
+      "pool.enabled", "pool.float_after_minutes", "pool.float_all", "pool.mask_phone",
+      "pool.allow_reveal", "pool.reveal_cooldown_s", "pool.reveal_ttl_s", "pool.batch_size",
+      "pool.batch_window_s", "pool.daily_claim_limit", "pool.max_held_per_sale",
+      "pool.reclaim_cooldown_minutes"
+    ]
+  ],
+  [
+    "inbox",
+    [
+      "inbox.page_permissions", "inbox.visibility", "inbox.auto_assign", "inbox.auto_reassign",
+      "inbox.max_open_per_agent", "inbox.reply_timeout_s"
+    ]
+  ],
+  [
+    "orders",
+    ["orders.default_source", "orders.lock_source", "orders.auto_draft", "orders.auto_distribute"]
+  ],
+  [
+    "unit",
+    ["phone.country", "unit.utc_offset_minutes", "session.idle_minutes", "session.lifetime_days"]
+  ],
+];
+const choices = {
+  "inbox.visibility": ["all", "assigned_only", "self_assign"],
+  "phone.country": ["VN", "UA"],
+};
+
+export class Admin {
+  constructor(client, session) {
+    this.client = client;
+    this.session = session;
+    this.admin = session.me.role === "admin";
+    this.body = h("div", {class: "admin-body"});
+    this.element = h("section", {class: "admin"}, this.body);
+    this.stop = client.follow("me", () => {}, () => this.reload());
+    this.reload();
+  }
+
+  leave() {
+    this.stop();
+  }
+
+  async reload() {
+    try {
+      const [settings, sources] = await Promise.all([
+        this.client.call("settings.get"),
+        this.client.call("sources.list").catch(() => ({items: []})),
+      ]);
+      this.sources = sources.items;
+      this.render(settings.settings);
+    } catch (error) {
+      fill(this.body, h("p", {class: "notice"}, t("conv.failed", {message: error.message})));
+    }
+  }
+
+  render(values) {
+    fill(
+        this.body, h("h2", {}, t("admin.settings")),
+        this.admin ? null : h("p", {class: "muted"}, t("admin.read_only")),
+        groups.map(
+            ([group, keys]) =>
+                h("fieldset", {class: "settings-group"}, h("legend", {}, t(`admin.group.${group}`)),
+                  keys.map((key) => this.setting(key, values[key])))));
+  }
+
+  // One setting: its control, what it does, and what became of the last change.
+  setting(key, value) {
+    const state = h("span", {class: "saved", role: "status"});
+    const save = async (next) => {
+      fill(state);
+      state.className = "saved";
+      try {
+        await this.client.call("settings.update", {patch: {[key]: next}});
+        fill(state, t("admin.saved"));
+        this.session.settings[key] = next;
+        value = next;
+      } catch (error) {
+        state.className = "saved bad";
+        fill(state, error.message);
+        show(value);  // what the unit still has
+      }
+    };
+    const show = (v) => {
+      if (typeof v === "boolean")
+        control.checked = v;
+      else
+        control.value = v ?? "";
+    };
+    const disabled = !this.admin;
+    let control;
+    if (typeof value === "boolean") {
+      control = h("input", {
+        type: "checkbox",
+        role: "switch",
+        checked: value,
+        disabled,
+        onchange: (e) => save(e.currentTarget.checked)
+      });
+    } else if (typeof value === "number") {
+      control = h("input", {
+        type: "number",
+        value,
+        step: 1,
+        class: "short",
+        disabled,
+        onchange: (e) => save(Number(e.currentTarget.value))
+      });
+    } else {
+      const options = key === "orders.default_source" ?
+          [["", t("admin.none")], ...this.sources.map((s) => [s.code, s.name])] :
+          (choices[key] ?? []).map((c) => [c, t(`admin.choice.${c}`)]);
+      control =
+          h("select", {disabled, onchange: (e) => save(e.currentTarget.value || null)},
+            options.map(
+                ([v, label]) => h("option", {value: v, selected: v === (value ?? "")}, label)));
+    }
+    const id = `setting-${key}`;
+    control.id = id;
+    return h(
+        "div", {class: "setting", dataset: {key}},
+        h("label",
+          {for: id
+          },
+          h("span", {class: "key"}, key), h("span", {class: "help"}, t(`setting.${key}`))),
+        h("div", {class: "control"}, control, state));
+  }
+}
