@@ -51,3 +51,33 @@ test("a manager sees the settings but cannot change them", async () => {
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test("admin's badge counts system messages as they come, and clearing empties it", async () => {
+  const page = await open_page(env.browser, env.server.url, {language: "en"});
+  await sign_in(page, "admin", "admin-pass-1");
+  await page.click("a[data-screen=admin]");
+  await page.waitForSelector(".system-messages h2");
+  const badge = page.locator("a[data-screen=admin] .count");
+  const before = Number((await badge.textContent()) || "0");
+  // A forged webhook raises one (at most once a minute per page).
+  const response = await page.evaluate(async () => {
+    const r = await fetch(
+        "/webhooks/api/1",
+        {method: "POST", body: "{}", headers: {"X-Salesdesk-Signature": "sha256=00"}});
+    return r.status;
+  });
+  assert.equal(response, 401);
+  await page.waitForFunction(
+      (n) => Number(document.querySelector("a[data-screen=admin] .count")?.textContent || "0") ===
+          n + 1,
+      before);
+  await page.waitForSelector(".system-messages li:has-text('signature')");
+  await screenshot(page, "admin-messages-en-1400");
+  await page.click(".system-messages button:has-text('Clear')");
+  await page.waitForSelector(".system-messages p:has-text('Nothing needs you now.')");
+  await page.waitForFunction(
+      () => !document.querySelector("a[data-screen=admin] .count")?.textContent);
+  // (the forged call's 401 is the browser's own console entry)
+  assert.deepEqual(page.errors.filter((e) => !/status of 401/.test(e)), []);
+  await page.context().close();
+});

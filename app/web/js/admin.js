@@ -2,7 +2,7 @@
 // configuration" (a switch or a number with a line saying what it does), saved one key at a
 // time as it is changed. Users, pages, the catalog, quick replies and system messages follow.
 import {fill, h} from "./dom.js";
-import {t} from "./i18n.js";
+import {full_time, t} from "./i18n.js";
 
 const groups = [
   [
@@ -41,8 +41,9 @@ export class Admin {
     this.session = session;
     this.admin = session.me.role === "admin";
     this.body = h("div", {class: "admin-body"});
-    this.element = h("section", {class: "admin"}, this.body);
-    this.stop = client.follow("me", () => {}, () => this.reload());
+    this.messages = h("div", {class: "system-messages"});
+    this.element = h("section", {class: "admin"}, this.admin ? this.messages : null, this.body);
+    this.stop = client.follow("me", (push) => this.on_push(push), () => this.reload());
     this.reload();
   }
 
@@ -50,7 +51,43 @@ export class Admin {
     this.stop();
   }
 
+  // System messages (admin): what needs a person, newest first, until cleared.
+  async load_messages() {
+    if (!this.admin) return;
+    const answer = await this.client.call("system_messages.list").catch(() => ({items: []}));
+    this.system = answer.items.slice().reverse();
+    this.render_messages();
+  }
+
+  render_messages() {
+    const clear = async () => {
+      await this.client.call("system_messages.clear").catch(() => {});
+      this.system = [];
+      this.render_messages();
+    };
+    fill(
+        this.messages,
+        h("h2", {}, t("admin.system_messages"), " ",
+          this.system.length ? h("span", {class: "count"}, String(this.system.length)) : null),
+        this.system.length ?
+            [
+              h("ul", {}, this.system.map(message_line)),
+              h("button", {onclick: clear}, t("admin.clear"))
+            ] :
+            h("p", {class: "muted"}, t("admin.no_messages")));
+  }
+
+  on_push(frame) {
+    if (frame.type === "system_message") {
+      this.system = [frame.data.message, ...(this.system ?? [])];
+      this.render_messages();
+    } else if (frame.type === "system_messages_cleared") {
+      this.load_messages();
+    }
+  }
+
   async reload() {
+    this.load_messages();
     try {
       const [settings, sources] = await Promise.all([
         this.client.call("settings.get"),
@@ -134,4 +171,10 @@ export class Admin {
           h("span", {class: "key"}, key), h("span", {class: "help"}, t(`setting.${key}`))),
         h("div", {class: "control"}, control, state));
   }
+}
+
+function message_line(m) {
+  return h(
+      "li", {}, h("span", {class: "muted"}, `${full_time(m.at)} · ${m.kind} · `),
+      h("span", {class: "text"}, m.text));
 }

@@ -33,6 +33,7 @@ async function on_state() {
       const answer = await client.call("me");
       session.me = answer.user;
       session.settings = answer.settings;
+      session.system_messages = answer.system_messages ?? 0;
       set_unit_offset(session.settings["unit.utc_offset_minutes"]);
       set_unit_country(session.settings["phone.country"]);
       show_shell();
@@ -127,12 +128,29 @@ const screens = [
   {path: "admin", label: "nav.admin", roles: ["admin", "manager"]},
 ];
 
+// Admin's badge of system messages not yet cleared, kept by the `me` pushes.
+const system_badge = h("span", {class: "count", "aria-label": "system messages"});
+client.listen("me", (push) => {
+  if (push.type === "system_message" || push.type === "system_messages_cleared") {
+    session.system_messages = push.data.open;
+    show_system_badge();
+  }
+});
+
+function show_system_badge() {
+  fill(system_badge, session.system_messages ? String(session.system_messages) : "");
+}
+
 function show_shell() {
   leave_screen();
+  show_system_badge();
   const nav =
       h("nav", {class: "screens"},
         screens.filter((s) => !s.roles || s.roles.includes(session.me.role))
-            .map((s) => h("a", {href: `#/${s.path}`, dataset: {screen: s.path}}, t(s.label))));
+            .map(
+                (s) =>
+                    h("a", {href: `#/${s.path}`, dataset: {screen: s.path}}, t(s.label),
+                      s.path === "admin" ? system_badge : null)));
   const sign_out =
       h("button", {
         class: "link",
