@@ -1,5 +1,8 @@
 #include "app/demo.hpp"
 
+#include <boost/asio/post.hpp>
+#include <iostream>
+
 #include <vector>
 
 #include "app/auth.hpp"
@@ -165,7 +168,99 @@ void add_conversations(Engine& engine, core::UserId admin) {
                                     "Добрий день! Чи є доставка в Україну?"));
 }
 
+// Who writes in the stream, and what: questions a tea shop gets all day, in each one's language.
+struct StreamCustomer {
+  const char* id;
+  const char* name;
+  bool ukrainian;
+};
+constexpr StreamCustomer stream_customers[] = {
+    {"web-4001", "Vũ Thị Ngọc", false},  {"web-4002", "Bùi Minh Khoa", false},
+    {"web-4003", "Đỗ Thu Hà", false},    {"web-4004", "Ngô Văn Bình", false},
+    {"web-4005", "Lý Thị Mai", false},   {"web-4006", "Ірина Шевчук", true},
+    {"web-4007", "Phan Thanh Tú", false}, {"web-4008", "Андрій Мороз", true},
+};
+constexpr const char* vietnamese_texts[] = {
+    "Shop ơi trà ô long còn hàng không ạ?",
+    "Hộp quà Tết giao trong ngày ở Hà Nội được không shop?",
+    "Cho mình xin bảng giá sỉ với ạ",
+    "Đơn của em giao tới đâu rồi shop?",
+    "Mật ong rừng loại 500ml giá bao nhiêu ạ?",
+    "Em lấy 3 gói trà xanh, sđt 0912 888 ${n}",
+    "Ấm trà men lam còn không shop ơi",
+    "Shop có xuất hóa đơn công ty không ạ?",
+};
+constexpr const char* ukrainian_texts[] = {
+    "Добрий день, скільки коштує доставка до Києва?",
+    "Чи є зелений чай у подарунковій упаковці?",
+    "Хочу замовити мед, мій номер +380 67 123 4${n}",
+    "Коли буде відправлено моє замовлення?",
+};
+
+template <std::size_t N>
+const char* any_of(const char* const (&texts)[N], std::mt19937_64& random) {
+  return texts[random() % N];
+}
+
 }  // namespace
+
+DemoStream::DemoStream(boost::asio::io_context& ioc, Engine& engine,
+                       std::chrono::milliseconds mean)
+    : timer_(ioc), engine_(engine), mean_(mean) {}
+
+void DemoStream::start() {
+  engine_.submit(read_state<bool>(
+      [](const core::State& s) {
+        const core::Page* p = s.pages.find(1);
+        return p != nullptr && p->channel == core::Channel::api && p->external_id == "tea-shop" &&
+               p->secret == demo_api_secret;
+      },
+      [this](std::optional<bool> demo) {
+        if (demo.value_or(false)) {
+          boost::asio::post(timer_.get_executor(), [this] { next(); });
+        } else {
+          std::cerr << "salesdesk: not the demo's journal: no simulated customers" << std::endl;
+        }
+      }));
+}
+
+void DemoStream::stop() {
+  stopped_ = true;
+  boost::asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
+}
+
+void DemoStream::next() {
+  if (stopped_) return;
+  std::uniform_int_distribution<std::int64_t> jitter(mean_.count() / 2, mean_.count() * 3 / 2);
+  timer_.expires_after(std::chrono::milliseconds(jitter(random_)));
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // stopped
+    write();
+    next();
+  });
+}
+
+void DemoStream::write() {
+  const std::uint64_t n = sent_++;
+  const StreamCustomer& who = stream_customers[random_() % std::size(stream_customers)];
+  std::string text = who.ukrainian ? any_of(ukrainian_texts, random_)
+                                   : any_of(vietnamese_texts, random_);
+  if (auto at = text.find("${n}"); at != std::string::npos) {
+    text.replace(at, 4, std::to_string(100 + random_() % 900));
+  }
+  // A message id no earlier run used: the clock and this run's count.
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const std::string id = "demo-stream-" +
+                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now)
+                                            .count()) +
+                         "-" + std::to_string(n);
+  core::ReceiveMessage m{.page_id = 1,
+                         .external_message_id = id,
+                         .external_user_id = who.id,
+                         .customer_name = who.name,
+                         .text = text};
+  engine_.submit(Request{CommandRequest{core::system_actor, std::move(m), {}, {}}, {}});
+}
 
 void add_demo_data(Engine& engine) {
   const core::UserId admin = 1;

@@ -5,6 +5,11 @@
 // floating statuses enter it at once). Later features (conversations) add theirs here.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <chrono>
+#include <random>
 #include <string>
 
 #include "app/engine.hpp"
@@ -17,5 +22,26 @@ constexpr const char* demo_api_secret = "demo-api-secret";
 
 // Applies the demo commands through the engine (journaled like any other command).
 void add_demo_data(Engine& engine);
+
+// A simulated customer stream, so a newcomer sees the UI move: about every `mean` (jittered
+// from half to one and a half of it) a customer of the demo's API page writes, through the
+// command the page's webhook submits. It runs only on the demo's own journal (its first page
+// is the demo API page with the demo secret): never on a journal with real data.
+class DemoStream {
+ public:
+  DemoStream(boost::asio::io_context& ioc, Engine& engine, std::chrono::milliseconds mean);
+  void start();
+  void stop();  // before the io_context is left to finish
+
+ private:
+  void next();
+  void write();
+  boost::asio::steady_timer timer_;
+  Engine& engine_;
+  std::chrono::milliseconds mean_;
+  std::mt19937_64 random_{std::random_device{}()};
+  std::uint64_t sent_ = 0;
+  std::atomic<bool> stopped_{false};
+};
 
 }  // namespace salesdesk::app

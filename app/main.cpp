@@ -42,6 +42,7 @@ struct Options {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;
   bool demo = false;
+  std::int64_t demo_stream_s = 20;  // a simulated customer's message every ~N s (0: none)
   unsigned io_threads = std::max(1u, std::thread::hardware_concurrency() - 1);
   std::string web_root = SALESDESK_WEB_DIR;
   std::string metrics_token;
@@ -60,7 +61,7 @@ constexpr std::size_t connections_per_address_share = 4;
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "salesdesk: " << problem << "\n"
             << "usage: salesdesk serve [--db PATH] [--listen HOST:PORT] [--demo]"
-               " [--io-threads N] [--web DIR]\n"
+               " [--demo-stream SECONDS] [--io-threads N] [--web DIR]\n"
                "                       [--metrics-token TOKEN] [--secure-cookie]"
                " [--max-connections N]\n"
                "                       [--snapshot-every-events N] [--snapshot-every-minutes M]"
@@ -116,6 +117,8 @@ Options parse(int argc, char** argv) {
       }
     } else if (arg == "--demo") {
       o.demo = true;
+    } else if (arg == "--demo-stream") {
+      o.demo_stream_s = count(arg, value());
     } else if (arg == "--io-threads") {
       o.io_threads = static_cast<unsigned>(std::max(1, std::atoi(value().c_str())));
     } else if (arg == "--web") {
@@ -227,11 +230,15 @@ int serve(const Options& o) {
   const auto bound = listener->local_endpoint();
   std::cout << "salesdesk listening on http://" << o.host << ":" << bound.port() << std::endl;
 
+  app::DemoStream stream(ioc, engine, std::chrono::seconds(o.demo_stream_s));
+  if (o.demo && o.demo_stream_s > 0) stream.start();
+
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   boost::asio::steady_timer deadline(ioc);
   std::thread stopper;
   signals.async_wait([&](boost::system::error_code, int) {
     listener->stop();
+    stream.stop();
     // Finishing the engine blocks: do it off the network threads, which deliver its answers.
     stopper = std::thread([&] {
       outbox.stop();  // (an attempt under way ends within its timeout; the rest stays queued)

@@ -15,13 +15,18 @@ export const demo_password = "demo-pass-1";
 const ready_timeout_ms = 15000;
 
 // A server on a fresh journal (--demo), or on `db` and `port` again (a restart).
-export async function start_server({db, port} = {}) {
+// (no simulated customers unless asked: the tests' lists must hold still)
+export async function start_server({db, port, stream = 0} = {}) {
   const bin = process.env.SALESDESK_BIN;
   if (!bin) throw new Error("SALESDESK_BIN is not set");
   const dir = db ? null : mkdtempSync(join(tmpdir(), "salesdesk-browser-"));
   db ??= join(dir, "ui.db");
   const child = spawn(
-      bin, ["serve", "--db", db, "--listen", `127.0.0.1:${port ?? 0}`, "--demo", "--web", web_root],
+      bin,
+      [
+        "serve", "--db", db, "--listen", `127.0.0.1:${port ?? 0}`, "--demo", "--demo-stream",
+        String(stream), "--web", web_root
+      ],
       {
         env: {...process.env, SALESDESK_ADMIN_PASSWORD: "admin-pass-1"},
         stdio: ["ignore", "pipe", "inherit"]

@@ -16,7 +16,8 @@ class DemoTest(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         unittest.IsolatedAsyncioTestCase.setUpClass()
-        cls.server = Server(extra_args=("--demo",))
+        # (no simulated customers: the counts below must hold still)
+        cls.server = Server(extra_args=("--demo", "--demo-stream", "0"))
         try:
             cls.server.start()
         except BaseException:

@@ -74,7 +74,7 @@ export SALESDESK_ADMIN_PASSWORD="bench-load-$$-password"
 load_args=(--connections "$connections" --inflight "$inflight" --duration "$duration"
            --warmup "$warmup" --threads "$client_threads" --op "$op")
 serve_extra=()
-[[ "$op" == orders ]] && serve_extra=(--demo)
+[[ "$op" == orders ]] && serve_extra=(--demo --demo-stream 0)
 
 print_machine
 echo "load: $connections connections x $inflight in flight, op $op, ${warmup}s warm-up +" \
