@@ -74,6 +74,9 @@ test(
       assert.ok(numbers.length > 0);
       for (const n of numbers) assert.doesNotMatch(n, /\*/);
       assert.equal(await boss.locator("button", {hasText: "Take number"}).count(), 0);
+  // Statuses and sources by the catalog's names, not their codes.
+  const table = await boss.locator(".pool-table tbody").textContent();
+  assert.doesNotMatch(table, /no_answer|\bfb\b|hotline/);
       const row = boss.locator(".pool-table tbody tr").first();
       await row.locator("button.heart").click();
       await boss.locator("tr.detail").first().waitFor();

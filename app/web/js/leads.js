@@ -1,6 +1,7 @@
 // My leads (a sale's work queue; managers and admin see every lead): the status changed in
 // place (an action), notes, the call log with a call logged by hand, and when a lead left
 // alone will float into the pool. Live from the `me` topic (a lead won or lost).
+import {catalog_names} from "./catalog.js";
 import {fill, h} from "./dom.js";
 import {full_time, t} from "./i18n.js";
 
@@ -34,11 +35,12 @@ export class Leads {
 
   async reload() {
     try {
-      const [statuses, leads] = await Promise.all([
-        this.client.call("statuses.list"),
+      const [names, leads] = await Promise.all([
+        catalog_names(this.client),
         this.client.call(this.sale ? "leads.mine" : "leads.list", {}),
       ]);
-      this.statuses = statuses.items;
+      this.names = names;
+      this.statuses = names.statuses;
       this.body.replaceChildren();
       this.rows.clear();
       // The ones nobody touched longest first: they float first.
@@ -79,8 +81,8 @@ export class Leads {
               (s) => h("option", {value: s.code, selected: s.code === lead.status}, s.name)));
     fill(
         row.tr, h("td", {class: "phone"}, h("a", {href: `tel:${lead.phone}`}, lead.phone)),
-        h("td", {}, lead.name), h("td", {}, lead.source ?? ""), h("td", {}, lead.product ?? ""),
-        h("td", {}, status),
+        h("td", {}, lead.name), h("td", {}, this.names.source(lead.source)),
+        h("td", {}, lead.product ?? ""), h("td", {}, status),
         h("td", {}, h("time", {datetime: lead.last_action_at}, full_time(lead.last_action_at))),
         h("td", {class: "hint-cell"}, this.floats_at(lead)),
         h("td", {class: "actions"},

@@ -2,6 +2,7 @@
 // eye shows a number for a while (one viewer at a time, with a cooldown between numbers), the
 // heart lists the phone's closed orders, the duplicate icon every order with the phone, and
 // "Take number" claims the lead, first come first served. Live from the `pool` topic.
+import {catalog_names} from "./catalog.js";
 import {fill, h, icon} from "./dom.js";
 import {full_time, money, t} from "./i18n.js";
 
@@ -63,6 +64,7 @@ export class Pool {
   }
 
   async reload() {
+    this.names ??= await catalog_names(this.client);
     try {
       const answer = await this.client.call("pool.query", {filters: this.filters});
       this.body.replaceChildren();
@@ -120,8 +122,8 @@ export class Pool {
               null,
           h("button", {class: "link", onclick: () => this.views(row)}, t("pool.views")));
     fill(
-        tr, phone, h("td", {}, lead.name), h("td", {}, lead.source ?? ""),
-        h("td", {}, lead.product ?? ""), h("td", {}, lead.status),
+        tr, phone, h("td", {}, lead.name), h("td", {}, this.names.source(lead.source)),
+        h("td", {}, lead.product ?? ""), h("td", {}, this.names.status(lead.status)),
         h("td", {}, h("time", {datetime: lead.entered_pool_at}, full_time(lead.entered_pool_at))),
         counts, h("td", {class: "note"}, lead.last_note ?? ""), actions);
     if (row.detail) tr.after(row.detail);
