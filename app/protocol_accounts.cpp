@@ -81,6 +81,21 @@ Prepared op_users_list(const Args&, const Caller& caller) {
   });
 }
 
+// Who is who on the floor, for any role: a conversation's assignee, a message's author, the
+// viewers (users.list, with presence and teams, stays for managers).
+Prepared op_users_names(const Args&, const Caller& caller) {
+  return query(caller, core::everyone, [](const core::State& s) {
+    json::array list;
+    for (const core::User& u : s.users.by_id) {
+      list.push_back(json::object{{"id", u.id},
+                                  {"name", u.display_name},
+                                  {"role", core::to_string(u.role)},
+                                  {"active", u.active}});
+    }
+    return items(std::move(list));
+  });
+}
+
 Prepared op_teams_create(const Args& a, const Caller& caller) {
   return command(caller, core::CreateTeam{a.text("name")},
                  [](const core::State& s, const core::Events& events) {
@@ -148,6 +163,7 @@ const std::vector<Op>& accounts_ops() {
         opt_ids("team_ids")},
        core::admin_only},
       {"users.list", false, &op_users_list, {}},
+      {"users.names", false, &op_users_names, {}},
       {"teams.create", false, &op_teams_create, {text("name", core::team_name_bytes_max)}},
       {"teams.list", false, &op_teams_list, {}},
       {"settings.get", false, &op_settings_get, {}},

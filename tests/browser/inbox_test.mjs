@@ -85,6 +85,9 @@ test("on a 390 px screen one pane shows at a time and nothing scrolls sideways",
   const sideways = () => page.evaluate(() => document.documentElement.scrollWidth > innerWidth);
   assert.equal(await sideways(), false);
   assert.equal(await page.locator(".conversation-pane").isVisible(), false);
+  // A sale sees who has the others' conversations (Lan's initials on Hoa's).
+  const hoa = page.locator(".conversation", {hasText: "Nguyễn Thị Hoa"});
+  await hoa.locator(".assignee:text-is('TL')").waitFor();
   await screenshot(page, "inbox-vi-390");
   await page.locator(".conversation a").first().click();
   await page.waitForSelector(".conversation-header h2");

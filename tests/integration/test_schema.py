@@ -115,6 +115,7 @@ class SchemaTest(ServerTestCase):
             await call(ws, "statuses.list")
         await call(manager, "users.list")
         await call(admin, "users.list")
+        await call(sale, "users.names")
         await call(admin, "users.update", {"user_id": s1["id"], "name": "Lan"})
         await call(sale, "presence.set", {"status": "away"})
         await call(sale, "presence.set", {"status": "online"})

@@ -65,10 +65,12 @@ export class Inbox {
   async load_names() {
     const pages = await this.client.call("pages.list").catch(() => ({items: []}));
     for (const p of pages.items) this.pages.set(p.id, p.name);
+    const names = await this.client.call("users.names").catch(() => ({items: []}));
+    for (const u of names.items) this.users.set(u.id, u.name);
     if (["admin", "manager"].includes(this.session.me.role)) {
+      // (with presence, to offer online sales first when assigning)
       const users = await this.client.call("users.list").catch(() => ({items: []}));
       this.people = users.items;
-      for (const u of users.items) this.users.set(u.id, u.name);
     }
     const replies = await this.client.call("quick_replies.list").catch(() => ({items: []}));
     this.quick_replies = replies.items;
@@ -285,11 +287,9 @@ export class Inbox {
   }
 
   render_row(c) {
-    // (a sale knows no names but their own: another's conversation shows a plain mark)
-    const known = c.assignee_id !== null && this.users.has(c.assignee_id);
-    const initials = c.assignee_id === null ? "" :
-        known                               ? initials_of(this.users.get(c.assignee_id)) :
-                                              "•";
+    // (the assignee's own initials, not "you": the list reads the same to everyone)
+    const initials =
+        c.assignee_id === null ? "" : initials_of(this.users.get(c.assignee_id) ?? "?");
     const row =
         h("li", {
           class: [
