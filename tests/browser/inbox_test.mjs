@@ -244,3 +244,18 @@ test(
       assert.deepEqual(page.errors, []);
       await page.context().close();
     });
+
+test("the list narrows to one page, and a conversation is marked processed", async () => {
+  const page = await open_page(env.browser, env.server.url, {language: "en"});
+  await sign_in(page, "manager");
+  await page.waitForSelector(".conversation");
+  await page.selectOption(
+      ".filters select[aria-label='All pages']", {label: "Trà Thái Nguyên Zalo OA"});
+  await page.waitForSelector(".conversation:has-text('Олена Мельник')");
+  await page.waitForSelector(".conversation:has-text('Nguyễn Thị Hoa')", {state: "detached"});
+  await page.locator(".conversation", {hasText: "Олена Мельник"}).locator("a").click();
+  await page.click(".conversation-header button:text-is('Processed')");
+  await page.waitForSelector(".conversation-header button:text-is('Not processed')");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

@@ -64,7 +64,10 @@ export class Inbox {
 
   async load_names() {
     const pages = await this.client.call("pages.list").catch(() => ({items: []}));
-    for (const p of pages.items) this.pages.set(p.id, p.name);
+    for (const p of pages.items) {
+      this.pages.set(p.id, p.name);
+      this.page_picker.append(h("option", {value: p.id}, p.name));
+    }
     const names = await this.client.call("users.names").catch(() => ({items: []}));
     for (const u of names.items) this.users.set(u.id, u.name);
     if (["admin", "manager"].includes(this.session.me.role)) {
@@ -213,9 +216,20 @@ export class Inbox {
         },
           h("option", {value: "activity"}, t("inbox.sort_newest")),
           h("option", {value: "waiting"}, t("inbox.sort_waiting")));
+    // (its pages come with load_names)
+    this.page_picker =
+        h("select", {
+          "aria-label": t("inbox.all_pages"),
+          onchange: (e) => {
+            this.filters.page = Number(e.currentTarget.value) || null;
+            this.reload();
+          }
+        },
+          h("option", {value: ""}, t("inbox.all_pages")));
     return h(
         "div", {class: "filters"}, search, h("div", {class: "tabs"}, tab_buttons),
-        h("div", {class: "more-filters"}, toggle("unread"), toggle("unanswered"), status, sort));
+        h("div", {class: "more-filters"}, toggle("unread"), toggle("unanswered"), status, sort,
+          this.page_picker));
   }
 
   query_filters() {
@@ -226,6 +240,7 @@ export class Inbox {
     if (this.filters.tab === "mine") f.assignee_id = this.session.me.id;
     if (this.filters.tab === "unassigned") f.unassigned = true;
     if (this.filters.q) f.q = this.filters.q;
+    if (this.filters.page) f.page_ids = [this.filters.page];
     return f;
   }
 
@@ -239,6 +254,7 @@ export class Inbox {
     if (f.tab === "mine" && c.assignee_id !== this.session.me.id) return false;
     if (f.tab === "unassigned" && c.assignee_id !== null) return false;
     if (f.sort === "waiting" && !c.waiting_since) return false;
+    if (f.page && c.page_id !== f.page) return false;
     return true;
   }
 
@@ -497,6 +513,9 @@ class ConversationPane {
         c.status === "open" ? act("conv.close", "conversations.close") :
                               act("conv.reopen", "conversations.reopen"));
     if (!c.unread) actions.push(act("conv.mark_unread", "conversations.mark", {read: false}));
+    actions.push(
+        c.processed ? act("conv.not_processed", "conversations.mark", {processed: false}) :
+                      act("conv.processed", "conversations.mark", {processed: true}));
     if (!sale) actions.push(this.assign_picker(c));
     actions.push(
         h("button",
