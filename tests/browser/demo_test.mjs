@@ -1,26 +1,14 @@
 // The demo's simulated customers (salesdesk serve --demo --demo-stream N): messages arrive on
 // the demo API page as they would from its webhook, and the inbox moves by itself.
 import assert from "node:assert/strict";
-import {after, before, test} from "node:test";
+import {test} from "node:test";
 
-import {launch, open_page, screenshot, sign_in, start_server} from "./harness.mjs";
+import {open_page, per_file, screenshot, sign_in} from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await start_server({stream: 1});
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const env = per_file({stream: 1});
 
 test("a newcomer's inbox fills with customers writing, without anyone touching it", async () => {
-  const page = await open_page(browser, server.url, {language: "vi"});
+  const page = await open_page(env.browser, env.server.url, {language: "vi"});
   await sign_in(page, "manager");
   await page.waitForSelector(".conversation");
   const first = await page.locator(".conversation").count();

@@ -103,10 +103,10 @@ export async function screenshot(page, name) {
 // A server with demo data and a browser for one test file: started before its first test,
 // stopped after its last. Tests read `env.server` and `env.browser` (a test may restart the
 // server and put the new one in `env.server`).
-export function per_file() {
+export function per_file(options = {}) {
   const env = {};
   before(async () => {
-    env.server = await start_server();
+    env.server = await start_server(options);
     env.browser = await launch();
   });
   after(async () => {
