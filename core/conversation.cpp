@@ -323,16 +323,13 @@ Conversation* Conversations::find(ConversationId id) {
 }
 
 ConversationId Conversations::find_key(const std::string& key) const {
-  const ConversationId* id =
-      by_key.find(key, [&](ConversationId found) { return key_of(*find(found)) == key; });
+  const ConversationId* id = by_key.find(key, [&](ConversationId c) { return has_key(c, key); });
   return id == nullptr ? 0 : *id;
 }
 
 CustomerId Conversations::find_identity(PageId page, std::string_view user) const {
-  const Identity* found = identities.find(identity_key(page, user), [&](const Identity& i) {
-    const Conversation& origin = *find(i.origin);
-    return origin.page_id == page && origin.external_user_id() == user;
-  });
+  const Identity* found = identities.find(
+      identity_key(page, user), [&](const Identity& i) { return is_identity(i, page, user); });
   return found == nullptr ? 0 : found->customer_id;
 }
 
@@ -340,8 +337,7 @@ void Conversations::put_identity(const Identity& i, bool replace) {
   const Conversation& c = *find(i.origin);
   const std::string key = identity_key(c.page_id, c.external_user_id());
   const auto same = [&](const Identity& known) {
-    const Conversation& origin = *find(known.origin);
-    return origin.page_id == c.page_id && origin.external_user_id() == c.external_user_id();
+    return is_identity(known, c.page_id, c.external_user_id());
   };
   if (identities.insert(key, i, same) || !replace) return;
   identities.find(key, same)->customer_id = i.customer_id;
@@ -349,7 +345,18 @@ void Conversations::put_identity(const Identity& i, bool replace) {
 
 void Conversations::add_key(const Conversation& c) {
   const std::string key = key_of(c);
-  by_key.insert(key, c.id, [&](ConversationId known) { return key_of(*find(known)) == key; });
+  by_key.insert(key, c.id, [&](ConversationId known) { return has_key(known, key); });
+}
+
+// The checks of the hashed indexes: the conversation a hit names really has the key (by_key),
+// or the identity's first conversation really is that page's channel customer (identities).
+bool Conversations::has_key(ConversationId id, const std::string& key) const {
+  return key_of(*find(id)) == key;
+}
+
+bool Conversations::is_identity(const Identity& i, PageId page, std::string_view user) const {
+  const Conversation& origin = *find(i.origin);
+  return origin.page_id == page && origin.external_user_id() == user;
 }
 
 std::vector<Identity> Conversations::saved_identities() const {

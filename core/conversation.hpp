@@ -522,6 +522,8 @@ struct Conversations {
 
  private:
   std::vector<Identity> saved_identities() const;  // by origin
+  bool has_key(ConversationId id, const std::string& key) const;
+  bool is_identity(const Identity& i, PageId page, std::string_view user) const;
 };
 
 // The key that finds a conversation from what a channel delivers (see ConversationStarted): the
