@@ -1,6 +1,10 @@
-// Admin (admin and managers): the unit's settings grouped by feature as seed 000's "function
-// configuration" (a switch or a number with a line saying what it does), saved one key at a
-// time as it is changed. Users, pages, the catalog, quick replies and system messages follow.
+// Admin (admin and managers), a part per tab (#/admin/settings, users, pages, catalog, replies):
+// first the system messages (admin) and the unit's settings grouped by feature as seed 000's
+// "function configuration" (a switch or a number with a line saying what it does), saved one
+// key at a time as it is changed.
+import {Catalog, QuickReplies} from "./admin_catalog.js";
+import {Pages} from "./admin_pages.js";
+import {People} from "./admin_people.js";
 import {fill, h} from "./dom.js";
 import {full_time, t} from "./i18n.js";
 
@@ -35,14 +39,51 @@ const choices = {
   "phone.country": ["VN", "UA"],
 };
 
+const parts = [
+  ["settings", (client, session) => new Settings(client, session)],
+  ["users", (client, session) => new People(client, session)],
+  ["pages", (client, session) => new Pages(client, session)],
+  ["catalog", (client, session) => new Catalog(client, session)],
+  ["replies", (client) => new QuickReplies(client)],
+];
+
 export class Admin {
+  constructor(client, session, part) {
+    this.client = client;
+    this.session = session;
+    this.tabs =
+        h("nav", {class: "admin-tabs"},
+          parts.map(
+              ([name]) => h(
+                  "a", {href: `#/admin/${name}`, dataset: {part: name}}, t(`admin.tab.${name}`))));
+    this.body = h("div", {class: "admin-body"});
+    this.element = h("section", {class: "admin"}, this.tabs, this.body);
+    this.open(part);
+  }
+
+  open(name) {
+    if (!parts.some(([p]) => p === name)) name = "settings";
+    if (this.part?.name === name) return;
+    this.part?.leave?.();
+    this.part = parts.find(([p]) => p === name)[1](this.client, this.session);
+    this.part.name = name;
+    for (const a of this.tabs.children) a.classList.toggle("active", a.dataset.part === name);
+    fill(this.body, this.part.element);
+  }
+
+  leave() {
+    this.part?.leave?.();
+  }
+}
+
+class Settings {
   constructor(client, session) {
     this.client = client;
     this.session = session;
     this.admin = session.me.role === "admin";
-    this.body = h("div", {class: "admin-body"});
+    this.body = h("div");
     this.messages = h("div", {class: "system-messages"});
-    this.element = h("section", {class: "admin"}, this.admin ? this.messages : null, this.body);
+    this.element = h("div", {class: "admin-part"}, this.admin ? this.messages : null, this.body);
     this.stop = client.follow("me", (push) => this.on_push(push), () => this.reload());
     this.reload();
   }

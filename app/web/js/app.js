@@ -187,7 +187,7 @@ function route() {
   if (name === "inbox") {
     screen = new Inbox(client, session, Number(id) || null);
   } else if (name === "admin") {
-    screen = new Admin(client, session);
+    screen = new Admin(client, session, id);
   } else if (name === "leads") {
     screen = new Leads(client, session);
   } else if (name === "pool") {

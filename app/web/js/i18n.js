@@ -71,3 +71,14 @@ export function money(amount) {
   }
   return new Intl.NumberFormat("vi-VN", {style: "currency", currency: "VND"}).format(amount);
 }
+
+// A price typed in the currency's main unit ("250", "12,5") as the smallest unit the server keeps
+// (₫ as typed, ₴ in kopiyky), and back.
+export function to_minor(text) {
+  const value = Number(String(text).replace(",", "."));
+  return country === "UA" ? Math.round(value * 100) : Math.round(value);
+}
+
+export function from_minor(amount) {
+  return country === "UA" ? (amount / 100).toFixed(2) : String(amount);
+}
