@@ -259,3 +259,55 @@ test("the list narrows to one page, and a conversation is marked processed", asy
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test("a sale orders a combo and a discounted product from a conversation", async () => {
+  const minh = await open_page(env.browser, env.server.url, {language: "en"});
+  await sign_in(minh, "minh");
+  await minh.click(".conversation:has-text('Trần Văn Đức') a");
+  await minh.click(".client-block button.new-order");
+  const dialog = minh.locator("dialog.order-dialog[open]");
+  await dialog.waitFor();
+  assert.match(await dialog.locator("input[name=phone]").inputValue(), /^0\d{9}$/);
+
+  // A combo, and 2 × a product with 10 % off: the totals follow the typing.
+  await dialog.locator(".order-line select").first().selectOption("c:QUA-TET");
+  await dialog.locator("button:has-text('Add a line')").click();
+  const second = dialog.locator(".order-line").nth(1);
+  await second.locator("select").first().selectOption("p:TRA-XANH");
+  await second.locator("input[type=number]").first().fill("2");
+  await second.locator("select[aria-label=Discount]").selectOption("pct");
+  await second.locator("input[aria-label='Discount value']").fill("10");
+  await minh.waitForFunction(
+      () => /153\.000/.test(
+          document.querySelector(".order-line:nth-child(2) .line-total").textContent));
+  assert.match(await dialog.locator(".order-total").textContent(), /552\.000\s*₫/);
+
+  // An amount above its line shows no total, and the server's refusal is said; nothing is made.
+  const first = dialog.locator(".order-line").first();
+  await first.locator("select[aria-label=Discount]").selectOption("amount");
+  await first.locator("input[aria-label='Discount value']").fill("500000");
+  await minh.waitForFunction(() => document.querySelector(".order-total").textContent === "—");
+  await dialog.locator("button[type=submit]").click();
+  await dialog.locator(".error:not(:empty)").waitFor();
+  assert.match(await dialog.locator(".error").textContent(), /larger than the line/);
+  await screenshot(minh, "inbox-order-form-en-1400");
+
+  await first.locator("input[aria-label='Discount value']").fill("49000");
+  await minh.waitForFunction(
+      () => /503\.000/.test(document.querySelector(".order-total").textContent));
+  await dialog.locator("button[type=submit]").click();
+  await dialog.waitFor({state: "detached"});
+  const made = minh.locator(".client-block .notice.ok");
+  await made.waitFor();
+  assert.match(await made.textContent(), /Order ORD-\d+ created: 503\.000\s*₫/);
+  const number = (await made.textContent()).match(/ORD-\d+/)[0];
+  const order = minh.locator(`.client-block .orders button:has-text('${number}')`);
+  await order.click();
+  const lines = await minh.locator(".client-block .orders .lines").first().textContent();
+  assert.match(lines, /2 × Trà xanh Thái Nguyên 100g 153\.000/);
+  assert.match(lines, /1 × Hộp quà Tết 350\.000/);
+  assert.match(lines, /Total 503\.000/);
+  await screenshot(minh, "inbox-order-made-en-1400");
+  assert.deepEqual(minh.errors, []);
+  await minh.context().close();
+});

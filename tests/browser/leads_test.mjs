@@ -54,3 +54,39 @@ test(
       await page.context().close();
       await other.context().close();
     });
+
+test(
+    "a sale orders from a lead: its phone is the lead's, and the lead becomes ordered",
+    async () => {
+      const page =
+          await open_page(env.browser, env.server.url, {width: 390, height: 800, language: "vi"});
+      await sign_in(page, "olena");
+      await page.click("a[data-screen=leads]");
+      const row = page.locator(".leads tbody tr:not(.detail)").first();
+      await row.waitFor();
+      const phone = (await row.locator("td.phone").textContent()).trim();
+      await row.locator("button", {hasText: "Tạo đơn"}).click();
+      const dialog = page.locator("dialog.order-dialog[open]");
+      await dialog.waitFor();
+      assert.equal(await dialog.locator("input[name=phone]").inputValue(), phone);
+      assert.equal(await dialog.locator("input[name=phone]").getAttribute("readonly"), "");
+      await dialog.locator(".order-line select").first().selectOption("p:MAT-ONG");
+      await dialog.locator(".order-line select[aria-label]").nth(1).selectOption("amount");
+      await dialog.locator(".order-line input[aria-label]").nth(1).fill("20000");
+      await page.waitForFunction(
+          () => /130\.000/.test(document.querySelector(".order-total").textContent));
+      const sideways = await page.evaluate(() => document.documentElement.scrollWidth > innerWidth);
+      assert.equal(sideways, false);
+      await screenshot(page, "leads-order-vi-390");
+      await dialog.locator("button[type=submit]").click();
+      await dialog.waitFor({state: "detached"});
+      await page.waitForSelector(".leads .notice.ok:has-text('130.000')");
+      await page.waitForFunction(
+          (p) => [...document.querySelectorAll(".leads tbody tr")]
+                     .find((tr) => tr.textContent.includes(p))
+                     ?.querySelector("select")
+                     .value === "ordered",
+          phone);
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });

@@ -4,6 +4,7 @@
 // and a lead from the conversation.
 import {fill, h} from "./dom.js";
 import {full_time, money, t} from "./i18n.js";
+import {OrderForm} from "./order_form.js";
 
 export class ClientBlock {
   constructor(pane) {
@@ -47,7 +48,8 @@ export class ClientBlock {
           card.address ? h("p", {class: "muted"}, card.address) : null, this.link_section(c)),
         h("section", {}, h("h4", {}, t("client.tags")), this.tags_section(c)),
         h("section", {}, h("h4", {}, t("client.notes")), this.notes_section(card)),
-        h("section", {}, h("h4", {}, t("client.orders")), this.orders_section()),
+        h("section", {}, h("h4", {}, t("client.orders")), this.orders_section(),
+          h("button", {class: "new-order", onclick: () => this.new_order()}, t("order.new_order"))),
         h("section", {}, h("button", {onclick: () => this.to_lead()}, t("client.to_lead"))));
   }
 
@@ -153,6 +155,27 @@ export class ClientBlock {
       }, 250);
     });
     return h("div", {class: "link-customer"}, input, found);
+  }
+
+  // The order form for this conversation, filled with what the card knows.
+  new_order() {
+    const c = this.pane.conversation;
+    const inbox = this.pane.inbox;
+    const form = new OrderForm(this.client, inbox.session, {
+      origin: {conversation_id: c.id},
+      channel: inbox.channels.get(c.page_id),
+      defaults: {
+        phone: this.card.phones[0] ?? c.phones[0] ?? "",
+        name: this.card.name,
+        address: this.card.address ?? ""
+      },
+      done: async (order) => {
+        await this.load();
+        this.notice.className = "notice ok";
+        fill(this.notice, t("order.made", {number: order.number, total: money(order.total)}));
+      }
+    });
+    form.open().catch((error) => fill(this.notice, t("conv.failed", {message: error.message})));
   }
 
   async to_lead() {

@@ -23,8 +23,9 @@ export class Inbox {
     this.users = new Map([[session.me.id, session.me.name]]);
     this.people = [];  // managers and admin: every user, for assigning
     this.pages = new Map();
-    this.quick_replies = [];  // for "/" in the composer
-    this.badges = new Map();  // tab -> its count's element
+    this.channels = new Map();  // page id -> its channel
+    this.quick_replies = [];    // for "/" in the composer
+    this.badges = new Map();    // tab -> its count's element
     this.list = h("ol", {class: "conversations", "aria-label": t("nav.inbox")});
     this.list_state = h("p", {class: "list-state"});
     this.pane = new ConversationPane(this);
@@ -66,6 +67,7 @@ export class Inbox {
     const pages = await this.client.call("pages.list").catch(() => ({items: []}));
     for (const p of pages.items) {
       this.pages.set(p.id, p.name);
+      this.channels.set(p.id, p.channel);
       this.page_picker.append(h("option", {value: p.id}, p.name));
     }
     const names = await this.client.call("users.names").catch(() => ({items: []}));

@@ -1,9 +1,11 @@
 // My leads (a sale's work queue; managers and admin see every lead): the status changed in
-// place (an action), notes, the call log with a call logged by hand, and when a lead left
-// alone will float into the pool. Live from the `me` topic (a lead won or lost).
+// place (an action), notes, the call log with a call logged by hand, an order from the lead,
+// and when a lead left alone will float into the pool. Live from the `me` topic (a lead won or
+// lost).
 import {catalog_names} from "./catalog.js";
 import {fill, h} from "./dom.js";
-import {full_time, t} from "./i18n.js";
+import {full_time, money, t} from "./i18n.js";
+import {OrderForm} from "./order_form.js";
 
 export class Leads {
   constructor(client, session) {
@@ -86,10 +88,12 @@ export class Leads {
         h("td", {}, h("time", {datetime: lead.last_action_at}, full_time(lead.last_action_at))),
         h("td", {class: "hint-cell"}, this.floats_at(lead)),
         h("td", {class: "actions"},
-          h("button", {class: "link", onclick: () => this.toggle(row)}, t("leads.details"))));
+          h("button", {class: "link", onclick: () => this.toggle(row)}, t("leads.details")),
+          h("button", {class: "link", onclick: () => this.order(row)}, t("order.new_order"))));
   }
 
   async act(row, op, args) {
+    this.notice.className = "notice";
     fill(this.notice);
     try {
       const answer = await this.client.call(op, {lead_id: row.lead.id, ...args});
@@ -100,6 +104,22 @@ export class Leads {
       fill(this.notice, t("conv.failed", {message: error.message}));
       this.render(row);
     }
+  }
+
+  // The order form for a lead: its phone is the lead's (the server takes it from the lead).
+  order(row) {
+    const {lead} = row;
+    const form = new OrderForm(this.client, this.session, {
+      origin: {lead_id: lead.id},
+      defaults: {phone: lead.phone, name: lead.name},
+      fixed: ["phone", "name"],
+      done: async (order) => {
+        await this.act(row, "leads.get", {});
+        this.notice.className = "notice ok";
+        fill(this.notice, t("order.made", {number: order.number, total: money(order.total)}));
+      }
+    });
+    form.open().catch((error) => fill(this.notice, t("conv.failed", {message: error.message})));
   }
 
   async toggle(row) {
