@@ -5,6 +5,7 @@ import {ClientBlock} from "./client_block.js";
 import {Composer} from "./composer.js";
 import {fill, h} from "./dom.js";
 import {full_time, short_time, t} from "./i18n.js";
+import {ViewsEditor} from "./inbox_views.js";
 
 const page_size = 50;
 const tabs = ["all", "mine", "unassigned"];
@@ -64,12 +65,18 @@ export class Inbox {
   }
 
   async load_names() {
-    const pages = await this.client.call("pages.list").catch(() => ({items: []}));
+    const [pages, views, tags] = await Promise.all([
+      this.client.call("pages.list").catch(() => ({items: []})),
+      this.client.call("inbox.views.list").catch(() => ({items: []})),
+      this.client.call("tags.list").catch(() => ({items: []})),
+    ]);
     for (const p of pages.items) {
       this.pages.set(p.id, p.name);
       this.channels.set(p.id, p.channel);
-      this.page_picker.append(h("option", {value: p.id}, p.name));
     }
+    this.views = views.items;
+    this.fill_page_picker();
+    this.tag_picker.append(...tags.items.map((x) => h("option", {value: x.name}, x.name)));
     const names = await this.client.call("users.names").catch(() => ({items: []}));
     for (const u of names.items) this.users.set(u.id, u.name);
     if (["admin", "manager"].includes(this.session.me.role)) {
@@ -96,6 +103,8 @@ export class Inbox {
         .then((counts) => {
           for (const [tab, badge] of this.badges)
             fill(badge, counts[tab] ? String(counts[tab]) : "");
+          this.unread_by_page = counts.unread_by_page ?? {};
+          this.fill_page_picker();
         })
         .catch(() => {});
   }
@@ -218,20 +227,75 @@ export class Inbox {
         },
           h("option", {value: "activity"}, t("inbox.sort_newest")),
           h("option", {value: "waiting"}, t("inbox.sort_waiting")));
-    // (its pages come with load_names)
-    this.page_picker =
+    // (pages, views and tags come with load_names)
+    this.page_picker = h("select", {
+      "aria-label": t("inbox.all_pages"),
+      onchange: (e) => this.pick_pages(e.currentTarget.value)
+    });
+    const kind =
         h("select", {
-          "aria-label": t("inbox.all_pages"),
+          "aria-label": t("inbox.kind"),
           onchange: (e) => {
-            this.filters.page = Number(e.currentTarget.value) || null;
+            this.filters.kind = e.currentTarget.value;
             this.reload();
           }
         },
-          h("option", {value: ""}, t("inbox.all_pages")));
+          h("option", {value: ""}, t("inbox.kind")),
+          ["message", "comment", "livestream"].map((k) => h("option", {value: k}, t(`kind.${k}`))));
+    this.tag_picker =
+        h("select", {
+          "aria-label": t("inbox.tag"),
+          onchange: (e) => {
+            this.filters.tag = e.currentTarget.value;
+            this.reload();
+          }
+        },
+          h("option", {value: ""}, t("inbox.tag")));
     return h(
         "div", {class: "filters"}, search, h("div", {class: "tabs"}, tab_buttons),
         h("div", {class: "more-filters"}, toggle("unread"), toggle("unanswered"), status, sort,
-          this.page_picker));
+          this.page_picker, kind, this.tag_picker));
+  }
+
+  // The pages picker: every page (with its unread count), the saved views of several pages
+  // merged (inbox.views.*), and an entry that edits the views.
+  fill_page_picker() {
+    const unread = (id) => this.unread_by_page?.[id] ? ` (${this.unread_by_page[id]})` : "";
+    fill(
+        this.page_picker, h("option", {value: ""}, t("inbox.all_pages")),
+        [...this.pages].map(([id, name]) => h("option", {value: `p:${id}`}, name + unread(id))),
+        this.views?.length ? h("optgroup", {label: t("inbox.views")},
+                               this.views.map((v) => h("option", {value: `v:${v.name}`}, v.name))) :
+                             null,
+        h("option", {value: "edit"}, t("inbox.edit_views")));
+    this.page_picker.value = this.filters.pages_value ?? "";
+  }
+
+  pick_pages(value) {
+    if (value === "edit") {
+      this.page_picker.value = this.filters.pages_value ?? "";
+      return new ViewsEditor(this).open();
+    }
+    this.filters.pages_value = value;
+    const [kind, rest] = [value.slice(0, 2), value.slice(2)];
+    if (kind === "p:")
+      this.filters.page_ids = [Number(rest)];
+    else if (kind === "v:")
+      this.filters.page_ids = this.views.find((v) => v.name === rest)?.page_ids;
+    else
+      this.filters.page_ids = null;
+    this.reload();
+  }
+
+  views_changed(views) {
+    this.views = views;
+    if (this.filters.pages_value?.startsWith("v:") &&
+        !views.some((v) => `v:${v.name}` === this.filters.pages_value)) {
+      this.filters.pages_value = "";
+      this.filters.page_ids = null;
+      this.reload();
+    }
+    this.fill_page_picker();
   }
 
   query_filters() {
@@ -242,7 +306,9 @@ export class Inbox {
     if (this.filters.tab === "mine") f.assignee_id = this.session.me.id;
     if (this.filters.tab === "unassigned") f.unassigned = true;
     if (this.filters.q) f.q = this.filters.q;
-    if (this.filters.page) f.page_ids = [this.filters.page];
+    if (this.filters.page_ids) f.page_ids = this.filters.page_ids;
+    if (this.filters.kind) f.kind = this.filters.kind;
+    if (this.filters.tag) f.tags = [this.filters.tag];
     return f;
   }
 
@@ -256,7 +322,9 @@ export class Inbox {
     if (f.tab === "mine" && c.assignee_id !== this.session.me.id) return false;
     if (f.tab === "unassigned" && c.assignee_id !== null) return false;
     if (f.sort === "waiting" && !c.waiting_since) return false;
-    if (f.page && c.page_id !== f.page) return false;
+    if (f.page_ids && !f.page_ids.includes(c.page_id)) return false;
+    if (f.kind && c.kind !== f.kind) return false;
+    if (f.tag && !c.tags.includes(f.tag)) return false;
     return true;
   }
 
