@@ -352,3 +352,52 @@ test("a view merges two pages into one list; kind and tag narrow it", async () =
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+// A 1×1 PNG.
+const tiny_png = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4" +
+        "nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==",
+    "base64");
+
+test(
+    "the composer puts an emoji at the caret, and sends a picture after confirming it",
+    async () => {
+      const minh = await open_page(env.browser, env.server.url, {language: "en"});
+      await sign_in(minh, "minh");
+      await minh.click(".conversation:has-text('Trần Văn Đức') a");
+      const box = minh.locator(".composer textarea");
+      await box.fill("Dạ shop cảm ơn ạ");
+      await minh.click("button[aria-label=Emoji]");
+      await minh.click(".emoji-menu button:text-is('🙏')");
+      assert.equal(await box.inputValue(), "Dạ shop cảm ơn ạ🙏");
+      assert.ok(await minh.locator(".emoji-menu").isHidden());
+      await box.press("Enter");
+      await minh.waitForSelector(".message.out .text:text-is('Dạ shop cảm ơn ạ🙏')");
+
+      // A picture picked waits, shown, until "Send file"; the text typed goes with it.
+      await box.fill("Ảnh hộp quà ạ");
+      await minh.setInputFiles(
+          ".composer input[type=file]",
+          {name: "hop-qua.png", mimeType: "image/png", buffer: tiny_png});
+      const pending = minh.locator(".pending-file");
+      await pending.locator(".preview img").waitFor();
+      assert.match(await pending.textContent(), /hop-qua\.png · 70 B/);
+      await screenshot(minh, "composer-file-en-1400");
+      assert.equal(
+          await minh.locator(".message.out img").count(), 0, "nothing sent before confirming");
+      await pending.locator("button:text-is('Send file')").click();
+      const sent = minh.locator(".message.out", {hasText: "Ảnh hộp quà ạ"});
+      await sent.locator("img[src^='/files/']").waitFor();
+      assert.ok(await pending.isHidden());
+      assert.equal(await box.inputValue(), "");
+
+      // Cancel leaves nothing behind.
+      await minh.setInputFiles(
+          ".composer input[type=file]",
+          {name: "bao-gia.txt", mimeType: "text/plain", buffer: Buffer.from("giá")});
+      await pending.locator("button:text-is('Cancel')").click();
+      assert.ok(await pending.isHidden());
+      assert.equal(await minh.locator(".message a.file:text-is('bao-gia.txt')").count(), 0);
+      assert.deepEqual(minh.errors, []);
+      await minh.context().close();
+    });
