@@ -4,15 +4,17 @@
 
 namespace salesdesk::app {
 
-Module accounts_module();  // app/protocol_accounts.cpp
-Module commerce_module();  // app/protocol_commerce.cpp
-Module pool_module();      // app/protocol_pool.cpp
-Module inbox_module();     // app/protocol_inbox.cpp
+Module accounts_module();       // app/protocol_accounts.cpp
+Module commerce_module();       // app/protocol_commerce.cpp
+Module pool_module();           // app/protocol_pool.cpp
+Module inbox_module();          // app/protocol_inbox.cpp
 Module conversations_module();  // app/protocol_conversations.cpp
+Module reports_module();        // app/protocol_reports.cpp
 
 const std::vector<Module>& modules() {
-  static const std::vector<Module> all = {accounts_module(), commerce_module(), pool_module(),
-                                          inbox_module(), conversations_module()};
+  static const std::vector<Module> all = {accounts_module(),      commerce_module(),
+                                          pool_module(),          inbox_module(),
+                                          conversations_module(), reports_module()};
   return all;
 }
 

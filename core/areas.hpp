@@ -4,7 +4,8 @@
 // - a member and `projection`, a pointer to it: its part of core::State (s.users, s.leads);
 // - optional static hooks: fold(s, e, at) when its events fold against the whole state (else
 //   evolve(s.<member>, e, at)), react(s, e) to another area's event, loaded(s) after a snapshot
-//   is read, due(s, now, out) for its timers (commands the engine issues to itself).
+//   is read, due(s, now, out) for its timers (commands the engine issues to itself), and
+//   observe(s, e, at) for another area's event before it folds (the state as the event found it).
 // The journal stores an event by its type id, never by its place here; a new area goes at the
 // end, and the layout of snapshots changes with this list (core::state_format).
 #pragma once
@@ -16,6 +17,7 @@
 #include "core/lead.hpp"
 #include "core/order.hpp"
 #include "core/page.hpp"
+#include "core/report.hpp"
 #include "core/settings.hpp"
 #include "core/system_message.hpp"
 #include "core/team.hpp"
@@ -24,7 +26,8 @@
 namespace salesdesk::core {
 
 using Areas = TypeList<UserArea, TeamArea, SettingsArea, CatalogArea, CustomerArea, OrderArea,
-                       SystemMessageArea, LeadArea, PageArea, ConversationArea, FileArea>;
+                       SystemMessageArea, LeadArea, PageArea, ConversationArea, FileArea,
+                       ReportArea>;
 
 template <class List>
 struct AreaLists;

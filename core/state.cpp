@@ -13,11 +13,15 @@
 
 namespace salesdesk::core {
 
-// Each event folds into the area that lists it, then any other area reacts to it.
+// Areas that observe an event see the state before it; then the event folds into the area that
+// lists it, and any other area reacts to it.
 void evolve(State& s, const Event& e, Time at) {
   std::visit(
       [&](const auto& x) {
         using E = std::decay_t<decltype(x)>;
+        for_each_type(Areas{}, [&]<class A>() {
+          if constexpr (requires { A::observe(s, x, at); }) A::observe(s, x, at);
+        });
         for_each_type(Areas{}, [&]<class A>() {
           if constexpr (!ListHolds<typename A::EventTypes, E>::value) {
           } else if constexpr (requires { A::fold(s, x, at); }) {

@@ -107,6 +107,7 @@ class SchemaTest(ServerTestCase):
         manager = await self.user("manager1")
         sale = await self.user("sale1")
         sale2 = await self.user("sale2")
+        await call(manager, "subscribe", {"topics": ["reports"]})
         for ws in (manager, sale, sale2):
             await call(ws, "subscribe", {"topics": ["me", "orders"]})
             await call(ws, "me")
@@ -359,6 +360,10 @@ class SchemaTest(ServerTestCase):
         await call(admin, "conversations.assign", {"conversation_id": cid, "user_id": None})
         await call(admin, "settings.update", {"patch": {"inbox.visibility": "all"}})
 
+        await call(manager, "reports.summary")
+        await call(admin, "reports.summary", {"from": "2026-01-01T00:00:00.000Z",
+                                              "to": "2026-12-31T00:00:00.000Z"})
+
         # Let the last pushes arrive.
         await admin.wait_push(lambda p: p.get("type") == "system_messages_cleared", 3)
         for ws in self.clients:
@@ -397,6 +402,7 @@ class SchemaTest(ServerTestCase):
             "conversations.assign": {"conversation_id": cid, "user_id": None},
             "quick_replies.create": {"code": "x", "text": "x"},
             "quick_replies.delete": {"code": "x"},
+            "reports.summary": {},
         }
         for op, spec in OPS.items():
             for role, ws in by_role.items():

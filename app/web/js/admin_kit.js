@@ -1,5 +1,6 @@
-// What the admin sections share: a table of records, and a form whose fields say what they
-// take, saying under it what became of the last submit (the server's own words when refused).
+// What the admin parts (and the dashboard's table) share: a table of records, and a form whose
+// fields say what they take, saying under it what became of the last submit (the server's own
+// words when refused).
 import {fill, h} from "./dom.js";
 import {from_minor, t, to_minor} from "./i18n.js";
 

@@ -1,7 +1,8 @@
 // The web UI's shell: language, login, the bar of screens, the connection's state, and the
-// screen the address names (#/inbox, #/inbox/12, #/leads, #/pool, #/admin).
+// screen the address names (#/inbox, #/inbox/12, #/leads, #/pool, #/dashboard, #/admin).
 import {Admin} from "./admin.js";
 import {Client} from "./client.js";
+import {Dashboard} from "./dashboard.js";
 import {fill, h} from "./dom.js";
 import {language, languages, load_language, set_unit_country, set_unit_offset, t} from "./i18n.js";
 import {Inbox} from "./inbox.js";
@@ -125,6 +126,7 @@ const screens = [
   {path: "inbox", label: "nav.inbox"},
   {path: "leads", label: "nav.leads"},
   {path: "pool", label: "nav.pool"},
+  {path: "dashboard", label: "nav.dashboard", roles: ["admin", "manager"]},
   {path: "admin", label: "nav.admin", roles: ["admin", "manager"]},
 ];
 
@@ -192,6 +194,8 @@ function route() {
     screen = new Leads(client, session);
   } else if (name === "pool") {
     screen = new Pool(client, session);
+  } else if (name === "dashboard") {
+    screen = new Dashboard(client);
   } else {
     screen = {name, element: h("p", {class: "empty"}, t("screen.later")), leave() {}};
   }

@@ -82,3 +82,20 @@ export function to_minor(text) {
 export function from_minor(amount) {
   return country === "UA" ? (amount / 100).toFixed(2) : String(amount);
 }
+
+// The unit's midnight before a time (ms since the epoch), for "today".
+export function unit_midnight(now) {
+  const day = 86400000;
+  const shift = offset_minutes * 60000;
+  return Math.floor((now + shift) / day) * day - shift;
+}
+
+// A time in the unit's time, as a chart or a status line says it: "14:00" (hour), "28/11"
+// (day), "14:05" (minute).
+export function unit_label(iso, step) {
+  const local = new Date(Date.parse(iso) + offset_minutes * 60000);
+  const pad = (n) => String(n).padStart(2, "0");
+  if (step === "day") return `${pad(local.getUTCDate())}/${pad(local.getUTCMonth() + 1)}`;
+  const minutes = step === "hour" ? 0 : local.getUTCMinutes();
+  return `${pad(local.getUTCHours())}:${pad(minutes)}`;
+}
