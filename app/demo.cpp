@@ -1,6 +1,7 @@
 #include "app/demo.hpp"
 
 #include <boost/asio/post.hpp>
+#include <cstdio>
 #include <iostream>
 
 #include <vector>
@@ -75,6 +76,64 @@ void add_orders(Engine& engine) {
   engine.apply_now(lan, third);
 }
 
+// A few hundred more leads, made up the same way every time: Vietnamese names and mobiles for
+// the most, Ukrainian ones for every seventh; their statuses spread as a floor's are (the
+// floating ones end in the pool), owned in turn by the sales or by nobody.
+std::vector<core::LeadRow> floor_leads() {
+  constexpr std::size_t count = 300;
+  static const char* const families[] = {"Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh",
+                                         "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
+                                         "Dương", "Lý"};
+  static const char* const middles[] = {"Văn", "Thị", "Minh", "Thu", "Quốc",
+                                        "Ngọc", "Thanh", "Hữu", "Đức", "Gia"};
+  static const char* const givens[] = {"An", "Bình", "Chi", "Dũng", "Giang", "Hạnh", "Hiếu",
+                                       "Hương", "Khánh", "Linh", "Lộc", "Nam", "Ngân", "Phong",
+                                       "Phúc", "Quân", "Quỳnh", "Sơn", "Tâm", "Trang", "Tú",
+                                       "Vy", "Xuân", "Hải", "Kiên", "Nhung"};
+  static const char* const ua_families[] = {"Шевченко", "Коваленко", "Бондаренко", "Ткаченко",
+                                            "Кравченко", "Олійник", "Савчук"};
+  static const char* const ua_givens[] = {"Олег", "Ірина", "Андрій", "Наталія", "Сергій",
+                                          "Оксана", "Дмитро", "Юлія", "Богдан"};
+  static const char* const prefixes[] = {"090", "091", "093", "096", "097", "098", "032",
+                                         "033", "035", "037", "039", "070", "076", "077",
+                                         "078", "079", "081", "083", "085", "088"};
+  static const char* const sources[] = {"fb", "zalo", "hotline", "web"};
+  static const char* const products[] = {"Trà xanh", "Cà phê", "Mật ong", "Ấm trà",
+                                         "Hộp quà Tết"};
+  // By tenths: new ×2, no_answer ×2, busy, call_back ×2, refused, wrong_number, ordered.
+  static const char* const statuses[] = {"new", "no_answer", "busy", "call_back", "new",
+                                         "no_answer", "refused", "call_back", "wrong_number",
+                                         "ordered"};
+  const core::UserId vn_sales[] = {3, 4, 0};  // lan, minh, nobody
+  const core::UserId ua_sales[] = {5, 6, 0};  // olena, taras, nobody
+  const auto pick = [](const auto& list, std::size_t i) { return list[i % std::size(list)]; };
+  std::vector<core::LeadRow> rows;
+  rows.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    char number[8];  // seven digits, distinct for each i
+    std::snprintf(number, sizeof number, "%07zu", (i * 7919 + 104729) % 10'000'000);
+    core::LeadRow row;
+    if (i % 7 == 6) {
+      const std::size_t k = i / 7;  // (k % 9, (k + k / 9) % 7) differs for every k < 63
+      row.phone = std::string("+38067") + number;
+      row.lead_name = std::string(pick(ua_givens, k)) + " " + pick(ua_families, k + k / 9);
+      row.owner_id = pick(ua_sales, k);
+      row.source = "web";
+    } else {
+      // (i % 16, i / 16 % 10, i / 5 % 26) differs for every i < 300: no two leads share a name
+      row.phone = std::string(pick(prefixes, i)) + number;
+      row.lead_name = std::string(pick(families, i)) + " " + pick(middles, i / 16) + " " +
+                      pick(givens, i / 5);
+      row.owner_id = pick(vn_sales, i);
+      row.source = pick(sources, i / 2);
+    }
+    row.product = pick(products, i / 3);
+    row.status = pick(statuses, i * 3);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 // Leads of the telesales floor; with the pool on and float_all, the floating ones are in the
 // pool a moment after the start, so the pool screen has something to show.
 void add_leads(Engine& engine, core::UserId manager) {
@@ -90,6 +149,7 @@ void add_leads(Engine& engine, core::UserId manager) {
       {"+380671234567", "Олег Шевченко", "web", "Чай", "new", olena},
   };
   engine.apply_now(manager, core::ImportLeads{std::move(rows)});
+  engine.apply_now(manager, core::ImportLeads{floor_leads()});
   engine.apply_now(1, core::UpdateSettings{{{"pool.enabled", true}, {"pool.float_all", true}}});
 }
 

@@ -157,7 +157,7 @@ test("admin connects an API page, sees its webhook address, grants it, disconnec
   const lan = await open_page(env.browser, env.server.url, {language: "en"});
   await sign_in(lan, "lan");
   await lan.waitForSelector(
-      `select[aria-label='All pages'] option[value='${id}']`, {state: "attached"});
+      `select[aria-label='All pages'] option[value='p:${id}']`, {state: "attached"});
   await lan.context().close();
 
   // Disconnecting asks first.
@@ -240,7 +240,7 @@ test("a manager reads users, pages and catalog on a phone, keeps quick replies",
     await page.goto(`${env.server.url}/#/admin/${part}`);
     await page.waitForSelector(".data-table tr[data-key]");
     assert.equal(await page.locator(".record-form").count(), 0, `${part}: no forms`);
-    assert.equal(await page.locator("td.actions button").count(), 0, `${part}: no edit`);
+    assert.equal(await page.locator("td.row-actions button").count(), 0, `${part}: no edit`);
     const sideways = await page.evaluate(() => document.documentElement.scrollWidth > innerWidth);
     assert.equal(sideways, false, part);
     await screenshot(page, `admin-${part}-uk-390`);

@@ -15,6 +15,9 @@ test(
       await page.click("a[data-screen=leads]");
       await page.waitForSelector(".leads .pool-table tbody tr");
       const before_count = await page.locator(".leads tbody tr").count();
+      // Her cold leads floated (the demo floats at once) and stay hers until someone claims them.
+      await page.waitForSelector(
+          ".leads td.hint-cell:text-is('in the pool now: anyone may claim it')");
 
       const row = page.locator(".leads tbody tr").first();
       const name = (await row.locator("td").nth(1).textContent()).trim();

@@ -62,11 +62,13 @@ export class Leads {
     this.body.append(row.tr);
   }
 
-  // When a lead left as it is floats into the pool: its status floats and the pool is on.
+  // When a lead left as it is floats into the pool (its status floats and the pool is on), or
+  // that it floats there now.
   floats_at(lead) {
     const s = this.session.settings;
     const status = this.statuses.find((x) => x.code === lead.status);
-    if (!s["pool.enabled"] || !status?.floats || lead.in_pool) return "";
+    if (lead.in_pool) return t("leads.in_pool");  // still theirs until another sale claims it
+    if (!s["pool.enabled"] || !status?.floats) return "";
     if (s["pool.float_all"]) return t("leads.floats_now");
     const at = Date.parse(lead.last_action_at) + s["pool.float_after_minutes"] * 60000;
     return full_time(new Date(at).toISOString());
