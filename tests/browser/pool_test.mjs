@@ -74,9 +74,9 @@ test(
       assert.ok(numbers.length > 0);
       for (const n of numbers) assert.doesNotMatch(n, /\*/);
       assert.equal(await boss.locator("button", {hasText: "Take number"}).count(), 0);
-  // Statuses and sources by the catalog's names, not their codes.
-  const table = await boss.locator(".pool-table tbody").textContent();
-  assert.doesNotMatch(table, /no_answer|\bfb\b|hotline/);
+      // Statuses and sources by the catalog's names, not their codes.
+      const table = await boss.locator(".pool-table tbody").textContent();
+      assert.doesNotMatch(table, /no_answer|\bfb\b|hotline/);
       const row = boss.locator(".pool-table tbody tr").first();
       await row.locator("button.heart").click();
       await boss.locator("tr.detail").first().waitFor();
@@ -95,4 +95,27 @@ test("on a 390 px screen the pool fits without sideways scrolling", async () => 
   await screenshot(page, "pool-vi-390");
   assert.deepEqual(page.errors, []);
   await page.context().close();
+});
+
+// (No pool push follows a change of masking: the settings push on `me` is what moves the screen.)
+test("admin stops masking phones; a sale's pool shows them in full without a reload", async () => {
+  const lan = await pool_of("lan");
+  assert.match(await lan.locator(".pool-table .number").first().textContent(), /\*/);
+  const admin = await open_page(env.browser, env.server.url, {language: "en"});
+  await sign_in(admin, "admin", "admin-pass-1");
+  await admin.click("a[data-screen=admin]");
+  const mask = admin.locator("[data-key='pool.mask_phone'] input");
+  await mask.uncheck();
+  await admin.locator("[data-key='pool.mask_phone'] .saved:text-is('Saved')").waitFor();
+  await lan.waitForFunction(() => {
+    const numbers = [...document.querySelectorAll(".pool-table .number")];
+    return numbers.length && numbers.every((n) => !n.textContent.includes("*"));
+  });
+  await mask.check();
+  await lan.waitForFunction(
+      () => document.querySelector(".pool-table .number")?.textContent.includes("*"));
+  assert.deepEqual(lan.errors, []);
+  assert.deepEqual(admin.errors, []);
+  await lan.context().close();
+  await admin.context().close();
 });

@@ -136,8 +136,20 @@ client.listen("me", (push) => {
   if (push.type === "system_message" || push.type === "system_messages_cleared") {
     session.system_messages = push.data.open;
     show_system_badge();
+  } else if (push.type === "settings") {
+    settings_changed(push.data.settings);
   }
 });
+
+// Admin changed settings (pushed to everyone on `me`): the unit's formats follow, and the screen
+// shown hears which keys changed (the pool reloads when the pool's rules do, My leads says anew
+// when its leads float).
+function settings_changed(changed) {
+  Object.assign(session.settings, changed);
+  set_unit_offset(session.settings["unit.utc_offset_minutes"]);
+  set_unit_country(session.settings["phone.country"]);
+  screen?.settings_changed?.(Object.keys(changed));
+}
 
 function show_system_badge() {
   fill(system_badge, session.system_messages ? String(session.system_messages) : "");

@@ -18,6 +18,7 @@ export class Inbox {
         {tab: "all", unread: false, unanswered: false, status: "open", sort: "activity", q: ""};
     this.items = new Map();  // id -> summary, in the list
     this.rows = new Map();   // id -> row element
+    this.order = [];         // the listed ids, in the list's order
     this.cursor = null;
     this.complete = false;
     this.generation = 0;  // answers to an older query are dropped
@@ -138,7 +139,7 @@ export class Inbox {
 
   // The conversation `by` rows below (1) or above (-1) the open one in the list.
   step(by) {
-    const ids = [...this.list.children].map((row) => Number(row.dataset.id));
+    const ids = this.order;
     if (!ids.length) return;
     const at = ids.indexOf(this.pane.id);
     const next = ids[at < 0 ? 0 : Math.min(ids.length - 1, Math.max(0, at + by))];
@@ -333,6 +334,7 @@ export class Inbox {
     this.generation++;
     this.items.clear();
     this.rows.clear();
+    this.order = [];
     this.list.replaceChildren();
     this.cursor = null;
     this.complete = false;
@@ -354,11 +356,14 @@ export class Inbox {
         if (this.cursor) args.cursor = this.cursor;
         const page = await this.client.call("inbox.query", args);
         if (generation !== this.generation) return;
+        const rows = [];
         for (const c of page.items) {
           if (this.items.has(c.id)) continue;
           this.items.set(c.id, c);
-          this.list.append(this.render_row(c));
+          this.order.push(c.id);
+          rows.push(this.render_row(c));
         }
+        this.list.append(...rows);
         this.cursor = page.next_cursor;
         this.complete = !page.next_cursor;
         if (!this.complete && this.items.size < wanted) fill(this.list_state, t("inbox.more"));
@@ -414,28 +419,37 @@ export class Inbox {
                                                      a.last_message.at > b.last_message.at;
   }
 
+  // Puts a pushed conversation where the order says, found by halving (the list may hold
+  // thousands); one below everything loaded waits for its page.
   place(c) {
-    const row = this.render_row(c);
-    let next = null;
-    for (const other of this.list.children) {
-      const o = this.items.get(Number(other.dataset.id));
-      if (o && o.id !== c.id && this.before(c, o)) {
-        next = other;
-        break;
-      }
+    const at = this.order.indexOf(c.id);
+    if (at >= 0) this.order.splice(at, 1);
+    let low = 0, high = this.order.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.before(c, this.items.get(this.order[mid])))
+        high = mid;
+      else
+        low = mid + 1;
     }
-    if (next)
-      this.list.insertBefore(row, next);
-    else if (this.complete)
-      this.list.append(row);
-    else {
-      row.remove();
+    if (low === this.order.length && !this.complete) {
+      this.rows.get(c.id)?.remove();
       this.items.delete(c.id);
       this.rows.delete(c.id);
-    }  // below what is loaded
+      return;
+    }
+    this.order.splice(low, 0, c.id);
+    const row = this.render_row(c);
+    const next = this.rows.get(this.order[low + 1]);
+    if (next)
+      this.list.insertBefore(row, next);
+    else
+      this.list.append(row);
   }
 
   remove(id) {
+    const at = this.order.indexOf(id);
+    if (at >= 0) this.order.splice(at, 1);
     this.items.delete(id);
     this.rows.get(id)?.remove();
     this.rows.delete(id);

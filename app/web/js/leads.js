@@ -35,6 +35,13 @@ export class Leads {
     this.stop();
   }
 
+  // Admin changed when leads float: each row says it anew.
+  settings_changed(keys) {
+    if (keys.some((k) => k.startsWith("pool."))) {
+      for (const row of this.rows.values()) this.render(row);
+    }
+  }
+
   async reload() {
     try {
       const [names, leads] = await Promise.all([

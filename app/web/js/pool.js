@@ -63,6 +63,11 @@ export class Pool {
     return h("thead", {}, h("tr", {}, cols.map((c) => h("th", {}, c ? t(c) : ""))));
   }
 
+  // Admin changed the pool's rules (turned it off or on, masking, the eye): ask again.
+  settings_changed(keys) {
+    if (keys.some((k) => k.startsWith("pool."))) this.reload();
+  }
+
   async reload() {
     this.names ??= await catalog_names(this.client);
     try {
