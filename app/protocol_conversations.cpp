@@ -9,6 +9,7 @@
 
 #include "app/hub.hpp"
 #include "app/ops.hpp"
+#include "app/stream_page.hpp"
 #include "core/conversation.hpp"
 #include "core/event_codec.hpp"
 #include "core/lead.hpp"
@@ -359,56 +360,24 @@ Prepared op_conversations_get(const Args& a, const Caller& caller) {
       });
 }
 
-// Two stages: the engine checks that the caller may see the conversation and fixes the seq the
-// answer reflects; the reader thread reads that page of the conversation's stream backwards.
+// Two stages (app/stream_page.hpp): the engine checks that the caller may see the conversation;
+// the reader thread reads that page of the conversation's stream backwards.
 Prepared op_conversations_messages(const Args& a, const Caller& caller) {
   const core::ConversationId id = a.id("conversation_id");
-  const core::Seq before = a.cursor("before");
-  const std::size_t limit = a.limit("limit", 50, messages_limit_max);
-  auto below = std::make_shared<core::Seq>(0);
   auto prepared = checked_query(caller, core::everyone,
-                                [id, before, below, viewer = caller.user_id](
+                                [id, viewer = caller.user_id](
                                     const core::State& s) -> core::Result<json::value> {
                                   auto c = core::visible_conversation(s, viewer, id);
                                   if (!c) return c.error();
-                                  *below = before == 0 || before > s.seq ? s.seq + 1 : before;
                                   return json::value(nullptr);
                                 });
-  auto& q = std::get<QueryRequest>(prepared);
-  q.then = [id, limit, below, reader = caller.reader](Outcome first, Done done) {
-    if (!first.ok) return done(std::move(first));
-    if (reader == nullptr) {
-      return done(failure(core::reject(core::Code::internal, "no journal reader")));
-    }
-    reader->run([id, limit, below, seq = first.seq, done](const storage::Journal& journal) {
-      try {
-        json::array list;
-        core::Seq last = 0;
-        bool more = false;
-        Deliveries deliveries;
-        journal.read_stream_back(core::conversation_stream(id), *below,
-                                 [&](const storage::Row& row) {
-                                   auto m = message_of(row, deliveries);
-                                   if (!m) return true;
-                                   if (list.size() == limit) {
-                                     more = true;
-                                     return false;
-                                   }
-                                   list.push_back(std::move(*m));
-                                   last = row.seq;
-                                   return true;
-                                 });
-        json::object out{
-            {"items", std::move(list)},
-            {"next_cursor", more ? json::value(std::to_string(last)) : json::value(nullptr)}};
-        done(success(json::serialize(out), seq));
-      } catch (const std::exception& e) {
-        std::cerr << "salesdesk: reading messages failed: " << e.what() << std::endl;
-        done(failure(core::reject(core::Code::internal, "the messages could not be read")));
-      }
-    },
-                [done](core::Error e) { done(failure(std::move(e))); });
-  };
+  auto deliveries = std::make_shared<Deliveries>();
+  read_after(std::get<QueryRequest>(prepared),
+             StreamPage{core::conversation_stream(id), a.cursor("before"),
+                        a.limit("limit", 50, messages_limit_max),
+                        [deliveries](const storage::Row& row) { return message_of(row, *deliveries); },
+                        "the messages"},
+             caller.reader);
   return prepared;
 }
 

@@ -6,6 +6,8 @@
 
 #include "app/import_staging.hpp"
 #include "app/ops.hpp"
+#include "app/stream_page.hpp"
+#include "core/event_codec.hpp"
 #include "core/order.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
@@ -38,6 +40,8 @@ namespace {
 
 using core::Result;
 using ops::checked_query;
+
+constexpr std::size_t history_limit_max = 200;
 using ops::command;
 using ops::items;
 using ops::query;
@@ -283,6 +287,70 @@ Prepared op_leads_get(const Args& a, const Caller& caller) {
                        });
 }
 
+// One event of a lead's stream as its history shows it (never a phone or a note's text: those
+// are in leads.get, where the masking rules apply); null for what the history leaves out.
+std::optional<json::object> history_item(const storage::Row& row) {
+  const core::Event e = core::decode_payload(row.type, row.payload);
+  json::object out{{"at", core::format_time(row.at)}, {"by", ops::id_or_null(row.actor)}};
+  const bool shown = std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, core::LeadImported>) {
+          out["event"] = "imported";
+          out["status"] = x.status;
+          out["owner_id"] = ops::id_or_null(x.owner_id);
+        } else if constexpr (std::is_same_v<T, core::LeadActed>) {
+          out["event"] = "acted";
+          out["status"] = x.status.empty() ? json::value(nullptr) : json::value(x.status);
+          out["note"] = !x.note.empty();
+          out["left_pool"] = x.left_pool;
+        } else if constexpr (std::is_same_v<T, core::LeadReassigned>) {
+          out["event"] = "reassigned";
+          out["owner_id"] = ops::id_or_null(x.owner_id);
+          out["previous_owner_id"] = ops::id_or_null(x.previous_owner);
+        } else if constexpr (std::is_same_v<T, core::LeadFloated>) {
+          out["event"] = "floated";
+        } else if constexpr (std::is_same_v<T, core::LeadClaimed>) {
+          out["event"] = "claimed";
+          out["previous_owner_id"] = ops::id_or_null(x.previous_owner);
+        } else if constexpr (std::is_same_v<T, core::PhoneRevealed>) {
+          out["event"] = "revealed";
+        } else if constexpr (std::is_same_v<T, core::LeadCalled>) {
+          out["event"] = "called";
+          out["direction"] = x.direction;
+          out["state"] = x.state;
+          out["duration_s"] = x.duration_s;
+        } else if constexpr (std::is_same_v<T, core::LeadDetailsChanged>) {
+          out["event"] = "details_changed";
+        } else {
+          return false;  // the end of a reveal, and anything another area writes there
+        }
+        return true;
+      },
+      e.base());
+  if (!shown) return std::nullopt;
+  return out;
+}
+
+// What happened to a lead, newest first, for whoever may work it (as leads.get).
+Prepared op_leads_history(const Args& a, const Caller& caller) {
+  const core::LeadId id = a.id("lead_id");
+  auto prepared = checked_query(
+      caller, core::everyone,
+      [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
+        const core::Lead* l = s.leads.find(id);
+        if (l == nullptr || !core::may_work(s, viewer, *l)) {
+          return core::reject(core::Code::not_found, "no lead " + std::to_string(id));
+        }
+        return json::value(nullptr);
+      });
+  read_after(std::get<QueryRequest>(prepared),
+             StreamPage{core::lead_stream(id), a.cursor("before"),
+                        a.limit("limit", 50, history_limit_max), &history_item, "the history"},
+             caller.reader);
+  return prepared;
+}
+
 Prepared op_leads_update(const Args& a, const Caller& caller) {
   core::UpdateLead c{a.id("lead_id"), a.text("status"), a.opt_text("note").value_or("")};
   return command(caller, c, lead_result(c.lead_id, caller.user_id));
@@ -438,6 +506,11 @@ const std::vector<Op>& pool_ops() {
       {"leads.update", false, &op_leads_update,
        {id("lead_id"), text("status"), opt_text("note", core::note_bytes_max)}},
       {"leads.note", false, &op_leads_note, {id("lead_id"), text("text", core::note_bytes_max)}},
+      {"leads.history",
+       false,
+       &op_leads_history,
+       {id("lead_id"), ArgSpec{"before", ArgKind::cursor, false, 0, 0, 0},
+        limit(50, history_limit_max)}},
       {"leads.assign", false, &op_leads_assign, {id("lead_id"), id_or_null("owner_id")}},
       {"leads.log_call", false, &op_leads_log_call,
        {id("lead_id"), text("direction"), opt_integer("duration_s", 0, core::call_duration_s_max),

@@ -38,6 +38,11 @@ test(
       await page.fill(".lead-detail input[placeholder=Outcome]", "no answer");
       await page.click(".lead-detail button:has-text('Log call')");
       await page.waitForSelector(".lead-detail li:has-text('outgoing · 3 min · no answer')");
+      // The history says who did what, newest first: her call, note and status, the import.
+      const history = page.locator(".lead-detail .history li");
+      await history.filter({hasText: "Nguyễn Thị Lan: a call, outgoing, 3 min"}).waitFor();
+      await history.filter({hasText: "Nguyễn Thị Lan set the status to Busy"}).waitFor();
+      assert.match(await history.last().textContent(), /Trần Thị Mai imported it/);
       await screenshot(page, "leads-en-1400");
 
       // Another tab of hers takes a number from the pool: it shows up here without a reload.

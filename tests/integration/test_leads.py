@@ -869,6 +869,61 @@ class WorkQueueTest(LeadsCase):
         self.assertIsNone((await self.lead(admin, lead_id))["owner_id"])
 
 
+class HistoryTest(LeadsCase):
+
+    async def test_a_leads_history_newest_first_without_phones_for_who_may_work_it(self):
+        admin, users, c = await self.setup_users("manager1", "sale1", "sale2", "sale3")
+        s1, s3 = users["sale1"]["id"], users["sale3"]["id"]
+        [lead_id] = (await admin.call("leads.import", {"leads": [
+            {"phone": "0912345678", "name": "Hoa", "owner_id": s1}]}))["ids"]
+        await c["sale1"].call("leads.update", {"lead_id": lead_id, "status": "no_answer",
+                                               "note": "gọi lại số 0987654321"})
+        await c["sale1"].call("leads.log_call", {"lead_id": lead_id, "direction": "out",
+                                                 "duration_s": 45})
+        await admin.call("settings.update", {"patch": {"pool.enabled": True,
+                                                       "pool.float_all": True,
+                                                       "pool.reveal_cooldown_s": 0}})
+
+        async def floated():
+            return (await self.lead(admin, lead_id))["in_pool"]
+        self.assertTrue(await wait_until(floated, FLOAT_DEADLINE_S), "the lead did not float")
+        await c["sale3"].call("pool.reveal", {"lead_id": lead_id})
+        await c["sale3"].call("pool.claim", {"lead_id": lead_id})
+
+        page = await c["sale3"].call("leads.history", {"lead_id": lead_id})
+        events = [(i["event"], i["by"]) for i in page["items"]]
+        self.assertEqual(events[:3], [("claimed", s3), ("revealed", s3), ("floated", None)])
+        self.assertIn(("called", s1), events)
+        acted = [i for i in page["items"] if i["event"] == "acted"][-1]  # the update (a call acts too)
+        self.assertEqual((acted["by"], acted["status"], acted["note"]), (s1, "no_answer", True))
+        self.assertEqual(events[-1][0], "imported")
+        self.assertEqual(page["items"][-1]["owner_id"], s1)
+        self.assertEqual(page["items"][0]["previous_owner_id"], s1)
+        self.assertIsNone(page["next_cursor"])
+        text = json.dumps(page, ensure_ascii=False)
+        for phone in ("0912345678", "0987654321", "912345678"):
+            self.assertNotIn(phone, text, "no phone in a history")
+
+        # Pages of two, newest first, to the end.
+        seen, cursor = [], None
+        while True:
+            args = {"lead_id": lead_id, "limit": 2}
+            if cursor:
+                args["before"] = cursor
+            part = await admin.call("leads.history", args)
+            seen += part["items"]
+            cursor = part["next_cursor"]
+            if cursor is None:
+                break
+        self.assertEqual(seen, page["items"])
+
+        # The sale who lost it, another sale, an unknown lead: not found; nothing appended.
+        for ws, lid in ((c["sale1"], lead_id), (c["sale2"], lead_id), (admin, 999)):
+            await self.rejected(ws, "leads.history", {"lead_id": lid}, "not_found")
+        await self.rejected(admin, "leads.history", {"lead_id": lead_id, "limit": 500},
+                            "bad_request", "limit")
+
+
 class JournalTest(LeadsCase):
 
     async def test_trail_and_replay_of_a_lead(self):

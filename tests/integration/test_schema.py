@@ -352,6 +352,7 @@ class SchemaTest(ServerTestCase):
         # Out of the floating statuses (this unit floats everything at once), so the timer
         # appends nothing later.
         await call(sale, "leads.update", {"lead_id": made["lead"]["id"], "status": "vip"})
+        await call(sale, "leads.history", {"lead_id": made["lead"]["id"]})
         await call(sale, "orders.create", {"conversation_id": cid,
                                            "items": [{"sku": "TEA", "qty": 1}]})
         await call(sale, "conversations.unlink_customer", {"conversation_id": cid})

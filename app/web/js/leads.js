@@ -144,7 +144,11 @@ export class Leads {
 
   // Notes and calls, newest first, with a form for each.
   async show_detail(row) {
-    const got = await this.client.call("leads.get", {lead_id: row.lead.id});
+    const [got, history] = await Promise.all([
+      this.client.call("leads.get", {lead_id: row.lead.id}),
+      this.client.call("leads.history", {lead_id: row.lead.id}).catch(() => ({items: []})),
+      this.people ?? this.load_people(),
+    ]);
     const note =
         h("textarea", {rows: 2, "aria-label": t("leads.note"), placeholder: t("leads.note")});
     const direction =
@@ -195,8 +199,39 @@ export class Leads {
                   this.act(row, "leads.log_call", args);
                 }
               },
-                direction, minutes, outcome,
-                h("button", {type: "submit"}, t("leads.log_call")))))));
+                direction, minutes, outcome, h("button", {type: "submit"}, t("leads.log_call")))),
+            h("div", {class: "history"}, h("h3", {}, t("leads.history")),
+              h("ul", {},
+                history.items.map(
+                    (x) =>
+                        h("li", {}, h("span", {class: "meta"}, full_time(x.at)), " ",
+                          this.history_line(x))))))));
+  }
+
+  async load_people() {
+    const answer = await this.client.call("users.names").catch(() => ({items: []}));
+    this.people = new Map(answer.items.map((u) => [u.id, u.name]));
+  }
+
+  // One step of a lead's history in words: who did what.
+  history_line(x) {
+    const who = (id) => (id === null ? t("history.system") : this.people.get(id) ?? `#${id}`);
+    const vars = {
+      by: who(x.by),
+      owner: x.owner_id === null ? t("history.nobody") : who(x.owner_id),
+      status: this.names.status(x.status),
+      minutes: Math.round((x.duration_s ?? 0) / 60),
+      direction: x.direction ? t(`leads.${x.direction}`) : "",
+    };
+    if (x.event === "acted") {
+      const parts = [];
+      if (x.status) parts.push(t("history.status", vars));
+      if (x.note) parts.push(t("history.note", vars));
+      if (!parts.length) parts.push(t("history.worked", vars));
+      if (x.left_pool) parts.push(t("history.left_pool"));
+      return parts.join(" · ");
+    }
+    return t(`history.${x.event}`, vars);
   }
 
   on_push(frame) {
