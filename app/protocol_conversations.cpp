@@ -372,11 +372,12 @@ Prepared op_conversations_messages(const Args& a, const Caller& caller) {
                                   return json::value(nullptr);
                                 });
   auto deliveries = std::make_shared<Deliveries>();
+  const RowItem item = [deliveries](const storage::Row& row) {
+    return message_of(row, *deliveries);
+  };
   read_after(std::get<QueryRequest>(prepared),
              StreamPage{core::conversation_stream(id), a.cursor("before"),
-                        a.limit("limit", 50, messages_limit_max),
-                        [deliveries](const storage::Row& row) { return message_of(row, *deliveries); },
-                        "the messages"},
+                        a.limit("limit", 50, messages_limit_max), item, "the messages"},
              caller.reader);
   return prepared;
 }
