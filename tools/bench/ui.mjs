@@ -7,7 +7,7 @@
 // on the demo's small unit. Prints each measure's median (and spread) and the ratio big/small.
 //
 //   node tools/bench/ui.mjs [--bin build/release/app/salesdesk] [--conversations 10000]
-//                           [--pooled 200000] [--reps 7]
+//                           [--pooled 200000] [--reps 7] [--deep 2000]
 //
 // Talks to 127.0.0.1 only; stops its servers and browser when done.
 import {createHmac} from "node:crypto";
@@ -147,7 +147,8 @@ async function push_to_top(page, url, label, i) {
 async function scroll_list(page, n) {
   await page.evaluate(async (n) => {
     const pane = document.querySelector(".list-pane");
-    while (document.querySelectorAll(".conversation").length < n) {
+    const loaded = () => Number(document.querySelector(".conversations").dataset.loaded);
+    while (loaded() < n) {
       pane.scrollTop = pane.scrollHeight;
       await new Promise((ok) => setTimeout(ok, 20));
     }
@@ -183,7 +184,7 @@ async function measure(browser, url, label, deep_rows = 0) {
   return {login, push, again, pool, deep};
 }
 
-const deep_rows = Math.min(2000, conversations);
+const deep_rows = Math.min(Number(option("deep", 2000)), conversations);
 const browser = await launch();
 const servers = [];
 try {

@@ -8,6 +8,10 @@ import {full_time, short_time, t} from "./i18n.js";
 import {ViewsEditor} from "./inbox_views.js";
 
 const page_size = 50;
+// The list is virtual: every row is this tall, and only the rows in sight (and a few around)
+// are in the page, so thousands of conversations cost what a screenful does.
+const row_height = 72;
+const rows_around = 8;
 const tabs = ["all", "mine", "unassigned"];
 
 export class Inbox {
@@ -35,10 +39,11 @@ export class Inbox {
         h("div", {class: "inbox"},
           h("section", {class: "list-pane"}, this.filter_bar(), this.list, this.list_state),
           this.pane.element);
-    this.list.parentElement.addEventListener("scroll", (e) => {
-      const el = e.currentTarget;
-      if (el.scrollTop + el.clientHeight > el.scrollHeight - 200) this.load_more();
-    });
+    this.list_pane = this.list.parentElement;
+    this.list_pane.addEventListener("scroll", () => this.scrolled());
+    // (the pane's height changes with the window, and on a phone when the list shows again)
+    this.resized = new ResizeObserver(() => this.draw());
+    this.resized.observe(this.list_pane);
     this.stop = client.follow("inbox", (push) => this.on_push(push), () => {
       this.reload();
       this.refresh_counts();
@@ -52,6 +57,7 @@ export class Inbox {
   }
 
   leave() {
+    this.resized.disconnect();
     document.removeEventListener("keydown", this.on_key);
     clearTimeout(this.counting);
     this.stop();
@@ -63,6 +69,64 @@ export class Inbox {
     if (id) this.pane.open(Number(id));
     this.element.classList.toggle("reading", Boolean(id));
     for (const [row_id, row] of this.rows) row.classList.toggle("selected", row_id === Number(id));
+    if (id) this.bring_into_sight(Number(id));
+  }
+
+  // ---- the virtual list ----
+  // Scrolling draws the rows now in sight, once a frame, and asks for more near the end.
+  scrolled() {
+    if (!this.drawing) {
+      this.drawing = requestAnimationFrame(() => {
+        this.drawing = null;
+        this.draw();
+      });
+    }
+    const pane = this.list_pane;
+    if (pane.scrollTop + pane.clientHeight > pane.scrollHeight - 4 * row_height) this.load_more();
+  }
+
+  // Puts the rows in sight (and a few around) in the page at their places, in order, and takes
+  // the others out; the list is as tall as all its rows.
+  draw() {
+    this.list.style.height = `${this.order.length * row_height}px`;
+    this.list.dataset.loaded = this.order.length;
+    const pane = this.list_pane;
+    const top = pane.scrollTop - this.list.offsetTop;
+    const first = Math.max(0, Math.floor(top / row_height) - rows_around);
+    const last = Math.min(
+        this.order.length, Math.ceil((top + pane.clientHeight) / row_height) + rows_around);
+    const wanted = new Set(this.order.slice(first, last));
+    for (const [id, row] of this.rows) {
+      if (!wanted.has(id)) {
+        row.remove();
+        this.rows.delete(id);
+      }
+    }
+    // (in the page in the list's order too: what a screen reader and Tab go through)
+    let previous = null;
+    for (let i = first; i < last; i++) {
+      const id = this.order[i];
+      const row = this.rows.get(id) ?? this.render_row(this.items.get(id));
+      row.style.transform = `translateY(${i * row_height}px)`;
+      row.setAttribute("aria-posinset", i + 1);
+      row.setAttribute("aria-setsize", this.complete ? this.order.length : -1);
+      if (!row.isConnected || row.previousElementSibling !== previous) {
+        this.list.insertBefore(row, previous ? previous.nextElementSibling : this.list.firstChild);
+      }
+      previous = row;
+    }
+  }
+
+  // Scrolls the list so a conversation's row is in sight (the keyboard's next and previous).
+  bring_into_sight(id) {
+    const at = this.order.indexOf(id);
+    if (at < 0) return;
+    const pane = this.list_pane;
+    const y = this.list.offsetTop + at * row_height;
+    if (y < pane.scrollTop)
+      pane.scrollTop = y;
+    else if (y + row_height > pane.scrollTop + pane.clientHeight)
+      pane.scrollTop = y + row_height - pane.clientHeight;
   }
 
   async load_names() {
@@ -88,7 +152,8 @@ export class Inbox {
     const replies = await this.client.call("quick_replies.list").catch(() => ({items: []}));
     this.quick_replies = replies.items;
     this.refresh_counts();
-    for (const c of this.items.values()) this.render_row(c);
+    for (const id of [...this.rows.keys()]) this.render_row(this.items.get(id));
+    this.draw();
     this.pane.render_header();
   }
 
@@ -356,16 +421,14 @@ export class Inbox {
         if (this.cursor) args.cursor = this.cursor;
         const page = await this.client.call("inbox.query", args);
         if (generation !== this.generation) return;
-        const rows = [];
         for (const c of page.items) {
           if (this.items.has(c.id)) continue;
           this.items.set(c.id, c);
           this.order.push(c.id);
-          rows.push(this.render_row(c));
         }
-        this.list.append(...rows);
         this.cursor = page.next_cursor;
         this.complete = !page.next_cursor;
+        this.draw();
         if (!this.complete && this.items.size < wanted) fill(this.list_state, t("inbox.more"));
       }
       fill(this.list_state, this.items.size ? "" : t("inbox.empty"));
@@ -404,8 +467,12 @@ export class Inbox {
             c.tags.length ?
                 h("span", {class: "tags"}, c.tags.map((tag) => h("span", {class: "tag"}, tag))) :
                 null));
+    row.style.height = `${row_height}px`;
     const old = this.rows.get(c.id);
-    if (old) old.replaceWith(row);
+    if (old) {
+      row.style.transform = old.style.transform;
+      old.replaceWith(row);
+    }
     this.rows.set(c.id, row);
     return row;
   }
@@ -436,15 +503,11 @@ export class Inbox {
       this.rows.get(c.id)?.remove();
       this.items.delete(c.id);
       this.rows.delete(c.id);
-      return;
+      return this.draw();
     }
     this.order.splice(low, 0, c.id);
-    const row = this.render_row(c);
-    const next = this.rows.get(this.order[low + 1]);
-    if (next)
-      this.list.insertBefore(row, next);
-    else
-      this.list.append(row);
+    if (this.rows.has(c.id)) this.render_row(c);  // drawn: its new text now, its place below
+    this.draw();
   }
 
   remove(id) {
@@ -453,6 +516,7 @@ export class Inbox {
     this.items.delete(id);
     this.rows.get(id)?.remove();
     this.rows.delete(id);
+    this.draw();
     if (!this.items.size && this.complete) fill(this.list_state, t("inbox.empty"));
   }
 
