@@ -371,6 +371,13 @@ test(
       await minh.click(".emoji-menu button:text-is('🙏')");
       assert.equal(await box.inputValue(), "Dạ shop cảm ơn ạ🙏");
       assert.ok(await minh.locator(".emoji-menu").isHidden());
+      // Escape closes it, and so does its button pressed again.
+      await minh.click("button[aria-label=Emoji]");
+      await minh.keyboard.press("Escape");
+      assert.ok(await minh.locator(".emoji-menu").isHidden());
+      await minh.click("button[aria-label=Emoji]");
+      await minh.click("button[aria-label=Emoji]");
+      assert.ok(await minh.locator(".emoji-menu").isHidden());
       await box.press("Enter");
       await minh.waitForSelector(".message.out .text:text-is('Dạ shop cảm ơn ạ🙏')");
 
@@ -401,3 +408,40 @@ test(
       assert.deepEqual(minh.errors, []);
       await minh.context().close();
     });
+
+test("more filters: a phone left, processed or not, one sale's, and the days", async () => {
+  const page = await open_page(env.browser, env.server.url, {language: "en"});
+  await sign_in(page, "manager");
+  await page.waitForSelector(".conversation:has-text('Nguyễn Thị Hoa')");
+  await page.click(".filters button:text-is('More filters')");
+  await page.check(".more-filters.extra label:has-text('Left a phone') input");
+  await page.waitForSelector(".conversation:has-text('Nguyễn Thị Hoa')", {state: "detached"});
+  assert.deepEqual(await page.locator(".conversation .name").allTextContents(), ["Trần Văn Đức"]);
+  await page.uncheck(".more-filters.extra label:has-text('Left a phone') input");
+
+  // Hoa's conversation marked processed: "Processed" lists it and not Tâm's.
+  await page.locator(".conversation", {hasText: "Nguyễn Thị Hoa"}).locator("a").click();
+  await page.click(".conversation-header button:text-is('Processed')");
+  await page.waitForSelector(".conversation-header button:text-is('Not processed')");
+  await page.selectOption(".filters select[aria-label='Processed or not']", "true");
+  await page.waitForSelector(".conversation:has-text('Hồ Văn Tâm')", {state: "detached"});
+  await page.waitForSelector(".conversation:has-text('Nguyễn Thị Hoa')");
+  await page.selectOption(".filters select[aria-label='Processed or not']", "false");
+  await page.waitForSelector(".conversation:has-text('Nguyễn Thị Hoa')", {state: "detached"});
+  await page.selectOption(".filters select[aria-label='Processed or not']", "");
+
+  await page.selectOption(".filters select[aria-label='Any sale']", {label: "Lê Văn Minh"});
+  await page.waitForSelector(".conversation:has-text('Nguyễn Thị Hoa')", {state: "detached"});
+  const badges = await page.locator(".conversation .assignee").allTextContents();
+  assert.ok(badges.length > 0);
+  for (const badge of badges) assert.equal(badge, "VM", "Lê Văn Minh's conversations only");
+  await page.selectOption(".filters select[aria-label='Any sale']", "");
+
+  // Yesterday and before: nothing (the demo's conversations are all from today).
+  const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  await page.fill(".more-filters.extra label:has-text('To') input", yesterday);
+  await page.waitForSelector(".list-state:text-is('No conversations here.')");
+  await screenshot(page, "inbox-more-filters-en-1400");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

@@ -42,8 +42,13 @@ export class Composer {
     });
     this.pending = h("div", {class: "pending-file", hidden: true});
     const tool = (name, label, onclick) =>
-        h("button",
-          {type: "button", class: "icon tool", "aria-label": t(label), title: t(label), onclick},
+        h("button", {
+          type: "button",
+          class: `icon tool ${name}`,
+          "aria-label": t(label),
+          title: t(label),
+          onclick
+        },
           icon(name));
     this.element =
         h("div", {class: "composer-box"}, this.pending,
@@ -52,6 +57,19 @@ export class Composer {
               tool("clip", "conv.attach", () => this.file_input.click())),
             this.text, this.file_input,
             h("button", {class: "primary", onclick: () => this.send()}, t("conv.send"))));
+    // The emoji menu closes when the focus leaves it, or with Escape.
+    this.emoji_menu.addEventListener("focusout", (e) => {
+      // (to its own button, the button's click toggles it)
+      const to = e.relatedTarget;
+      if (!this.emoji_menu.contains(to) && !to?.closest?.(".tool.smile")) {
+        this.emoji_menu.hidden = true;
+      }
+    });
+    this.emoji_menu.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape") return;
+      this.emoji_menu.hidden = true;
+      this.text.focus();
+    });
     this.text.addEventListener("input", () => this.update_menu());
     this.text.addEventListener("keydown", (e) => this.key(e));
     this.text.addEventListener("paste", (e) => {

@@ -4,10 +4,12 @@
 import {ClientBlock} from "./client_block.js";
 import {Composer} from "./composer.js";
 import {fill, h} from "./dom.js";
-import {full_time, short_time, t} from "./i18n.js";
+import {full_time, short_time, t, unit_midnight} from "./i18n.js";
 import {ViewsEditor} from "./inbox_views.js";
 
 const page_size = 50;
+// A day picked in a date box ("2026-12-01") as the unit's midnight that starts it (ms).
+const unit_midnight_of = (day) => unit_midnight(Date.parse(`${day}T12:00:00Z`));
 // The list is virtual: every row is this tall, and only the rows in sight (and a few around)
 // are in the page, so thousands of conversations cost what a screenful does.
 const row_height = 72;
@@ -148,6 +150,8 @@ export class Inbox {
       // (with presence, to offer online sales first when assigning)
       const users = await this.client.call("users.list").catch(() => ({items: []}));
       this.people = users.items;
+      this.assignee_picker.append(...this.people.filter((u) => u.role === "sale")
+                                      .map((u) => h("option", {value: u.id}, u.name)));
     }
     const replies = await this.client.call("quick_replies.list").catch(() => ({items: []}));
     this.quick_replies = replies.items;
@@ -317,10 +321,56 @@ export class Inbox {
           }
         },
           h("option", {value: ""}, t("inbox.tag")));
+    const extra = this.extra_filters();
+    const more =
+        h("button", {
+          class: "link more",
+          "aria-expanded": "false",
+          onclick: (e) => {
+            extra.hidden = !extra.hidden;
+            e.currentTarget.setAttribute("aria-expanded", String(!extra.hidden));
+          }
+        },
+          t("inbox.more_filters"));
     return h(
         "div", {class: "filters"}, search, h("div", {class: "tabs"}, tab_buttons),
         h("div", {class: "more-filters"}, toggle("unread"), toggle("unanswered"), status, sort,
-          this.page_picker, kind, this.tag_picker));
+          this.page_picker, kind, this.tag_picker, more),
+        extra);
+  }
+
+  // The rest of inbox.query's filters, folded away: a phone left, processed or not, one sale's
+  // (managers), and the last activity between two days of the unit.
+  extra_filters() {
+    const set = (key, value) => {
+      this.filters[key] = value;
+      this.reload();
+    };
+    const day = (key, label) =>
+        h("label", {class: "toggle"}, t(label),
+          h("input", {type: "date", onchange: (e) => set(key, e.currentTarget.value || null)}));
+    // (managers' sales come with load_names)
+    this.assignee_picker =
+        h("select", {
+          "aria-label": t("inbox.any_sale"),
+          hidden: !["admin", "manager"].includes(this.session.me.role),
+          onchange: (e) => set("assignee", Number(e.currentTarget.value) || null)
+        },
+          h("option", {value: ""}, t("inbox.any_sale")));
+    return h(
+        "div", {class: "more-filters extra", hidden: true},
+        h("label", {class: "toggle"},
+          h("input",
+            {type: "checkbox", onchange: (e) => set("has_phone", e.currentTarget.checked)}),
+          t("inbox.has_phone")),
+        h("select", {
+          "aria-label": t("inbox.processed_any"),
+          onchange: (e) => set("processed", e.currentTarget.value || null)
+        },
+          h("option", {value: ""}, t("inbox.processed_any")),
+          h("option", {value: "true"}, t("inbox.processed_yes")),
+          h("option", {value: "false"}, t("inbox.processed_no"))),
+        this.assignee_picker, day("since", "inbox.since"), day("until", "inbox.until"));
   }
 
   // The pages picker: every page (with its unread count), the saved views of several pages
@@ -374,6 +424,13 @@ export class Inbox {
     if (this.filters.q) f.q = this.filters.q;
     if (this.filters.page_ids) f.page_ids = this.filters.page_ids;
     if (this.filters.kind) f.kind = this.filters.kind;
+    if (this.filters.has_phone) f.has_phone = true;
+    if (this.filters.processed) f.processed = this.filters.processed === "true";
+    if (this.filters.assignee && this.filters.tab === "all") f.assignee_id = this.filters.assignee;
+    if (this.filters.since) f.since = new Date(unit_midnight_of(this.filters.since)).toISOString();
+    if (this.filters.until) {
+      f.until = new Date(unit_midnight_of(this.filters.until) + 86400000).toISOString();
+    }
     if (this.filters.tag) f.tags = [this.filters.tag];
     return f;
   }
@@ -390,6 +447,12 @@ export class Inbox {
     if (f.sort === "waiting" && !c.waiting_since) return false;
     if (f.page_ids && !f.page_ids.includes(c.page_id)) return false;
     if (f.kind && c.kind !== f.kind) return false;
+    if (f.has_phone && !c.has_phone) return false;
+    if (f.processed && c.processed !== (f.processed === "true")) return false;
+    if (f.assignee && f.tab === "all" && c.assignee_id !== f.assignee) return false;
+    const at = Date.parse(c.last_message.at);
+    if (f.since && at < unit_midnight_of(f.since)) return false;
+    if (f.until && at >= unit_midnight_of(f.until) + 86400000) return false;
     if (f.tag && !c.tags.includes(f.tag)) return false;
     return true;
   }
