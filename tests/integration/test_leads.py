@@ -69,6 +69,17 @@ class LeadsCase(RejectionChecks, ServerTestCase):
     async def lead(self, ws, lead_id):
         return (await ws.call("leads.get", {"lead_id": lead_id}))["lead"]
 
+    async def float_at_once(self, admin, lead_id):
+        """Turns the pool on with every floating lead floating at once (no reveal cooldown), and
+        waits until lead_id is in it."""
+        await admin.call("settings.update", {"patch": {"pool.enabled": True,
+                                                       "pool.float_all": True,
+                                                       "pool.reveal_cooldown_s": 0}})
+
+        async def floated():
+            return (await self.lead(admin, lead_id))["in_pool"]
+        self.assertTrue(await wait_until(floated, FLOAT_DEADLINE_S), "the lead did not float")
+
     async def admin_id(self, admin):
         return (await admin.call("me"))["user"]["id"]
 
@@ -880,13 +891,7 @@ class HistoryTest(LeadsCase):
                                                "note": "gọi lại số 0987654321"})
         await c["sale1"].call("leads.log_call", {"lead_id": lead_id, "direction": "out",
                                                  "duration_s": 45})
-        await admin.call("settings.update", {"patch": {"pool.enabled": True,
-                                                       "pool.float_all": True,
-                                                       "pool.reveal_cooldown_s": 0}})
-
-        async def floated():
-            return (await self.lead(admin, lead_id))["in_pool"]
-        self.assertTrue(await wait_until(floated, FLOAT_DEADLINE_S), "the lead did not float")
+        await self.float_at_once(admin, lead_id)
         await c["sale3"].call("pool.reveal", {"lead_id": lead_id})
         await c["sale3"].call("pool.claim", {"lead_id": lead_id})
 
@@ -933,13 +938,7 @@ class JournalTest(LeadsCase):
             {"phone": "0912345678", "name": "Hoa", "owner_id": s1}]}))["ids"]
         await c["sale1"].call("leads.update", {"lead_id": lead_id, "status": "no_answer",
                                                "note": "Không nghe máy"})
-        await admin.call("settings.update", {"patch": {"pool.enabled": True,
-                                                       "pool.float_all": True,
-                                                       "pool.reveal_cooldown_s": 0}})
-
-        async def floated():
-            return (await self.lead(admin, lead_id))["in_pool"]
-        self.assertTrue(await wait_until(floated, FLOAT_DEADLINE_S), "the lead did not float")
+        await self.float_at_once(admin, lead_id)
         await c["sale2"].call("pool.reveal", {"lead_id": lead_id})
         await self.advance(10)
         claimed = await c["sale3"].call("pool.claim", {"lead_id": lead_id})
