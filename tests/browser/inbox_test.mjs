@@ -409,7 +409,7 @@ test(
       await minh.context().close();
     });
 
-test("more filters: a phone left, processed or not, one sale's, and the days", async () => {
+test("more filters: a phone, processed, a sale's, a customer's, and the days", async () => {
   const page = await open_page(env.browser, env.server.url, {language: "en"});
   await sign_in(page, "manager");
   await page.waitForSelector(".conversation:has-text('Nguyễn Thị Hoa')");
@@ -436,6 +436,15 @@ test("more filters: a phone left, processed or not, one sale's, and the days", a
   assert.ok(badges.length > 0);
   for (const badge of badges) assert.equal(badge, "VM", "Lê Văn Minh's conversations only");
   await page.selectOption(".filters select[aria-label='Any sale']", "");
+
+  // From the client block: only this customer's conversations, until the chip's × is pressed.
+  await page.locator(".conversation", {hasText: "Trần Văn Đức"}).locator("a").click();
+  await page.click(".client-block button:text-is(\"All this customer's conversations\")");
+  await page.waitForSelector(".customer-filter:has-text('Only Trần Văn Đức')");
+  await page.waitForSelector(".conversation:has-text('Nguyễn Thị Hoa')", {state: "detached"});
+  assert.deepEqual(await page.locator(".conversation .name").allTextContents(), ["Trần Văn Đức"]);
+  await page.click(".customer-filter button");
+  await page.waitForSelector(".conversation:has-text('Nguyễn Thị Hoa')");
 
   // Yesterday and before: nothing (the demo's conversations are all from today).
   const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);

@@ -50,7 +50,12 @@ export class ClientBlock {
         h("section", {}, h("h4", {}, t("client.notes")), this.notes_section(card)),
         h("section", {}, h("h4", {}, t("client.orders")), this.orders_section(),
           h("button", {class: "new-order", onclick: () => this.new_order()}, t("order.new_order"))),
-        h("section", {}, h("button", {onclick: () => this.to_lead()}, t("client.to_lead"))));
+        h("section", {}, h("button", {onclick: () => this.to_lead()}, t("client.to_lead")), " ",
+          h("button", {
+            class: "link all-of-customer",
+            onclick: () => this.pane.inbox.only_customer(card.id, card.name)
+          },
+            t("client.all_conversations"))));
   }
 
   tags_section(c) {

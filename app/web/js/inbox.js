@@ -332,11 +332,32 @@ export class Inbox {
           }
         },
           t("inbox.more_filters"));
+    this.customer_chip = h("p", {class: "customer-filter", hidden: true});
     return h(
-        "div", {class: "filters"}, search, h("div", {class: "tabs"}, tab_buttons),
+        "div", {class: "filters"}, search, this.customer_chip,
+        h("div", {class: "tabs"}, tab_buttons),
         h("div", {class: "more-filters"}, toggle("unread"), toggle("unanswered"), status, sort,
           this.page_picker, kind, this.tag_picker, more),
         extra);
+  }
+
+  // One customer's conversations (from the client block), until its chip's × is pressed.
+  only_customer(id, name) {
+    this.filters.customer = id;
+    this.customer_chip.hidden = false;
+    fill(
+        this.customer_chip, t("inbox.customer_only", {name}), " ",
+        h("button", {
+          class: "link",
+          "aria-label": t("inbox.customer_all"),
+          onclick: () => {
+            this.filters.customer = null;
+            this.customer_chip.hidden = true;
+            this.reload();
+          }
+        },
+          "×"));
+    this.reload();
   }
 
   // The rest of inbox.query's filters, folded away: a phone left, processed or not, one sale's
@@ -425,6 +446,7 @@ export class Inbox {
     if (this.filters.page_ids) f.page_ids = this.filters.page_ids;
     if (this.filters.kind) f.kind = this.filters.kind;
     if (this.filters.has_phone) f.has_phone = true;
+    if (this.filters.customer) f.customer_id = this.filters.customer;
     if (this.filters.processed) f.processed = this.filters.processed === "true";
     if (this.filters.assignee && this.filters.tab === "all") f.assignee_id = this.filters.assignee;
     if (this.filters.since) f.since = new Date(unit_midnight_of(this.filters.since)).toISOString();
@@ -448,6 +470,7 @@ export class Inbox {
     if (f.page_ids && !f.page_ids.includes(c.page_id)) return false;
     if (f.kind && c.kind !== f.kind) return false;
     if (f.has_phone && !c.has_phone) return false;
+    if (f.customer && c.customer.id !== f.customer) return false;
     if (f.processed && c.processed !== (f.processed === "true")) return false;
     if (f.assignee && f.tab === "all" && c.assignee_id !== f.assignee) return false;
     const at = Date.parse(c.last_message.at);
