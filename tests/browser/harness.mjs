@@ -2,6 +2,7 @@
 // Debian's chromium driven by playwright-core. Every page's console errors are collected: a
 // test ends by checking there were none.
 import {spawn} from "node:child_process";
+import {createHmac} from "node:crypto";
 import {mkdirSync, mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {dirname, join} from "node:path";
@@ -115,4 +116,15 @@ export function per_file(options = {}) {
     env.server?.cleanup();
   });
   return env;
+}
+
+// A customer's message through the demo's API page (PROTOCOL.md section 6; the README's demo
+// secret), as a channel would send it.
+export async function customer_writes(server, {id, user, name, text}) {
+  const body = JSON.stringify({event: "message", message_id: id, customer: {id: user, name}, text});
+  const signature = createHmac("sha256", "demo-api-secret").update(body).digest("hex");
+  const r = await fetch(
+      `${server.url}/webhooks/api/1`,
+      {method: "POST", body, headers: {"X-Salesdesk-Signature": `sha256=${signature}`}});
+  if (r.status !== 200) throw new Error(`the webhook answered ${r.status}: ${await r.text()}`);
 }

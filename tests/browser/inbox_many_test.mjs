@@ -2,26 +2,19 @@
 // the page, in order, however far it is scrolled), a push still puts its conversation on top,
 // and the keyboard's next brings a row out of sight into view.
 import assert from "node:assert/strict";
-import {createHmac} from "node:crypto";
 import {test} from "node:test";
 
-import {open_page, per_file, screenshot, sign_in} from "./harness.mjs";
+import {customer_writes, open_page, per_file, screenshot, sign_in} from "./harness.mjs";
 
 const env = per_file();
 
-// A customer message through the demo's API page (PROTOCOL.md section 6, README's secret).
-async function write(i, text = `Tin nhắn số ${i}`) {
-  const body = JSON.stringify({
-    event: "message",
-    message_id: `many-${i}-${text}`,
-    customer: {id: `many-${i}`, name: `Khách ${String(i).padStart(3, "0")}`},
+function write(i, text = `Tin nhắn số ${i}`) {
+  return customer_writes(env.server, {
+    id: `many-${i}-${text}`,
+    user: `many-${i}`,
+    name: `Khách ${String(i).padStart(3, "0")}`,
     text
   });
-  const signature = createHmac("sha256", "demo-api-secret").update(body).digest("hex");
-  const r = await fetch(
-      `${env.server.url}/webhooks/api/1`,
-      {method: "POST", body, headers: {"X-Salesdesk-Signature": `sha256=${signature}`}});
-  assert.equal(r.status, 200, await r.text());
 }
 
 test("300 conversations: a virtual list that follows pushes and the keyboard", async () => {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import {test} from "node:test";
 
-import {open_page, per_file, screenshot, sign_in, start_server} from "./harness.mjs";
+import {customer_writes, open_page, per_file, screenshot, sign_in, start_server} from "./harness.mjs";
 
 const env = per_file();
 
@@ -453,4 +453,25 @@ test("more filters: a phone, processed, a sale's, a customer's, and the days", a
   await screenshot(page, "inbox-more-filters-en-1400");
   assert.deepEqual(page.errors, []);
   await page.context().close();
+});
+
+test("an order from a chat where the customer left a phone the card does not have", async () => {
+  await customer_writes(env.server, {
+    id: "phone-left-1",
+    user: "web-phone-left",
+    name: "Đinh Thị Nga",
+    text: "Em lấy 1 hũ mật ong, sđt em 0977 123 456 nha"
+  });
+  const boss = await open_page(env.browser, env.server.url, {language: "en"});
+  await sign_in(boss, "manager");
+  await boss.click(".conversation:has-text('Đinh Thị Nga') a");
+  await boss.click(".client-block button.new-order");
+  const dialog = boss.locator("dialog.order-dialog[open]");
+  assert.equal(await dialog.locator("input[name=phone]").inputValue(), "0977123456");
+  await dialog.locator(".order-line select").first().selectOption("p:MAT-ONG");
+  await dialog.locator("button[type=submit]").click();
+  await dialog.waitFor({state: "detached"});
+  await boss.waitForSelector(".client-block .notice.ok:has-text('150.000')");
+  assert.deepEqual(boss.errors, []);
+  await boss.context().close();
 });
