@@ -550,7 +550,12 @@ void pool_pushes(const core::State& s, const Committed& c, const Listened& liste
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, core::LeadFloated>) {
-          if (pool) row_push(s, c, "entered", *s.leads.find(e.lead_id), out);
+          const core::Lead& l = *s.leads.find(e.lead_id);
+          if (pool) row_push(s, c, "entered", l, out);
+          // Its owner keeps it until someone claims it; their work queue says it floats now.
+          if (me && l.owner_id != 0) {
+            me_push(l.owner_id, c, "lead_changed", {{"lead", lead_json(s, l.owner_id, l)}}, out);
+          }
         } else if constexpr (std::is_same_v<T, core::LeadClaimed>) {
           if (pool) pool_push(s, c, "claimed", {{"lead_id", e.lead_id}, {"by", e.by}}, out);
           if (me) {

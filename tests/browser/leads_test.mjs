@@ -28,6 +28,10 @@ test(
                      ?.querySelector("select")
                      .value === "busy",
           name);
+      // Busy floats, and the demo floats at once: the row hears it from the server (lead_changed).
+      await page.locator(".leads tbody tr", {hasText: name})
+          .locator("td.hint-cell:text-is('in the pool now: anyone may claim it')")
+          .waitFor();
 
       await row.locator("button", {hasText: "Notes and calls"}).click();
       const note = `gọi lại sau 5 giờ chiều <i>${Date.now()}</i>`;

@@ -207,12 +207,14 @@ export class Inbox {
   }
 
   // The conversation `by` rows below (1) or above (-1) the open one in the list.
+  // (from the address, which a quick second press finds already changed, before the pane is)
   step(by) {
     const ids = this.order;
     if (!ids.length) return;
-    const at = ids.indexOf(this.pane.id);
+    const current = Number(location.hash.split("/")[2]) || this.pane.id;
+    const at = ids.indexOf(current);
     const next = ids[at < 0 ? 0 : Math.min(ids.length - 1, Math.max(0, at + by))];
-    if (next !== this.pane.id) location.hash = `#/inbox/${next}`;
+    if (next !== current) location.hash = `#/inbox/${next}`;
   }
 
   show_shortcuts() {

@@ -235,7 +235,12 @@ export class Leads {
   }
 
   on_push(frame) {
-    if (frame.type === "lead_assigned") {
+    if (frame.type === "lead_changed") {
+      const row = this.rows.get(frame.data.lead.id);
+      if (!row) return;
+      row.lead = frame.data.lead;
+      this.render(row);
+    } else if (frame.type === "lead_assigned") {
       const lead = frame.data.lead;
       const row = this.rows.get(lead.id);
       if (row) {
