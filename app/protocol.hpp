@@ -90,7 +90,9 @@ constexpr ArgSpec opt_integer(std::string_view n, std::int64_t lo, std::int64_t 
 constexpr ArgSpec limit(std::int64_t fallback, std::int64_t hi) {
   return {"limit", ArgKind::limit, false, 1, hi, fallback};
 }
-constexpr ArgSpec cursor() { return {"cursor", ArgKind::cursor, false, 0, 0, 0}; }
+constexpr ArgSpec cursor(std::string_view n = "cursor") {
+  return {n, ArgKind::cursor, false, 0, 0, 0};
+}
 constexpr ArgSpec text(std::string_view n, std::size_t longest = 0) {
   return {n, ArgKind::text, true, 0, static_cast<std::int64_t>(longest), 0};
 }

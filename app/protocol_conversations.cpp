@@ -562,7 +562,7 @@ const std::vector<Op>& conversation_ops() {
       {"conversations.messages",
        false,
        &op_conversations_messages,
-       {id("conversation_id"), ArgSpec{"before", ArgKind::cursor, false, 0, 0, 0},
+       {id("conversation_id"), cursor("before"),
         limit(50, messages_limit_max)}},
       {"conversations.send",
        false,

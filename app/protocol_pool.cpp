@@ -40,8 +40,6 @@ namespace {
 
 using core::Result;
 using ops::checked_query;
-
-constexpr std::size_t history_limit_max = 200;
 using ops::command;
 using ops::items;
 using ops::query;
@@ -274,16 +272,24 @@ Prepared op_leads_list(const Args& a, const Caller& caller) {
   });
 }
 
+// A lead the viewer may read (theirs; managers and admin: any); any other is not found, so a
+// lead id gives nothing away.
+Result<const core::Lead*> readable_lead(const core::State& s, core::UserId viewer,
+                                        core::LeadId id) {
+  const core::Lead* l = s.leads.find(id);
+  if (l == nullptr || !core::may_work(s, viewer, *l)) {
+    return core::reject(core::Code::not_found, "no lead " + std::to_string(id));
+  }
+  return l;
+}
+
 Prepared op_leads_get(const Args& a, const Caller& caller) {
   const core::LeadId id = a.id("lead_id");
   return checked_query(caller, core::everyone,
                        [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
-                         const core::Lead* l = s.leads.find(id);
-                         if (l == nullptr || !core::may_work(s, viewer, *l)) {
-                           return core::reject(core::Code::not_found,
-                                               "no lead " + std::to_string(id));
-                         }
-                         return json::value(lead_detail(s, viewer, *l));
+                         auto l = readable_lead(s, viewer, id);
+                         if (!l) return l.error();
+                         return json::value(lead_detail(s, viewer, *l.value()));
                        });
 }
 
@@ -332,16 +338,16 @@ std::optional<json::object> history_item(const storage::Row& row) {
   return out;
 }
 
+constexpr std::size_t history_limit_max = 200;
+
 // What happened to a lead, newest first, for whoever may work it (as leads.get).
 Prepared op_leads_history(const Args& a, const Caller& caller) {
   const core::LeadId id = a.id("lead_id");
   auto prepared = checked_query(
       caller, core::everyone,
       [id, viewer = caller.user_id](const core::State& s) -> Result<json::value> {
-        const core::Lead* l = s.leads.find(id);
-        if (l == nullptr || !core::may_work(s, viewer, *l)) {
-          return core::reject(core::Code::not_found, "no lead " + std::to_string(id));
-        }
+        auto l = readable_lead(s, viewer, id);
+        if (!l) return l.error();
         return json::value(nullptr);
       });
   read_after(std::get<QueryRequest>(prepared),
@@ -509,7 +515,7 @@ const std::vector<Op>& pool_ops() {
       {"leads.history",
        false,
        &op_leads_history,
-       {id("lead_id"), ArgSpec{"before", ArgKind::cursor, false, 0, 0, 0},
+       {id("lead_id"), cursor("before"),
         limit(50, history_limit_max)}},
       {"leads.assign", false, &op_leads_assign, {id("lead_id"), id_or_null("owner_id")}},
       {"leads.log_call", false, &op_leads_log_call,

@@ -21,10 +21,9 @@ json::value average_s(std::int64_t total_ms, std::uint32_t n) {
   return (total_ms / n + core::ms_per_s / 2) / core::ms_per_s;
 }
 
-json::object sale_json(const core::State& s, core::UserId id, const core::SaleFigures& f) {
-  const core::User* u = s.users.find(id);
-  return {{"user_id", id},
-          {"name", u != nullptr ? u->display_name : ""},
+json::object sale_json(const core::User& u, const core::SaleFigures& f) {
+  return {{"user_id", u.id},
+          {"name", u.display_name},
           {"replies", f.replies},
           {"reply_avg_s", average_s(f.reply_ms, f.replies)},
           {"fast_replies", f.fast_replies},
@@ -43,7 +42,7 @@ json::array sales_json(const core::State& s, const core::Report& r, core::SaleFi
     if (it == r.sales.end() && !(u.active && u.role == core::Role::sale)) continue;
     const core::SaleFigures f = it == r.sales.end() ? core::SaleFigures{} : it->second;
     total += f;
-    out.push_back(sale_json(s, u.id, f));
+    out.push_back(sale_json(u, f));
   }
   return out;
 }
@@ -104,10 +103,9 @@ Result<Period> period_of(const core::State& s, core::Time from, core::Time to) {
     return core::reject(core::Code::bad_request, "a report covers at most 400 days");
   }
   if (p.end_hour - p.first_hour > by_hour_max) {
-    const std::int64_t offset_h = s.settings[core::setting::unit_utc_offset_minutes] / 60;
-    const std::int64_t local = p.first_hour + offset_h;
-    const std::int64_t day_start = (local >= 0 ? local / 24 : (local - 23) / 24) * 24;
-    p.first_hour = day_start - offset_h;
+    const core::Time offset =
+        s.settings[core::setting::unit_utc_offset_minutes] * 60 * core::ms_per_s;
+    p.first_hour = core::hour_of(core::local_day(s, from) * 24 * core::ms_per_hour - offset);
     p.step = 24;
   }
   return p;
