@@ -269,60 +269,21 @@ export class Inbox {
               }
             },
               t(`inbox.${tab}`), " ", this.badges.get(tab)));
-    const toggle = (key) =>
-        h("label", {class: "toggle"}, h("input", {
-            type: "checkbox",
-            onchange: (e) => {
-              this.filters[key] = e.currentTarget.checked;
-              this.reload();
-            }
-          }),
-          t(`inbox.${key}`));
-    const status =
-        h("select", {
-          "aria-label": t("inbox.open"),
-          onchange: (e) => {
-            this.filters.status = e.currentTarget.value;
-            this.reload();
-          }
-        },
-          h("option", {value: "open"}, t("inbox.open")),
-          h("option", {value: "closed"}, t("inbox.closed")),
-          h("option", {value: ""}, t("inbox.all")));
-    const sort =
-        h("select", {
-          "aria-label": t("inbox.sort_newest"),
-          onchange: (e) => {
-            this.filters.sort = e.currentTarget.value;
-            this.reload();
-          }
-        },
-          h("option", {value: "activity"}, t("inbox.sort_newest")),
-          h("option", {value: "waiting"}, t("inbox.sort_waiting")));
+    const status = this.filter_select(
+        "status", "inbox.open",
+        [["open", t("inbox.open")], ["closed", t("inbox.closed")], ["", t("inbox.all")]]);
+    const sort = this.filter_select(
+        "sort", "inbox.sort_newest",
+        [["activity", t("inbox.sort_newest")], ["waiting", t("inbox.sort_waiting")]]);
     // (pages, views and tags come with load_names)
     this.page_picker = h("select", {
       "aria-label": t("inbox.all_pages"),
       onchange: (e) => this.pick_pages(e.currentTarget.value)
     });
-    const kind =
-        h("select", {
-          "aria-label": t("inbox.kind"),
-          onchange: (e) => {
-            this.filters.kind = e.currentTarget.value;
-            this.reload();
-          }
-        },
-          h("option", {value: ""}, t("inbox.kind")),
-          ["message", "comment", "livestream"].map((k) => h("option", {value: k}, t(`kind.${k}`))));
-    this.tag_picker =
-        h("select", {
-          "aria-label": t("inbox.tag"),
-          onchange: (e) => {
-            this.filters.tag = e.currentTarget.value;
-            this.reload();
-          }
-        },
-          h("option", {value: ""}, t("inbox.tag")));
+    const kind = this.filter_select("kind", "inbox.kind", [
+      ["", t("inbox.kind")], ...["message", "comment", "livestream"].map((k) => [k, t(`kind.${k}`)])
+    ]);
+    this.tag_picker = this.filter_select("tag", "inbox.tag", [["", t("inbox.tag")]]);
     const extra = this.extra_filters();
     const more =
         h("button", {
@@ -338,8 +299,9 @@ export class Inbox {
     return h(
         "div", {class: "filters"}, search, this.customer_chip,
         h("div", {class: "tabs"}, tab_buttons),
-        h("div", {class: "more-filters"}, toggle("unread"), toggle("unanswered"), status, sort,
-          this.page_picker, kind, this.tag_picker, more),
+        h("div", {class: "more-filters"}, this.filter_toggle("unread"),
+          this.filter_toggle("unanswered"), status, sort, this.page_picker, kind, this.tag_picker,
+          more),
         extra);
   }
 
@@ -365,35 +327,48 @@ export class Inbox {
   // The rest of inbox.query's filters, folded away: a phone left, processed or not, one sale's
   // (managers), and the last activity between two days of the unit.
   extra_filters() {
-    const set = (key, value) => {
-      this.filters[key] = value;
-      this.reload();
-    };
     const day = (key, label) =>
         h("label", {class: "toggle"}, t(label),
-          h("input", {type: "date", onchange: (e) => set(key, e.currentTarget.value || null)}));
-    // (managers' sales come with load_names)
-    this.assignee_picker =
-        h("select", {
-          "aria-label": t("inbox.any_sale"),
-          hidden: !["admin", "manager"].includes(this.session.me.role),
-          onchange: (e) => set("assignee", Number(e.currentTarget.value) || null)
-        },
-          h("option", {value: ""}, t("inbox.any_sale")));
-    return h(
-        "div", {class: "more-filters extra", hidden: true},
-        h("label", {class: "toggle"},
           h("input",
-            {type: "checkbox", onchange: (e) => set("has_phone", e.currentTarget.checked)}),
-          t("inbox.has_phone")),
-        h("select", {
-          "aria-label": t("inbox.processed_any"),
-          onchange: (e) => set("processed", e.currentTarget.value || null)
+            {type: "date", onchange: (e) => this.set_filter(key, e.currentTarget.value || null)}));
+    // (managers' sales come with load_names)
+    this.assignee_picker = this.filter_select(
+        "assignee", "inbox.any_sale", [["", t("inbox.any_sale")]], (v) => Number(v) || null);
+    this.assignee_picker.hidden = !["admin", "manager"].includes(this.session.me.role);
+    const processed = this.filter_select(
+        "processed", "inbox.processed_any",
+        [
+          ["", t("inbox.processed_any")], ["true", t("inbox.processed_yes")],
+          ["false", t("inbox.processed_no")]
+        ],
+        (v) => v || null);
+    return h(
+        "div", {class: "more-filters extra", hidden: true}, this.filter_toggle("has_phone"),
+        processed, this.assignee_picker, day("since", "inbox.since"), day("until", "inbox.until"));
+  }
+
+  set_filter(key, value) {
+    this.filters[key] = value;
+    this.reload();
+  }
+
+  // A filter picked from a list: options [[value, text]]; read(value) is what the filter keeps.
+  filter_select(key, label, options, read = (v) => v) {
+    return h(
+        "select", {
+          "aria-label": t(label),
+          onchange: (e) => this.set_filter(key, read(e.currentTarget.value))
         },
-          h("option", {value: ""}, t("inbox.processed_any")),
-          h("option", {value: "true"}, t("inbox.processed_yes")),
-          h("option", {value: "false"}, t("inbox.processed_no"))),
-        this.assignee_picker, day("since", "inbox.since"), day("until", "inbox.until"));
+        options.map(([v, text]) => h("option", {value: v}, text)));
+  }
+
+  // A yes-or-no filter, its box labelled inbox.<key>.
+  filter_toggle(key) {
+    return h(
+        "label", {class: "toggle"},
+        h("input",
+          {type: "checkbox", onchange: (e) => this.set_filter(key, e.currentTarget.checked)}),
+        t(`inbox.${key}`));
   }
 
   // The pages picker: every page (with its unread count), the saved views of several pages
