@@ -2,7 +2,7 @@
 // warehouses) and the quick replies. Each kind is a table with a form under it: "Edit" puts a
 // row into the form, and saving the same code again changes that record (the upserts of
 // PROTOCOL.md). Everyone may read the catalog; admin changes it; managers keep quick replies.
-import {failed, form, section, table} from "./admin_kit.js";
+import {edit_action, failed, form, section, table} from "./admin_kit.js";
 import {fill, h} from "./dom.js";
 import {money, t} from "./i18n.js";
 
@@ -129,15 +129,10 @@ export class Catalog {
       }
     }) :
                                 null;
-    const actions = editor ? (x) =>
-                                 h("button", {
-                                   class: "link",
-                                   onclick: () => {
-                                     editor.set(x);
-                                     editor.element.querySelector("input, select")?.focus();
-                                   }
-                                 },
-                                   t("admin.edit")) :
+    const actions = editor ? edit_action((x) => {
+      editor.set(x);
+      editor.element.querySelector("input, select")?.focus();
+    }) :
                              undefined;
     return h(
         "div", {class: "catalog-part", dataset: {kind: k.kind}},

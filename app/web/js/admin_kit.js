@@ -161,6 +161,11 @@ function lines_control(f) {
   };
 }
 
+// The "Edit" button of a table's rows, for `table`'s actions: on(item) when pressed.
+export function edit_action(on) {
+  return (item) => h("button", {class: "link", onclick: () => on(item)}, t("admin.edit"));
+}
+
 // A section's frame: a heading, a line of what it is for, then its parts.
 export function section(title, help, ...parts) {
   return h(

@@ -1,7 +1,7 @@
 // Admin, pages and access: the unit's Facebook, Instagram, Zalo, Telegram, API and PBX pages,
 // the address each channel's webhooks go to, whether its secret and token are set (never the
 // values), who may work on it (users and teams), connecting, changing and disconnecting one.
-import {failed, form, section, table} from "./admin_kit.js";
+import {edit_action, failed, form, section, table} from "./admin_kit.js";
 import {fill, h} from "./dom.js";
 import {full_time, t} from "./i18n.js";
 
@@ -70,9 +70,7 @@ export class Pages {
           },
           {label: "admin.page.access", cell: (p) => this.access_of(p)});
     }
-    const actions = this.admin ?
-        (p) => h("button", {class: "link", onclick: () => this.edit(p.id)}, t("admin.edit")) :
-        null;
+    const actions = this.admin ? edit_action((p) => this.edit(p.id)) : null;
     const editing = this.pages.find((p) => p.id === this.editing);
     fill(
         this.element,

@@ -1,6 +1,6 @@
 // Admin, users and teams: who works in the unit, in which role and teams, whether active; a
 // new user; a team. Managers see it all (users.list is theirs too) and change nothing.
-import {failed, form, section, table} from "./admin_kit.js";
+import {edit_action, failed, form, section, table} from "./admin_kit.js";
 import {fill, h} from "./dom.js";
 import {t} from "./i18n.js";
 
@@ -45,9 +45,7 @@ export class People {
                         h("span", {class: "bad"}, t("admin.user.inactive")))
       },
     ];
-    const actions = this.admin ?
-        (u) => h("button", {class: "link", onclick: () => this.edit(u.id)}, t("admin.edit")) :
-        null;
+    const actions = this.admin ? edit_action((u) => this.edit(u.id)) : null;
     const editing = this.users.find((u) => u.id === this.editing);
     fill(
         this.element,
