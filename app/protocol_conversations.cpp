@@ -10,6 +10,7 @@
 #include "app/hub.hpp"
 #include "app/ops.hpp"
 #include "app/stream_page.hpp"
+#include "core/assignment.hpp"
 #include "core/conversation.hpp"
 #include "core/event_codec.hpp"
 #include "core/lead.hpp"
@@ -44,6 +45,15 @@ json::object quick_reply_json(const std::string& code, const core::QuickReply& r
           {"tag", r.tag.empty() ? json::value(nullptr) : json::value(r.tag)}};
 }
 
+// How the conversation came to its assignee (or to nobody): why and when; null if it never did.
+json::value assigned_json(const core::Conversation& c) {
+  if (c.assigned_at == 0) return nullptr;
+  const std::string_view reason = core::reason_name(c.assign_reason);
+  return json::object{{"reason", reason},
+                      {"automatic", core::is_automatic(reason)},
+                      {"at", core::format_time(c.assigned_at)}};
+}
+
 // The conversation summary of PROTOCOL.md, with what the inbox list shows besides.
 json::object summary_json(const core::State& s, const core::Conversation& c) {
   const core::Customer* customer = s.customers.find(c.customer_id);
@@ -69,7 +79,8 @@ json::object summary_json(const core::State& s, const core::Conversation& c) {
                                         {"at", core::format_time(c.last_at)},
                                         {"direction", c.last_inbound ? "in" : "out"}}},
           {"waiting_since", ops::time_or_null(c.waiting_since)},
-          {"started_at", core::format_time(c.started_at)}};
+          {"started_at", core::format_time(c.started_at)},
+          {"assigned", assigned_json(c)}};
 }
 
 json::array attachments_json(const std::vector<core::Attachment>& list) {

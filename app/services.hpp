@@ -27,6 +27,10 @@ namespace salesdesk::app {
 constexpr std::size_t http_body_bytes_max = 1024 * 1024;
 constexpr std::size_t http_header_bytes_max = 8 * 1024;
 constexpr std::size_t ws_frame_bytes_max = 1024 * 1024;
+// A connection that has sent nothing for this long is pinged at half of it and closed at the
+// end: a phone that lost its network is noticed in 20 s, and its user's presence grace
+// (presence_grace_ms) starts then.
+constexpr std::chrono::seconds ws_idle_timeout{20};
 constexpr std::size_t write_queue_depth_max = 4096;
 // Bytes a connection may have waiting for its socket before it counts as too slow to keep up
 // (a single larger reply is still sent; the check is made before each frame is queued).

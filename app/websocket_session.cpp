@@ -27,9 +27,14 @@ WebSocketSession::~WebSocketSession() {
 void WebSocketSession::run(http::request<http::string_body> request) {
   ws_.next_layer().keep_alive(weak_from_this());
   // The HTTP read timeout is still set on the stream: switch it off, the WebSocket has its own
-  // (idle pings), or every connection would be cut 30 s after it opened.
+  // (idle pings), or every connection would be cut 30 s after it opened. The server pings an
+  // idle connection (browsers answer by themselves) and closes one that stays silent.
   beast::get_lowest_layer(ws_).expires_never();
-  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  websocket::stream_base::timeout timeout =
+      websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeout.idle_timeout = ws_idle_timeout;
+  timeout.keep_alive_pings = true;
+  ws_.set_option(timeout);
   ws_.read_message_max(ws_frame_bytes_max);
   // A message is written whole, in one frame: it is in memory already, and the coalescing
   // layer below sends it with whatever else is waiting.

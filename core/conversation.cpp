@@ -4,6 +4,7 @@
 #include <array>
 #include <cassert>
 
+#include "core/assignment.hpp"
 #include "core/customer.hpp"
 #include "core/file.hpp"
 #include "core/lead.hpp"
@@ -304,7 +305,8 @@ Conversations::Conversations(const Conversations& other)
       seen(other.seen),
       tag_names(other.tag_names),
       quick_replies(other.quick_replies),
-      outbox(other.outbox) {
+      outbox(other.outbox),
+      last_in_turn(other.last_in_turn) {
   reindex();
 }
 
@@ -408,12 +410,39 @@ void tally(std::map<std::pair<PageId, UserId>, OpenTally>& counts, const Convers
 
 }  // namespace
 
+// Where an open conversation stands for automatic assignment: its sale's open count, and
+// (while its customer waits) the sweep's queue or the reply timeout's, by the time they began.
+void Conversations::index_turns(const Conversation& c, int sign) {
+  if (c.has(flag_closed)) return;
+  if (c.assignee_id != 0) {
+    auto [it, fresh] = open_of_user.try_emplace(c.assignee_id, 0);
+    if ((it->second += sign) == 0) open_of_user.erase(it);
+  }
+  if (c.waiting_since == 0) return;
+  if (c.assignee_id == 0) {
+    SlotSet& queue = unassigned_waiting[c.page_id];
+    if (sign > 0) {
+      queue.insert({c.waiting_since, c.id});
+    } else if (queue.erase({c.waiting_since, c.id}) == 1 && queue.empty()) {
+      unassigned_waiting.erase(c.page_id);
+    }
+  } else {
+    const Slot slot{std::max(c.waiting_since, c.assigned_at), c.id};
+    if (sign > 0) {
+      awaiting_reply.insert(slot);
+    } else {
+      awaiting_reply.erase(slot);
+    }
+  }
+}
+
 void Conversations::index(Conversation& c) {
   activity_by_page[c.page_id].insert(c);
   activity_by_assignee[c.assignee_id].insert(c);
   if (c.waiting_since != 0) waiting_by_page[c.page_id].insert(c);
   for (TagId t : c.tags()) activity_by_tag[t].insert(activity_slot(c));
   tally(open_by_assignee, c, 1);
+  index_turns(c, 1);
 }
 
 void Conversations::unindex(Conversation& c) {
@@ -427,6 +456,7 @@ void Conversations::unindex(Conversation& c) {
   }
   for (TagId t : c.tags()) activity_by_tag[t].erase(activity_slot(c));
   tally(open_by_assignee, c, -1);
+  index_turns(c, -1);
 }
 
 TagId Conversations::find_tag(std::string_view name) const {
@@ -443,6 +473,9 @@ void Conversations::reindex() {
   activity_by_tag.clear();
   tag_by_key.clear();
   open_by_assignee.clear();
+  open_of_user.clear();
+  unassigned_waiting.clear();
+  awaiting_reply.clear();
   for (std::size_t i = 0; i < tag_names.size(); ++i) {
     tag_by_key.emplace(tag_key(tag_names[i]), static_cast<TagId>(i + 1));
   }
@@ -526,11 +559,19 @@ void evolve(Conversations& cs, const MessageSent& e, Time at) {
     c.set(flag_unanswered, false);
     c.waiting_since = 0;
     if (!e.outside) c.set(flag_unread, false);
+    // An answer ends the reply timeout's round.
+    if (!c.timed_out().empty()) c.extras.edit().timed_out.clear();
   });
 }
 
-void evolve(Conversations& cs, const ConversationAssigned& e, Time) {
-  change(cs, e.conversation_id, [&](Conversation& c) { c.assignee_id = e.assignee_id; });
+void evolve(Conversations& cs, const ConversationAssigned& e, Time at) {
+  change(cs, e.conversation_id, [&](Conversation& c) {
+    c.assignee_id = e.assignee_id;
+    c.assigned_at = at;
+    c.assign_reason = reason_code(e.reason);
+    if (e.reason == assign_reason::reply_timeout) note_timed_out(c, e);
+    if (e.in_turn) cs.last_in_turn[c.page_id] = e.assignee_id;
+  });
 }
 
 void evolve(Conversations& cs, const ConversationClosed& e, Time) {
@@ -665,8 +706,9 @@ Result<Events> decide(const State& s, UserId actor, const ReceiveMessage& c, Tim
   const std::string left = fresh.empty() ? "" : fresh.front();
   out.emplace_back(
       MessageReceived{id, message, c.external_message_id, c.text, c.attachments, std::move(fresh)});
+  const CustomerId customer = known != nullptr ? known->customer_id : started_customer(out);
+  assign_on_receive(s, Delivered{id, c.page_id, kind_of(c.event), customer, known}, out);
   if (!left.empty() && s.settings[setting::orders_auto_draft]) {
-    const CustomerId customer = known != nullptr ? known->customer_id : started_customer(out);
     const std::string channel(to_string(page->channel));
     auto_draft(s, DraftFor{id, customer, display_name(c), left, channel}, out);
   }

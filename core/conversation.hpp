@@ -118,8 +118,9 @@ struct MessageSent {
   }
 };
 
-// The conversation's sale changes: `reason` is "take", "assign" (a manager, also to nobody)
-// or, later, the automatic reasons.
+// The conversation's sale changes, and why (core/assignment.hpp, assign_reason): "take",
+// "assign" (a manager, also to nobody), "link", or an automatic reason. `in_turn`: the page's
+// rotation chose the sale, whose turn it was (the rotation is a fold of these events).
 struct ConversationAssigned {
   static constexpr std::uint16_t type_id = 163;
   static constexpr const char* name = "ConversationAssigned";
@@ -127,11 +128,13 @@ struct ConversationAssigned {
   UserId assignee_id = 0;  // 0 = nobody
   UserId previous_id = 0;
   std::string reason;
+  bool in_turn = false;  // version 1 (version 0 events read false)
   std::string stream() const { return conversation_stream(conversation_id); }
   template <class A>
-  void serialize(A& ar, std::uint32_t) {
+  void serialize(A& ar, std::uint32_t version) {
     ar(CEREAL_NVP(conversation_id), CEREAL_NVP(assignee_id), CEREAL_NVP(previous_id),
        CEREAL_NVP(reason));
+    if (version >= 1) ar(CEREAL_NVP(in_turn));
   }
 };
 
@@ -306,11 +309,13 @@ enum ConversationFlag : std::uint8_t {
 // journal); cut at a character boundary.
 constexpr std::size_t preview_bytes_max = 160;
 
-// What few conversations have: phones found, tags, the card a link replaced.
+// What few conversations have: phones found, tags, the card a link replaced, the sales it was
+// taken from for not replying in time (this round: see core/assignment.hpp).
 struct ConversationExtras {
   std::vector<std::string> phones;
   std::vector<TagId> tags;
   CustomerId unlinked_customer_id = 0;  // while linked: the card an unlink returns to
+  std::vector<UserId> timed_out;
 };
 
 // A conversation's place in one ordered index: a red-black tree whose links (three pointers,
@@ -326,6 +331,7 @@ struct Conversation {
   PageId page_id = 0;
   CustomerId customer_id = 0;
   UserId assignee_id = 0;
+  Time assigned_at = 0;  // when the assignee last changed (to nobody too); 0 = never
   Time started_at = 0;
   Time last_at = 0;        // the last message's time
   Time waiting_since = 0;  // the oldest unanswered inbound message's time; 0 = none
@@ -334,6 +340,7 @@ struct Conversation {
   ConversationKind kind = ConversationKind::message;
   std::uint8_t flags = 0;
   bool last_inbound = false;
+  std::uint8_t assign_reason = 0;  // why the assignee last changed (reason_code); 0 = never
   PackedTexts<3> channel_ids{};  // the customer's, the post's, the thread's (ConversationStarted)
   CompactText last_text{};       // a preview (preview_bytes_max)
   Rare<ConversationExtras> extras{};
@@ -350,6 +357,7 @@ struct Conversation {
   const std::vector<std::string>& phones() const { return extras.get().phones; }
   const std::vector<TagId>& tags() const { return extras.get().tags; }
   CustomerId unlinked_customer_id() const { return extras.get().unlinked_customer_id; }
+  const std::vector<UserId>& timed_out() const { return extras.get().timed_out; }
   bool has_tag(TagId t) const { return std::find(tags().begin(), tags().end(), t) != tags().end(); }
   bool has(ConversationFlag f) const { return (flags & f) != 0; }
   void set(ConversationFlag f, bool on) {
@@ -358,21 +366,22 @@ struct Conversation {
   template <class A>
   void save(A& ar) const {
     const auto [user, post, thread] = channel_ids.views();
-    ar(id, page_id, customer_id, assignee_id, started_at, last_at, waiting_since, last_message_id,
-       messages, kind, flags, last_inbound, std::string(user), std::string(post),
-       std::string(thread), std::string(last_text.view()), phones(), tags(),
-       unlinked_customer_id());
+    ar(id, page_id, customer_id, assignee_id, assigned_at, started_at, last_at, waiting_since,
+       last_message_id, messages, kind, flags, last_inbound, assign_reason, std::string(user),
+       std::string(post), std::string(thread), std::string(last_text.view()), phones(), tags(),
+       unlinked_customer_id(), timed_out());
   }
   template <class A>
   void load(A& ar) {
     std::string user, post, thread, text;
     ConversationExtras x;
-    ar(id, page_id, customer_id, assignee_id, started_at, last_at, waiting_since, last_message_id,
-       messages, kind, flags, last_inbound, user, post, thread, text, x.phones, x.tags,
-       x.unlinked_customer_id);
+    ar(id, page_id, customer_id, assignee_id, assigned_at, started_at, last_at, waiting_since,
+       last_message_id, messages, kind, flags, last_inbound, assign_reason, user, post, thread,
+       text, x.phones, x.tags, x.unlinked_customer_id, x.timed_out);
     channel_ids = PackedTexts<3>({user, post, thread});
     last_text = CompactText(text);
-    if (!x.phones.empty() || !x.tags.empty() || x.unlinked_customer_id != 0) {
+    if (!x.phones.empty() || !x.tags.empty() || x.unlinked_customer_id != 0 ||
+        !x.timed_out.empty()) {
       extras.edit() = std::move(x);
     }
   }
@@ -475,6 +484,16 @@ struct Conversations {
   std::map<TagId, SlotSet> activity_by_tag;           // (last_at, id)
   // Open conversations counted as they change, for inbox.counts (never recounted).
   std::map<std::pair<PageId, UserId>, OpenTally> open_by_assignee;  // 0 = unassigned
+  // For automatic assignment (core/assignment.hpp), kept as they change: each user's open
+  // conversations on every page (capacity); the open unassigned conversations whose customer
+  // waits, by page, longest-waiting first (the sweep); the open assigned ones whose customer
+  // waits, by when the assignee's time to reply began (the reply timeout).
+  std::unordered_map<UserId, std::int64_t> open_of_user;
+  std::map<PageId, SlotSet> unassigned_waiting;
+  SlotSet awaiting_reply;
+
+  // Saved: the sale the rotation last chose on each page (the page's turn goes on after them).
+  std::map<PageId, UserId> last_in_turn;
 
   Conversations() = default;
   // The ordered indexes link the conversations themselves: a copy links its own.
@@ -499,20 +518,26 @@ struct Conversations {
 
   template <class A>
   void save(A& ar) const {
+    // Sorted, so that equal states have equal bytes whatever order the set was built in.
     std::vector<SeenKey> keys(seen.begin(), seen.end());
-    ar(by_id, last_message_id, saved_identities(), keys, tag_names, quick_replies, outbox);
+    std::sort(keys.begin(), keys.end(), [](const SeenKey& a, const SeenKey& b) {
+      return std::pair(a.high, a.low) < std::pair(b.high, b.low);
+    });
+    ar(by_id, last_message_id, saved_identities(), keys, tag_names, quick_replies, outbox,
+       last_in_turn);
   }
   template <class A>
   void load(A& ar) {
     std::vector<SeenKey> keys;
     std::vector<Identity> ids;
-    ar(by_id, last_message_id, ids, keys, tag_names, quick_replies, outbox);
+    ar(by_id, last_message_id, ids, keys, tag_names, quick_replies, outbox, last_in_turn);
     seen = {keys.begin(), keys.end()};
     reindex();
     identities.clear();
     for (const Identity& i : ids) put_identity(i, false);
   }
   void reindex();
+  void index_turns(const Conversation& c, int sign);  // index(), unindex()
   // The identity of conversation i.origin's channel customer names i.customer_id: a new
   // identity, or (with `replace`) a new card for a known one.
   void put_identity(const Identity& i, bool replace);
@@ -655,6 +680,12 @@ struct RecordDelivery {
   std::string reason{};
 };
 
+// Timers of automatic assignment (core/assignment.hpp), issued by the engine to itself: the
+// sweep gives waiting unassigned conversations to eligible sales, longest-waiting first; the
+// reply timeout moves conversations whose sale has not answered in time.
+struct SweepConversations {};
+struct ReassignUnanswered {};
+
 Result<Events> decide(const State& s, UserId actor, const ReceiveMessage& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const SendMessage& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const TakeConversation& c, Time now);
@@ -670,6 +701,12 @@ Result<Events> decide(const State& s, UserId actor, const ConversationToLead& c,
 Result<Events> decide(const State& s, UserId actor, const SaveQuickReply& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const DeleteQuickReply& c, Time now);
 Result<Events> decide(const State& s, UserId actor, const RecordDelivery& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const SweepConversations& c, Time now);
+Result<Events> decide(const State& s, UserId actor, const ReassignUnanswered& c, Time now);
+// Whether the timers have work: a waiting unassigned conversation some sale may be given; a
+// conversation whose sale's time to reply is up.
+bool sweep_due(const State& s);
+bool replies_due(const State& s, Time now);
 
 // ---- queries ----
 // Whether `user` may see the conversation (SPEC.md "Assignment", visibility): an active user
@@ -754,9 +791,18 @@ struct ConversationArea {
       TypeList<ReceiveMessage, SendMessage, TakeConversation, AssignConversation,
                CloseConversation, ReopenConversation, MarkConversation, TagConversation,
                NoteConversation, LinkCustomer, UnlinkCustomer, ConversationToLead, SaveQuickReply,
-               DeleteQuickReply, RecordDelivery>;
+               DeleteQuickReply, RecordDelivery, SweepConversations, ReassignUnanswered>;
   Conversations conversations;
   static constexpr auto projection = &ConversationArea::conversations;
+
+  // The timers of automatic assignment.
+  template <class S, class Out>
+  static void due(const S& s, Time now, Out& out) {
+    if (sweep_due(s)) out.emplace_back(SweepConversations{});
+    if (replies_due(s, now)) out.emplace_back(ReassignUnanswered{});
+  }
 };
 
 }  // namespace salesdesk::core
+
+CEREAL_CLASS_VERSION(salesdesk::core::ConversationAssigned, 1);

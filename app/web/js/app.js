@@ -138,8 +138,34 @@ client.listen("me", (push) => {
     show_system_badge();
   } else if (push.type === "settings") {
     settings_changed(push.data.settings);
+  } else if (push.type === "presence" && push.data.user_id === session.me?.id) {
+    session.me.presence = push.data.presence;
+    show_presence();
   }
 });
+
+// The user's own presence: online (at work: the rotation gives them conversations), away or
+// offline; set here, and kept by the pushes (a login elsewhere, the grace period).
+const presence_picker = h("select", {
+  "aria-label": t("nav.presence"),
+  class: "presence",
+  onchange: async () => {
+    try {
+      await client.call("presence.set", {status: presence_picker.value});
+    } catch {
+      show_presence();
+    }
+  }
+});
+
+function show_presence() {
+  fill(presence_picker, [
+    "online", "away", "offline"
+  ].map((p) => h("option", {value: p, selected: p === session.me.presence}, t(`presence.${p}`))));
+  presence_picker.value = session.me.presence;
+  presence_picker.dataset.presence = session.me.presence;
+  presence_picker.setAttribute("aria-label", t("nav.presence"));
+}
 
 // Admin changed settings (pushed to everyone on `me`): the unit's formats follow, and the screen
 // shown hears which keys changed (the pool reloads when the pool's rules do, My leads says anew
@@ -158,6 +184,7 @@ function show_system_badge() {
 function show_shell() {
   leave_screen();
   show_system_badge();
+  show_presence();
   const nav =
       h("nav", {class: "screens"},
         screens.filter((s) => !s.roles || s.roles.includes(session.me.role))
@@ -179,7 +206,7 @@ function show_shell() {
   fill(
       root,
       h("header", {class: "bar"}, h("span", {class: "brand"}, t("app.title")), nav,
-        h("span", {class: "who"}, session.me.name), language_picker(), sign_out),
+        h("span", {class: "who"}, session.me.name), presence_picker, language_picker(), sign_out),
       status, main_area);
   shell = {main: main_area, status, nav};
   route();

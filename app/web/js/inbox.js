@@ -735,6 +735,11 @@ class ConversationPane {
     const assignee = c.assignee_id === null ?
         t("conv.unassigned") :
         t("conv.assigned_to", {name: this.inbox.user_name(c.assignee_id)});
+    // Why the rotation gave it (or took it away), and when: a manager can tell at a glance.
+    const how = c.assigned?.automatic ?
+        h("span", {class: "assigned-how", title: full_time(c.assigned.at)},
+          t("conv.assigned_how", {how: t(`assigned.${c.assigned.reason}`)})) :
+        null;
     fill(
         this.header, h("a", {class: "back", href: "#/inbox"}, "← ", t("conv.back")),
         h("div", {class: "who"}, h("h2", {}, c.customer.name),
@@ -743,7 +748,8 @@ class ConversationPane {
               this.inbox.pages.get(c.page_id), t(`kind.${c.kind}`), assignee,
               c.status === "closed" ? t("conv.closed") : null
             ].filter(Boolean)
-                .join(" · "))),
+                .join(" · "),
+            how ? " · " : null, how)),
         h("div", {class: "actions"}, actions));
   }
 
