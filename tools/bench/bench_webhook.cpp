@@ -12,6 +12,11 @@
 //             and count the 200 answers (each appends at least a MessageReceived).
 // Each phase prints a RESULT line (rate, p50 and p99 latency); the end prints the medians and
 // the ratio webhook/notes (target >= 0.5). Talks to 127.0.0.1 only; every phase stops by time.
+//
+// With --against unassigned (issue 12), the baseline is the webhook itself with automatic
+// assignment off, and the measured phase the same deliveries with it on: 30 sales logged in and
+// kept online by open WebSockets, every delivery from a new customer, so that every message
+// starts a conversation the rotation gives to a sale (target ratio >= 0.8).
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -42,8 +47,9 @@ using tcp = asio::ip::tcp;
 
 constexpr const char* usage =
     "usage: bench_webhook --port N [--password P] [--senders 32] [--duration 5] [--warmup 1]\n"
-    "                     [--reps 3]\n"
-    "Webhook ingest against leads.note, S senders each, on a salesdesk at 127.0.0.1:PORT.\n"
+    "                     [--reps 3] [--against notes|unassigned]\n"
+    "Webhook ingest against leads.note (or, with --against unassigned, auto-assigned ingest\n"
+    "against unassigned), S senders each, on a salesdesk at 127.0.0.1:PORT.\n"
     "The admin password defaults to $SALESDESK_ADMIN_PASSWORD.";
 
 constexpr const char* host = "127.0.0.1";
@@ -60,7 +66,10 @@ struct Config {
   double duration = 5;
   double warmup = 1;
   int reps = 3;
+  bool against_unassigned = false;
 };
+
+constexpr int sales_at_work = 30;
 
 // One phase's figures: acknowledged requests inside the window and their latencies.
 struct Tally {
@@ -122,23 +131,94 @@ json::object must(json::object reply, const std::string& op) {
   return reply["result"].as_object();
 }
 
+// Sales at work: their WebSockets stay open on one thread, reading (so that they answer the
+// server's pings), which keeps them online for the rotation.
+class SalesAtWork {
+ public:
+  SalesAtWork(const Config& cfg, const std::vector<std::string>& tokens) {
+    for (const std::string& token : tokens) {
+      auto sale = std::make_unique<Sale>(ioc_);
+      sale->ws.next_layer().connect(tcp::endpoint{asio::ip::make_address(host), cfg.port});
+      sale->ws.set_option(websocket::stream_base::decorator([token](websocket::request_type& r) {
+        r.set(http::field::authorization, "Bearer " + token);
+      }));
+      sale->ws.handshake(host, "/ws");
+      read(*sale);
+      sales_.push_back(std::move(sale));
+    }
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~SalesAtWork() {
+    ioc_.stop();
+    thread_.join();
+  }
+
+ private:
+  struct Sale {
+    explicit Sale(asio::io_context& ioc) : ws(ioc) {}
+    websocket::stream<tcp::socket> ws;
+    beast::flat_buffer buffer;
+  };
+  void read(Sale& sale) {
+    sale.ws.async_read(sale.buffer, [this, &sale](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      sale.buffer.consume(sale.buffer.size());
+      read(sale);
+    });
+  }
+  asio::io_context ioc_;
+  std::vector<std::unique_ptr<Sale>> sales_;
+  std::thread thread_;
+};
+
 struct Floor {
   std::string token;
   std::int64_t page_id = 0;
+  // With --against unassigned: the baseline's page, which no sale may work on, so that its
+  // waiting conversations are not swept to the sales once rotation is on.
+  std::int64_t plain_page_id = 0;
   std::vector<std::int64_t> leads;
+  std::unique_ptr<SalesAtWork> sales;
 };
+
+std::string login(const Config& cfg, const std::string& username, const std::string& password) {
+  const json::object body{{"username", username}, {"password", password}};
+  return std::string(
+      json::parse(http_post(cfg, "/api/login", json::serialize(body))).at("token").as_string());
+}
 
 Floor set_up(const Config& cfg) {
   Floor f;
-  const json::object login{{"username", "admin"}, {"password", cfg.password}};
-  f.token = std::string(
-      json::parse(http_post(cfg, "/api/login", json::serialize(login))).at("token").as_string());
+  f.token = login(cfg, "admin", cfg.password);
   Socket admin(cfg, f.token);
   const json::object page{{"channel", "api"},
                           {"external_id", "bench-" + std::to_string(::getpid())},
                           {"name", "Bench"},
                           {"secret", page_secret}};
   f.page_id = must(admin.call("pages.connect", page), "pages.connect")["page"].at("id").as_int64();
+  if (cfg.against_unassigned) {
+    std::vector<std::string> tokens;
+    json::array everyone;
+    const std::string password = "bench-sale-password";
+    for (int i = 0; i < sales_at_work; ++i) {
+      const std::string name = "bench-sale-" + std::to_string(i);
+      const json::object user{
+          {"username", name}, {"password", password}, {"name", name}, {"role", "sale"}};
+      everyone.push_back(
+          must(admin.call("users.create", user), "users.create")["user"].at("id").as_int64());
+      tokens.push_back(login(cfg, name, password));
+    }
+    f.sales = std::make_unique<SalesAtWork>(cfg, tokens);
+    json::object plain = page;
+    plain["external_id"] = "bench-plain-" + std::to_string(::getpid());
+    f.plain_page_id =
+        must(admin.call("pages.connect", plain), "pages.connect")["page"].at("id").as_int64();
+    must(admin.call("pages.set_access", {{"page_id", f.page_id}, {"user_ids", everyone}}),
+         "pages.set_access");
+    const json::object patch{{"inbox.page_permissions", true}};
+    must(admin.call("settings.update", {{"patch", patch}}), "settings.update");
+    return f;
+  }
   json::array rows;
   for (int i = 0; i < cfg.senders * leads_per_sender; ++i) {
     char phone[16];
@@ -201,22 +281,27 @@ std::function<bool()> note_sender(const Config& cfg, const Floor& f, int i) {
   };
 }
 
-// A keep-alive connection POSTing signed deliveries, each a new message id.
-std::function<bool()> webhook_sender(const Config& cfg, const Floor& f, int i, int rep) {
+// A keep-alive connection POSTing signed deliveries, each a new message id; from 2,000
+// customers, or (`phase` not empty) each from a new customer of that phase.
+std::function<bool()> webhook_sender(const Config& cfg, const Floor& f, int i, int rep,
+                                     const std::string& phase = "") {
   auto ioc = std::make_shared<asio::io_context>();
   auto stream = std::make_shared<beast::tcp_stream>(*ioc);
   stream->connect(tcp::endpoint{asio::ip::make_address(host), cfg.port});
-  const std::string target = "/webhooks/api/" + std::to_string(f.page_id);
   auto n = std::make_shared<std::int64_t>(0);
-  return [ioc, stream, target, i, rep, n] {
+  auto page = phase.starts_with("unassigned") ? f.plain_page_id : f.page_id;
+  const std::string target = "/webhooks/api/" + std::to_string(page);
+  return [ioc, stream, target, i, rep, n, phase] {
     const std::int64_t k = ++*n;
-    const int customer = static_cast<int>((static_cast<std::int64_t>(i) * 7919 + k) % customers);
+    const std::string id =
+        "r" + std::to_string(rep) + "-s" + std::to_string(i) + "-" + std::to_string(k);
+    const std::string customer =
+        phase.empty() ? std::to_string((static_cast<std::int64_t>(i) * 7919 + k) % customers)
+                      : phase + "-" + id;
     const json::object body{
         {"event", "message"},
-        {"message_id",
-         "r" + std::to_string(rep) + "-s" + std::to_string(i) + "-" + std::to_string(k)},
-        {"customer", json::object{{"id", "c" + std::to_string(customer)},
-                                  {"name", "Khách " + std::to_string(customer)}}},
+        {"message_id", phase + id},
+        {"customer", json::object{{"id", "c" + customer}, {"name", "Khách " + customer}}},
         {"text", "Shop ơi còn hàng không ạ? " + std::to_string(k)}};
     http::request<http::string_body> req{http::verb::post, target, 11};
     req.set(http::field::host, host);
@@ -242,6 +327,61 @@ void print(const char* label, const Tally& t, double duration) {
   std::fflush(stdout);
 }
 
+// The same deliveries with automatic assignment off and on, on one server. The state grows as
+// the run goes (every delivery is a new customer, and later deliveries are slower for it), so
+// each repetition alternates one-second slices of each (off-on, then on-off, ...) for the
+// duration of a phase each, and compares the sums.
+int compare_assignment(const Config& cfg, const Floor& floor) {
+  // A fresh admin connection for each call: one left idle through a phase would be closed by
+  // the server (it pings idle connections, and this one does not read between calls).
+  const auto admin_call = [&](const std::string& op, json::object args) {
+    return must(Socket(cfg, floor.token).call(op, std::move(args)), op);
+  };
+  const auto unassigned = [&] {
+    return admin_call("inbox.counts", {}).at("unassigned").as_int64();
+  };
+  Config slice = cfg;
+  slice.duration = 1;
+  slice.warmup = 0.2;
+  const int slices = std::max(1, static_cast<int>(cfg.duration));
+  std::vector<double> plain, assigned, ratios;
+  for (int rep = 1; rep <= cfg.reps; ++rep) {
+    Tally sums[2];
+    std::int64_t waiting[2] = {0, 0};
+    for (int k = 0; k < 2 * slices; ++k) {
+      const bool on = (k % 4 == 1 || k % 4 == 2);  // off on on off off on ...
+      admin_call("settings.update", {{"patch", json::object{{"inbox.auto_assign", on}}}});
+      const std::string phase = (on ? "assigned-" : "unassigned-") + std::to_string(k);
+      const std::int64_t before = unassigned();
+      const Tally t =
+          run_phase(slice, [&](int i) { return webhook_sender(cfg, floor, i, rep, phase); });
+      waiting[on] += unassigned() - before;
+      sums[on].acked += t.acked;
+      sums[on].errors += t.errors;
+      sums[on].latencies_ms.insert(sums[on].latencies_ms.end(), t.latencies_ms.begin(),
+                                   t.latencies_ms.end());
+    }
+    for (const bool on : {false, true}) {
+      std::sort(sums[on].latencies_ms.begin(), sums[on].latencies_ms.end());
+      print(on ? "assigned" : "unassigned", sums[on], slices);
+    }
+    // With rotation every new conversation went to a sale; without, each waits.
+    std::printf("conversations left unassigned: %lld without rotation, %lld with it\n",
+                static_cast<long long>(waiting[0]), static_cast<long long>(waiting[1]));
+    plain.push_back(static_cast<double>(sums[0].acked) / slices);
+    assigned.push_back(static_cast<double>(sums[1].acked) / slices);
+    ratios.push_back(plain.back() > 0 ? assigned.back() / plain.back() : 0);
+  }
+  const double ratio = bench::median(ratios);
+  std::printf(
+      "medians: auto-assigned %.1f messages/s, unassigned %.1f messages/s, %d senders, %d sales\n"
+      "assigned/unassigned ratio (median of the per-repetition ratios): %.2f, target >= 0.8: "
+      "%s\n",
+      bench::median(assigned), bench::median(plain), cfg.senders, sales_at_work, ratio,
+      ratio >= 0.8 ? "met" : "NOT met");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -254,12 +394,16 @@ int main(int argc, char** argv) {
   cfg.duration = flags.number("duration", 5);
   cfg.warmup = flags.number("warmup", 1);
   cfg.reps = static_cast<int>(flags.integer("reps", 3));
+  const std::string against = flags.text("against", "notes");
+  cfg.against_unassigned = against == "unassigned";
   flags.done();
+  if (against != "notes" && !cfg.against_unassigned) flags.fail("--against notes|unassigned");
   if (cfg.port == 0 || cfg.password.empty() || cfg.senders < 1 || cfg.duration <= 0) {
     flags.fail("--port and a password are required; --senders and --duration must be positive");
   }
   try {
     const Floor floor = set_up(cfg);
+    if (cfg.against_unassigned) return compare_assignment(cfg, floor);
     std::vector<double> notes, webhooks, ratios;
     for (int rep = 1; rep <= cfg.reps; ++rep) {
       const Tally n = run_phase(cfg, [&](int i) { return note_sender(cfg, floor, i); });

@@ -3,6 +3,7 @@
 # a fresh journal, then stopped. Builds nothing: it takes the binaries of a build directory.
 #
 #   tools/bench/webhook.sh [--build DIR] [--senders 32] [--duration 5] [--warmup 1] [--reps 3]
+#                          [--against notes|unassigned]
 #
 # Prints the machine, every phase's RESULT line, the medians and the ratio webhook/leads.note,
 # and the server's CPU time over the whole run.
@@ -14,8 +15,8 @@ args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build) build="$2"; shift 2 ;;
-    --senders|--duration|--warmup|--reps) args+=("$1" "$2"); shift 2 ;;
-    -h|--help) sed -n "2,9p" "$0"; exit 0 ;;
+    --senders|--duration|--warmup|--reps|--against) args+=("$1" "$2"); shift 2 ;;
+    -h|--help) sed -n "2,10p" "$0"; exit 0 ;;
     *) echo "webhook.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
