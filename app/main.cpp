@@ -1,6 +1,7 @@
 // salesdesk serve [--db PATH] [--listen HOST:PORT] [--demo] [--io-threads N] [--web DIR]
 //                 [--metrics-token TOKEN] [--secure-cookie] [--max-connections N]
 //                 [--snapshot-every-events N] [--snapshot-every-minutes M] [--test-clock]
+//                 [--outbox-attempts N] [--outbox-backoff-ms MS] [--ws-idle-seconds N]
 // Opens the journal, rebuilds the state, starts the engine and the HTTP/WebSocket listener,
 // prints the ready line, and on SIGINT/SIGTERM stops accepting, finishes and acknowledges the
 // commands in flight, closes the journal and exits 0.
@@ -51,6 +52,7 @@ struct Options {
   app::SnapshotSchedule snapshots;
   bool test_clock = false;
   app::OutboxPolicy outbox;
+  std::chrono::seconds ws_idle = app::ws_idle_timeout_default;
 };
 
 // Descriptors kept for the journal, logs and files beside the connections.
@@ -66,7 +68,8 @@ constexpr std::size_t connections_per_address_share = 4;
                " [--max-connections N]\n"
                "                       [--snapshot-every-events N] [--snapshot-every-minutes M]"
                " [--test-clock]\n"
-               "                       [--outbox-attempts N] [--outbox-backoff-ms MS]\n";
+               "                       [--outbox-attempts N] [--outbox-backoff-ms MS]"
+               " [--ws-idle-seconds N]\n";
   std::exit(2);
 }
 
@@ -142,6 +145,10 @@ Options parse(int argc, char** argv) {
       o.outbox.backoff = std::chrono::milliseconds(count(arg, value()));
     } else if (arg == "--test-clock") {
       o.test_clock = true;
+    } else if (arg == "--ws-idle-seconds") {
+      const std::int64_t n = count(arg, value());
+      if (n < 2) usage("--ws-idle-seconds wants 2 or more");
+      o.ws_idle = std::chrono::seconds(n);
     } else {
       usage("unknown option " + arg);
     }
@@ -208,6 +215,7 @@ int serve(const Options& o) {
                          o.web_root, o.metrics_token, o.secure_cookie,
                          o.test_clock ? &test_clock : nullptr};
   services.reader = &reader;
+  services.ws_idle_timeout = o.ws_idle;
   app::FileStore files(app::FileStore::beside(o.db));
   services.files = &files;
   app::Outbox outbox(engine, o.db, o.outbox);

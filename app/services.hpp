@@ -29,8 +29,8 @@ constexpr std::size_t http_header_bytes_max = 8 * 1024;
 constexpr std::size_t ws_frame_bytes_max = 1024 * 1024;
 // A connection that has sent nothing for this long is pinged at half of it and closed at the
 // end: a phone that lost its network is noticed in 20 s, and its user's presence grace
-// (presence_grace_ms) starts then.
-constexpr std::chrono::seconds ws_idle_timeout{20};
+// (presence_grace_ms) starts then (--ws-idle-seconds changes it, for tests).
+constexpr std::chrono::seconds ws_idle_timeout_default{20};
 constexpr std::size_t write_queue_depth_max = 4096;
 // Bytes a connection may have waiting for its socket before it counts as too slow to keep up
 // (a single larger reply is still sent; the check is made before each frame is queued).
@@ -130,6 +130,7 @@ struct Services {
   std::string metrics_token;  // "" = /metrics answers loopback clients only
   bool secure_cookie = false; // the session cookie gets Secure (served over TLS or a TLS proxy)
   TestClock* test_clock = nullptr;  // --test-clock: POST /test/clock moves it (tests only)
+  std::chrono::seconds ws_idle_timeout = ws_idle_timeout_default;
   WebhookAlarms alarms{};
   JournalReader* reader = nullptr;  // conversations' messages, read off the engine thread
   FileStore* files = nullptr;       // the files folder beside the journal

@@ -32,7 +32,7 @@ void WebSocketSession::run(http::request<http::string_body> request) {
   beast::get_lowest_layer(ws_).expires_never();
   websocket::stream_base::timeout timeout =
       websocket::stream_base::timeout::suggested(beast::role_type::server);
-  timeout.idle_timeout = ws_idle_timeout;
+  timeout.idle_timeout = services_.ws_idle_timeout;
   timeout.keep_alive_pings = true;
   ws_.set_option(timeout);
   ws_.read_message_max(ws_frame_bytes_max);

@@ -4,9 +4,13 @@ offline, and a user left with no connection goes offline after the 60 s grace pe
 server's test clock)."""
 
 import asyncio
+import base64
+import os
+import socket
+import time
 import unittest
 
-from harness import ServerTestCase
+from harness import ServerTestCase, metric_value, wait_until
 
 
 class PresenceTest(ServerTestCase):
@@ -105,6 +109,70 @@ class PresenceTest(ServerTestCase):
         self.assertEqual(code, 0)
         _, manager = await self.login_ws("manager1", "manager1-password", label="manager-after")
         self.assertEqual(await self.presence_seen_by(manager, sale_id), "away")
+
+
+def silent_websocket(port, token, timeout=10):
+    """Opens a WebSocket with a raw socket that completes the handshake and then never answers
+    (a phone that lost its network); returns the socket."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    sock.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                  f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n")
+                 .encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise AssertionError(f"the server closed the upgrade: {head!r}")
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+def read_until_closed(sock, timeout):
+    """Reads (never answering) until the server closes the connection; returns the seconds it
+    took, or None if it stayed open for `timeout` seconds."""
+    start = time.monotonic()
+    sock.settimeout(timeout)
+    try:
+        while sock.recv(4096):
+            if time.monotonic() - start > timeout:
+                return None
+    except (socket.timeout, TimeoutError):
+        return None
+    except ConnectionResetError:
+        pass
+    return time.monotonic() - start
+
+
+class SilentConnectionTest(ServerTestCase):
+    """The server pings idle WebSockets and closes one that does not answer (here after 2 s of
+    silence, --ws-idle-seconds 2; 20 s in production): the user's grace period starts then."""
+    per_test = True
+    server_args = ("--ws-idle-seconds", "2")
+
+    async def test_a_connection_that_stops_answering_is_closed_and_its_user_goes_offline(self):
+        _, admin = await self.login_ws("admin")
+        sale = await self.create_user(admin, "sale1", "sale", password="sale1-password")
+        # A browser that answers pings, idle all along.
+        _, idle_but_alive = await self.login_ws("admin", label="idle")
+        token = await asyncio.to_thread(self.server.login, "sale1", "sale1-password")
+        sock = silent_websocket(self.server.port, token)
+        took = await asyncio.to_thread(read_until_closed, sock, 15)
+        sock.close()
+        self.assertIsNotNone(took, "a connection that never answered pings was kept open")
+        def connections():
+            return metric_value(self.server, "salesdesk_connected_clients")
+        gone = await wait_until(lambda: asyncio.to_thread(lambda: connections() == 2), 10)
+        self.assertTrue(gone, "the server still counts the silent connection")
+        # The idle browser answered the pings: it is still connected, and was never cut.
+        self.assertEqual((await idle_but_alive.call("me"))["user"]["username"], "admin")
+        users = {u["id"]: u for u in (await admin.call("users.list"))["items"]}
+        self.assertEqual(users[sale["id"]]["presence"], "online", "no flapping at the drop")
+        await self.advance(61_000)
+        users = {u["id"]: u for u in (await admin.call("users.list"))["items"]}
+        self.assertEqual(users[sale["id"]]["presence"], "offline")
 
 
 if __name__ == "__main__":
