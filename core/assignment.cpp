@@ -153,11 +153,53 @@ void assign_on_receive(const State& s, const Delivered& d, Events& out) {
   }
 }
 
+namespace {
+
+// The first open conversation of a waiting queue from `it` (a closed one's customer may still
+// wait), looking at `budget` conversations at most (it counts down); `end` if none.
+PageWaiting::const_iterator first_open(PageWaiting::const_iterator it,
+                                       PageWaiting::const_iterator end, std::size_t& budget) {
+  for (; it != end; ++it) {
+    if (budget == 0) return end;
+    --budget;
+    if (!it->has(flag_closed)) return it;
+  }
+  return end;
+}
+
+Time reply_timeout_ms(const State& s) {
+  if (!s.settings[setting::inbox_auto_assign]) return 0;
+  return s.settings[setting::inbox_reply_timeout_s] * 1000;
+}
+
+// Calls f(c) for the open conversations with a sale whose time to reply is up (from the later of
+// the customer's oldest unanswered message and the assignment), page by page, oldest waiting
+// first, looking at assignment_walk_max at most; f returns false to stop.
+template <class F>
+void each_overdue(const State& s, Time now, F f) {
+  const Time timeout = reply_timeout_ms(s);
+  if (timeout <= 0) return;
+  std::size_t budget = assignment_walk_max;
+  for (const auto& [key, queue] : s.conversations.waiting_by_page) {
+    if (!key.second) continue;
+    for (const Conversation& c : queue) {
+      if (budget == 0 || c.waiting_since + timeout > now) break;
+      --budget;
+      if (c.has(flag_closed) || std::max(c.waiting_since, c.assigned_at) + timeout > now) continue;
+      if (!f(c)) return;
+    }
+  }
+}
+
+}  // namespace
+
 bool sweep_due(const State& s) {
   if (!s.settings[setting::inbox_auto_assign]) return false;
   const Turns turns(s);
-  for (const auto& [page, queue] : s.conversations.unassigned_waiting) {
-    if (!queue.empty() && turns.next(page) != 0) return true;
+  std::size_t budget = assignment_walk_max;
+  for (const auto& [key, queue] : s.conversations.waiting_by_page) {
+    if (key.second || first_open(queue.begin(), queue.end(), budget) == queue.end()) continue;
+    if (turns.next(key.first) != 0) return true;
   }
   return false;
 }
@@ -168,14 +210,16 @@ Result<Events> decide(const State& s, UserId actor, const SweepConversations&, T
   if (actor != system_actor) return reject(Code::forbidden, "the sweep is the engine's");
   if (!s.settings[setting::inbox_auto_assign]) return Events{};
   Turns turns(s);
-  const auto& queues = s.conversations.unassigned_waiting;
-  // The head of each page's queue, the longest-waiting first.
-  std::map<PageId, SlotSet::const_iterator> heads;
+  std::size_t budget = assignment_walk_max;
+  // Each page's next open waiting conversation, and the pages in the order of theirs.
+  std::map<PageId, std::pair<PageWaiting::const_iterator, PageWaiting::const_iterator>> heads;
   std::set<std::pair<Slot, PageId>> order;
-  for (const auto& [page, queue] : queues) {
-    if (queue.empty()) continue;
-    heads[page] = queue.begin();
-    order.insert({*queue.begin(), page});
+  for (const auto& [key, queue] : s.conversations.waiting_by_page) {
+    if (key.second) continue;
+    const auto it = first_open(queue.begin(), queue.end(), budget);
+    if (it == queue.end()) continue;
+    heads.emplace(key.first, std::pair(it, queue.end()));
+    order.insert({{it->waiting_since, it->id}, key.first});
   }
   Events out;
   while (!order.empty() && out.size() < sweep_batch_max) {
@@ -185,24 +229,20 @@ Result<Events> decide(const State& s, UserId actor, const SweepConversations&, T
     if (sale == 0) continue;
     out.emplace_back(assigned(slot.second, sale, 0, assign_reason::sweep, true));
     turns.give(page, sale, true);
-    if (++heads[page] != queues.at(page).end()) order.insert({*heads[page], page});
+    auto& [it, end] = heads.at(page);
+    it = first_open(std::next(it), end, budget);
+    if (it != end) order.insert({{it->waiting_since, it->id}, page});
   }
   return out;
 }
 
-namespace {
-
-Time reply_timeout_ms(const State& s) {
-  if (!s.settings[setting::inbox_auto_assign]) return 0;
-  return s.settings[setting::inbox_reply_timeout_s] * 1000;
-}
-
-}  // namespace
-
 bool replies_due(const State& s, Time now) {
-  const Time timeout = reply_timeout_ms(s);
-  const SlotSet& clocks = s.conversations.awaiting_reply;
-  return timeout > 0 && !clocks.empty() && clocks.begin()->first + timeout <= now;
+  bool due = false;
+  each_overdue(s, now, [&](const Conversation&) {
+    due = true;
+    return false;  // one is enough
+  });
+  return due;
 }
 
 // Conversations whose sale has not answered within the timeout go to the next sale in turn who
@@ -210,23 +250,19 @@ bool replies_due(const State& s, Time now) {
 // (never straight back to the sale it leaves). With nobody else eligible it stays.
 Result<Events> decide(const State& s, UserId actor, const ReassignUnanswered&, Time now) {
   if (actor != system_actor) return reject(Code::forbidden, "the reply timeout is the engine's");
-  const Time timeout = reply_timeout_ms(s);
-  if (timeout <= 0) return Events{};
   Turns turns(s);
   Events out;
-  std::size_t walked = 0;
-  for (const Slot& clock : s.conversations.awaiting_reply) {
-    if (clock.first + timeout > now || ++walked > timeout_walk_max) break;
-    if (out.size() >= sweep_batch_max) break;
-    const Conversation& c = *s.conversations.find(clock.second);
+  each_overdue(s, now, [&](const Conversation& c) {
     std::vector<UserId> skip = c.timed_out();
     skip.push_back(c.assignee_id);
     UserId next = turns.next(c.page_id, skip);
     if (next == 0 && !c.timed_out().empty()) next = turns.next(c.page_id, {c.assignee_id});
-    if (next == 0) continue;
-    out.emplace_back(assigned(c.id, next, c.assignee_id, assign_reason::reply_timeout, true));
-    turns.give(c.page_id, next, true);
-  }
+    if (next != 0) {
+      out.emplace_back(assigned(c.id, next, c.assignee_id, assign_reason::reply_timeout, true));
+      turns.give(c.page_id, next, true);
+    }
+    return out.size() < sweep_batch_max;
+  });
   return out;
 }
 

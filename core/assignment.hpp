@@ -101,7 +101,8 @@ void assign_on_receive(const State& s, const Delivered& d, Events& out);
 
 // Assignments one timer command makes at most (the next tick goes on).
 constexpr std::size_t sweep_batch_max = 200;
-// Conversations the reply timeout looks at in one command, at most.
-constexpr std::size_t timeout_walk_max = 1000;
+// Waiting conversations the sweep and the reply timeout look at in one command or check, at
+// most (closed ones whose customer still waits, ones not yet due, ones nobody else may take).
+constexpr std::size_t assignment_walk_max = 1000;
 
 }  // namespace salesdesk::core

@@ -410,39 +410,20 @@ void tally(std::map<std::pair<PageId, UserId>, OpenTally>& counts, const Convers
 
 }  // namespace
 
-// Where an open conversation stands for automatic assignment: its sale's open count, and
-// (while its customer waits) the sweep's queue or the reply timeout's, by the time they began.
-void Conversations::index_turns(const Conversation& c, int sign) {
-  if (c.has(flag_closed)) return;
-  if (c.assignee_id != 0) {
-    auto [it, fresh] = open_of_user.try_emplace(c.assignee_id, 0);
-    if ((it->second += sign) == 0) open_of_user.erase(it);
-  }
-  if (c.waiting_since == 0) return;
-  if (c.assignee_id == 0) {
-    SlotSet& queue = unassigned_waiting[c.page_id];
-    if (sign > 0) {
-      queue.insert({c.waiting_since, c.id});
-    } else if (queue.erase({c.waiting_since, c.id}) == 1 && queue.empty()) {
-      unassigned_waiting.erase(c.page_id);
-    }
-  } else {
-    const Slot slot{std::max(c.waiting_since, c.assigned_at), c.id};
-    if (sign > 0) {
-      awaiting_reply.insert(slot);
-    } else {
-      awaiting_reply.erase(slot);
-    }
-  }
+// An open conversation counts for its sale's capacity (automatic assignment).
+void Conversations::count_open(const Conversation& c, int sign) {
+  if (c.has(flag_closed) || c.assignee_id == 0) return;
+  auto [it, fresh] = open_of_user.try_emplace(c.assignee_id, 0);
+  if ((it->second += sign) == 0) open_of_user.erase(it);
 }
 
 void Conversations::index(Conversation& c) {
   activity_by_page[c.page_id].insert(c);
   activity_by_assignee[c.assignee_id].insert(c);
-  if (c.waiting_since != 0) waiting_by_page[c.page_id].insert(c);
+  if (c.waiting_since != 0) waiting_by_page[{c.page_id, c.assignee_id != 0}].insert(c);
   for (TagId t : c.tags()) activity_by_tag[t].insert(activity_slot(c));
   tally(open_by_assignee, c, 1);
-  index_turns(c, 1);
+  count_open(c, 1);
 }
 
 void Conversations::unindex(Conversation& c) {
@@ -451,12 +432,12 @@ void Conversations::unindex(Conversation& c) {
   AssigneeActivity& assignee = activity_by_assignee[c.assignee_id];
   assignee.erase(assignee.iterator_to(c));
   if (c.waiting_since != 0) {
-    PageWaiting& waiting = waiting_by_page[c.page_id];
+    PageWaiting& waiting = waiting_by_page[{c.page_id, c.assignee_id != 0}];
     waiting.erase(waiting.iterator_to(c));
   }
   for (TagId t : c.tags()) activity_by_tag[t].erase(activity_slot(c));
   tally(open_by_assignee, c, -1);
-  index_turns(c, -1);
+  count_open(c, -1);
 }
 
 TagId Conversations::find_tag(std::string_view name) const {
@@ -474,8 +455,6 @@ void Conversations::reindex() {
   tag_by_key.clear();
   open_by_assignee.clear();
   open_of_user.clear();
-  unassigned_waiting.clear();
-  awaiting_reply.clear();
   for (std::size_t i = 0; i < tag_names.size(); ++i) {
     tag_by_key.emplace(tag_key(tag_names[i]), static_cast<TagId>(i + 1));
   }
@@ -1362,7 +1341,8 @@ InboxPage query_inbox(const State& s, UserId viewer, const InboxFilters& f, Inbo
            v.page_ok(page);
   };
   if (waiting) {
-    return walk<WaitingSlotOf>(cs, v, f, sets_of(cs.waiting_by_page, wanted), after, true, limit);
+    const auto pages = sets_of(cs.waiting_by_page, [&](auto key) { return wanted(key.first); });
+    return walk<WaitingSlotOf>(cs, v, f, pages, after, true, limit);
   }
   return walk<ActivitySlotOf>(cs, v, f, sets_of(cs.activity_by_page, wanted), after, false,
                               limit);

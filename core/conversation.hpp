@@ -324,7 +324,7 @@ using IndexHook =
     boost::intrusive::set_member_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>,
                                       boost::intrusive::optimize_size<true>>;
 
-// A conversation: what the inbox's queries need, 176 bytes in memory besides its texts; the
+// A conversation: what the inbox's queries need, 184 bytes in memory besides its texts; the
 // messages themselves are in the journal.
 struct Conversation {
   ConversationId id = 0;
@@ -474,7 +474,9 @@ struct Conversations {
   // Rebuilt from the above (not saved).
   HashedIndex<ConversationId> by_key;                 // conversation_key()
   std::map<PageId, PageActivity> activity_by_page;    // (last_at, id)
-  std::map<PageId, PageWaiting> waiting_by_page;      // (waiting_since, id), waiting only
+  // (waiting_since, id) of the conversations whose customer waits, by page and whether they
+  // have a sale: the unassigned are the sweep's queue, the assigned the reply timeout's.
+  std::map<std::pair<PageId, bool>, PageWaiting> waiting_by_page;
   std::map<UserId, AssigneeActivity> activity_by_assignee;  // 0 = unassigned
   // A customer's newest conversation (index = customer id - 1; 0 = none); the others follow
   // through Conversation::next_of_customer.
@@ -484,13 +486,9 @@ struct Conversations {
   std::map<TagId, SlotSet> activity_by_tag;           // (last_at, id)
   // Open conversations counted as they change, for inbox.counts (never recounted).
   std::map<std::pair<PageId, UserId>, OpenTally> open_by_assignee;  // 0 = unassigned
-  // For automatic assignment (core/assignment.hpp), kept as they change: each user's open
-  // conversations on every page (capacity); the open unassigned conversations whose customer
-  // waits, by page, longest-waiting first (the sweep); the open assigned ones whose customer
-  // waits, by when the assignee's time to reply began (the reply timeout).
+  // Each user's open conversations on every page, kept as they change: the capacity of
+  // automatic assignment (core/assignment.hpp).
   std::unordered_map<UserId, std::int64_t> open_of_user;
-  std::map<PageId, SlotSet> unassigned_waiting;
-  SlotSet awaiting_reply;
 
   // Saved: the sale the rotation last chose on each page (the page's turn goes on after them).
   std::map<PageId, UserId> last_in_turn;
@@ -537,7 +535,7 @@ struct Conversations {
     for (const Identity& i : ids) put_identity(i, false);
   }
   void reindex();
-  void index_turns(const Conversation& c, int sign);  // index(), unindex()
+  void count_open(const Conversation& c, int sign);  // index(), unindex(): open_of_user
   // The identity of conversation i.origin's channel customer names i.customer_id: a new
   // identity, or (with `replace`) a new card for a known one.
   void put_identity(const Identity& i, bool replace);

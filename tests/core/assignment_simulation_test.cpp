@@ -201,12 +201,10 @@ struct Simulation {
   }
 
   void take_race() {
-    const auto& queues = state.conversations.unassigned_waiting;
-    if (queues.empty()) return;
-    auto page = queues.begin();
-    std::advance(page, static_cast<std::ptrdiff_t>(pick(queues.size())));
-    if (page->second.empty()) return;
-    const ConversationId id = page->second.begin()->second;
+    // The longest-waiting unassigned conversation of a page, if any.
+    auto queue = state.conversations.waiting_by_page.find({any_page(), false});
+    if (queue == state.conversations.waiting_by_page.end() || queue->second.empty()) return;
+    const ConversationId id = queue->second.begin()->id;
     int winners = 0;
     for (int i = 0; i < 3; ++i) {
       auto r = apply(any_sale(), TakeConversation{id});
@@ -291,21 +289,18 @@ struct Simulation {
   // ---- the kept counts and queues against a walk ----
   void check_indexes() const {
     std::unordered_map<UserId, std::int64_t> open;
-    std::map<PageId, SlotSet> waiting;
-    SlotSet clocks;
+    std::map<std::pair<PageId, bool>, SlotSet> waiting;
     for (const Conversation& c : state.conversations.by_id) {
-      if (c.has(flag_closed)) continue;
-      if (c.assignee_id != 0) ++open[c.assignee_id];
-      if (c.waiting_since == 0) continue;
-      if (c.assignee_id == 0) {
-        waiting[c.page_id].insert({c.waiting_since, c.id});
-      } else {
-        clocks.insert({std::max(c.waiting_since, c.assigned_at), c.id});
-      }
+      if (!c.has(flag_closed) && c.assignee_id != 0) ++open[c.assignee_id];
+      if (c.waiting_since != 0)
+        waiting[{c.page_id, c.assignee_id != 0}].insert({c.waiting_since, c.id});
     }
     CHECK(open == state.conversations.open_of_user);
-    CHECK(waiting == state.conversations.unassigned_waiting);
-    CHECK(clocks == state.conversations.awaiting_reply);
+    std::map<std::pair<PageId, bool>, SlotSet> kept;
+    for (const auto& [key, queue] : state.conversations.waiting_by_page) {
+      for (const Conversation& c : queue) kept[key].insert({c.waiting_since, c.id});
+    }
+    CHECK(waiting == kept);
   }
 
   void check_replay() const {
@@ -315,7 +310,6 @@ struct Simulation {
     const State restored = decode_state(encode_state(state));
     CHECK(encode_state(restored) == encode_state(state));
     CHECK(restored.conversations.open_of_user == state.conversations.open_of_user);
-    CHECK(restored.conversations.unassigned_waiting == state.conversations.unassigned_waiting);
     for (PageId p : pages) CHECK(Turns(restored).next(p) == Turns(state).next(p));
   }
 };

@@ -170,7 +170,7 @@ SCENARIO("capacity: inbox.max_open_per_agent") {
       THEN("it waits unassigned, in the sweep's queue") {
         CHECK(f.assignee(e) == 0);
         CHECK(f.tick().empty());
-        CHECK(f.state.conversations.unassigned_waiting.at(f.page).size() == 1);
+        CHECK(f.state.conversations.waiting_by_page.at({f.page, false}).size() == 1);
       }
       AND_WHEN("the second sale closes one of theirs") {
         f.must(f.sales[1], CloseConversation{2});
@@ -179,7 +179,7 @@ SCENARIO("capacity: inbox.max_open_per_agent") {
           REQUIRE(count_of<ConversationAssigned>(swept) == 1);
           CHECK(f.assignee(e) == f.sales[1]);
           CHECK(f.reason(e) == "sweep");
-          CHECK(f.state.conversations.unassigned_waiting.empty());
+          CHECK(f.state.conversations.waiting_by_page.at({f.page, false}).empty());
         }
       }
     }

@@ -398,7 +398,10 @@ std::string index_problems(const Conversations& cs, const std::vector<ReceiveMes
   for (const Conversation& c : cs.by_id) {
     by_page[c.page_id].push_back({c.last_at, c.id});
     by_assignee[c.assignee_id].push_back({c.last_at, c.id});
-    if (c.waiting_since != 0) waiting[c.page_id].push_back({c.waiting_since, c.id});
+    // (the waiting index is by page and whether the conversation has a sale: 2 page + 1 if so)
+    if (c.waiting_since != 0) {
+      waiting[2 * c.page_id + (c.assignee_id != 0)].push_back({c.waiting_since, c.id});
+    }
     for (TagId t : c.tags()) by_tag[t].push_back({c.last_at, c.id});
     by_customer[c.customer_id].push_back(c.id);
   }
@@ -423,7 +426,13 @@ std::string index_problems(const Conversations& cs, const std::vector<ReceiveMes
   if (slots(cs.activity_by_assignee, ActivitySlotOf{}) != sorted(by_assignee)) {
     problems += "by assignee; ";
   }
-  if (slots(cs.waiting_by_page, WaitingSlotOf{}) != sorted(waiting)) problems += "waiting; ";
+  std::map<std::int64_t, std::vector<Slot>> waiting_index;
+  for (const auto& [key, set] : cs.waiting_by_page) {
+    for (const Conversation& c : set) {
+      waiting_index[2 * key.first + key.second].push_back(WaitingSlotOf{}(c));
+    }
+  }
+  if (waiting_index != sorted(waiting)) problems += "waiting; ";
   if (slots(cs.activity_by_tag, [](const Slot& s) { return s; }) != sorted(by_tag)) {
     problems += "by tag; ";
   }
