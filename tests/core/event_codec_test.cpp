@@ -1,5 +1,9 @@
 #include "core/event_codec.hpp"
 
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/string.hpp>
+#include <sstream>
+
 #include "tests/core/given.hpp"
 
 using namespace salesdesk::test;
@@ -55,7 +59,7 @@ std::vector<Event> one_of_each() {
       MessageReceived{1, 1, "m-1", "Còn hàng không? 0912345678",
                       {{"image", "https://cdn.example/a.jpg", "a.jpg", 2048}}, {"0912345678"}},
       MessageSent{1, 2, 3, false, "", "Dạ còn ạ", {}},
-      ConversationAssigned{1, 3, 0, "take"},
+      ConversationAssigned{1, 3, 0, "first_message", true},
       ConversationClosed{1},
       ConversationReopened{1},
       ConversationMarked{1, true, std::nullopt},
@@ -83,6 +87,34 @@ TEST_CASE("every event type survives the journal payload round trip") {
     CHECK(back.index() == e.index());
     CHECK(encode_payload(back) == bytes);
   }
+}
+
+// ConversationAssigned as journals before issue 12 hold it (version 0: no in_turn).
+struct ConversationAssignedV0 {
+  ConversationId conversation_id = 0;
+  UserId assignee_id = 0;
+  UserId previous_id = 0;
+  std::string reason;
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(conversation_id, assignee_id, previous_id, reason);
+  }
+};
+
+TEST_CASE("an assignment journaled before the rotation existed reads as out of turn") {
+  std::ostringstream out;
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    ar(ConversationAssignedV0{7, 3, 4, "assign"});
+  }
+  const Event e = decode_payload(ConversationAssigned::type_id, out.str());
+  const auto* a = std::get_if<ConversationAssigned>(&e.base());
+  REQUIRE(a != nullptr);
+  CHECK(a->conversation_id == 7);
+  CHECK(a->assignee_id == 3);
+  CHECK(a->previous_id == 4);
+  CHECK(a->reason == "assign");
+  CHECK_FALSE(a->in_turn);
 }
 
 TEST_CASE("event type ids are a storage contract and never change") {
