@@ -360,6 +360,50 @@ Prepared op_inbox_counts(const Args&, const Caller& caller) {
   });
 }
 
+// Automatic assignment as it stands, for managers: whether it is on and the capacity; each
+// connected page's next sale in turn (null when nobody may be given one) and its open unassigned
+// conversations; each active sale's presence and open conversations.
+Prepared op_inbox_rotation(const Args&, const Caller& caller) {
+  return query(caller, core::managers, [viewer = caller.user_id](const core::State& s) {
+    const core::Conversations& cs = s.conversations;
+    const bool on = s.settings[core::setting::inbox_auto_assign];
+    const core::Turns turns(s);
+    const auto name_of = [&](core::UserId id) -> json::value {
+      if (id == 0) return nullptr;
+      return json::value(s.users.find(id)->display_name);
+    };
+    json::array pages;
+    for (const core::Page* p : core::pages_of(s, viewer)) {
+      if (!p->connected) continue;
+      const core::UserId next = on ? turns.next(p->id) : 0;
+      auto tally = cs.open_by_assignee.find({p->id, 0});
+      const std::int64_t unassigned = tally == cs.open_by_assignee.end() ? 0 : tally->second.open;
+      pages.push_back(json::object{
+          {"page_id", p->id},
+          {"name", p->name},
+          {"next_id", ops::id_or_null(next)},
+          {"next_name", name_of(next)},
+          {"unassigned", unassigned}});
+    }
+    json::array sales;
+    for (const core::User& u : s.users.by_id) {
+      if (!u.active || u.role != core::Role::sale) continue;
+      auto it = cs.open_of_user.find(u.id);
+      const std::int64_t open = it == cs.open_of_user.end() ? 0 : it->second;
+      sales.push_back(json::object{{"user_id", u.id},
+                                   {"name", u.display_name},
+                                   {"presence", core::to_string(u.presence)},
+                                   {"open", open}});
+    }
+    return json::object{{"auto_assign", on},
+                        {"auto_reassign", s.settings[core::setting::inbox_auto_reassign]},
+                        {"capacity", s.settings[core::setting::inbox_max_open_per_agent]},
+                        {"reply_timeout_s", s.settings[core::setting::inbox_reply_timeout_s]},
+                        {"pages", std::move(pages)},
+                        {"sales", std::move(sales)}};
+  });
+}
+
 Prepared op_conversations_get(const Args& a, const Caller& caller) {
   const core::ConversationId id = a.id("conversation_id");
   return checked_query(
@@ -569,6 +613,7 @@ const std::vector<Op>& conversation_ops() {
        {opt_object("filters"), opt_text("sort"), opt_text("cursor", inbox_cursor_bytes_max),
         limit(50, inbox_limit_max)}},
       {"inbox.counts", false, &op_inbox_counts, {}},
+      {"inbox.rotation", false, &op_inbox_rotation, {}},
       {"conversations.get", false, &op_conversations_get, {id("conversation_id")}},
       {"conversations.messages",
        false,

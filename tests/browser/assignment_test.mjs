@@ -81,6 +81,14 @@ test("a message on a page with rotation on appears in the chosen sale's inbox", 
   assert.deepEqual(page.errors, []);
   assert.deepEqual(watcher.errors, []);
 
+  // Admin's dashboard shows the rotation as it stands: whose turn is next, who is away.
+  await admin.click("a[data-screen=dashboard]");
+  const rotation = admin.locator("[data-panel=rotation]");
+  await rotation.locator("li", {hasText: `next: ${names[other]}`}).first().waitFor();
+  await rotation.locator("tr", {hasText: names[chosen]}).locator("td", {hasText: "Away"}).waitFor();
+  await screenshot(admin, "assignment-dashboard-en-1400");
+  assert.deepEqual(admin.errors, []);
+
   // On a phone, in Ukrainian: the presence picker is in the bar.
   const phone = await open_page(env.browser, env.server.url, {width: 390, language: "uk"});
   await sign_in(phone, "olena");

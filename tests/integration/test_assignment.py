@@ -197,6 +197,33 @@ class AssignmentTest(CommerceCase):
         admin = await self.admin()
         self.assertEqual((await self.summary(admin, cid))["assignee_id"], users["olga"]["id"])
 
+    async def test_managers_see_the_rotation_as_it_stands(self):
+        admin, users, ws, _ = await self.floor(names=("lan", "minh"), max_open_per_agent=5)
+        lan, minh = users["lan"]["id"], users["minh"]["id"]
+
+        async def rotation():
+            r = await admin.call("inbox.rotation")
+            page = next(p for p in r["pages"] if p["page_id"] == self.page_id)
+            sales = {s["user_id"]: (s["presence"], s["open"]) for s in r["sales"]}
+            return r, page, sales
+
+        r, page, sales = await rotation()
+        self.assertEqual((r["auto_assign"], r["capacity"]), (True, 5))
+        self.assertEqual((page["next_id"], page["next_name"], page["unassigned"]), (lan, "Lan", 0))
+        self.assertEqual(sales, {lan: ("online", 0), minh: ("online", 0)})
+        await self.deliver(message("m1"))
+        _, page, sales = await rotation()
+        self.assertEqual(page["next_id"], minh)
+        self.assertEqual(sales[lan], ("online", 1))
+        await ws["minh"].call("presence.set", {"status": "away"})
+        _, page, sales = await rotation()
+        self.assertEqual(page["next_id"], lan, "an away sale is skipped")
+        self.assertEqual(sales[minh], ("away", 0))
+        await admin.call("settings.update", {"patch": {"inbox.auto_assign": False}})
+        _, page, _ = await rotation()
+        self.assertIsNone(page["next_id"])
+        await self.rejected(ws["lan"], "inbox.rotation", {}, "forbidden")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -321,6 +321,8 @@ class SchemaTest(ServerTestCase):
         for ws in (admin, manager, sale):
             await call(ws, "inbox.query")
             await call(ws, "inbox.counts")
+        for ws in (admin, manager):
+            await call(ws, "inbox.rotation")
         await call(sale, "inbox.query", {"filters": {"page_ids": [shop_id], "status": "open",
                                                      "unread": True, "q": "Hoa"},
                                          "sort": "waiting", "limit": 10})
@@ -404,6 +406,7 @@ class SchemaTest(ServerTestCase):
             "quick_replies.create": {"code": "x", "text": "x"},
             "quick_replies.delete": {"code": "x"},
             "reports.summary": {},
+            "inbox.rotation": {},
         }
         for op, spec in OPS.items():
             for role, ws in by_role.items():

@@ -75,16 +75,19 @@ export class Dashboard {
   async load() {
     const asked = this.period;
     try {
-      const r = await this.client.call("reports.summary", this.range());
+      const [r, rotation] = await Promise.all([
+        this.client.call("reports.summary", this.range()),
+        this.client.call("inbox.rotation").catch(() => null)
+      ]);
       if (asked !== this.period) return;
-      this.render(r);
+      this.render(r, rotation);
       fill(this.updated, t("dash.updated", {time: unit_label(new Date().toISOString())}));
     } catch (error) {
       fill(this.body, h("p", {class: "notice"}, t("conv.failed", {message: error.message})));
     }
   }
 
-  render(r) {
+  render(r, rotation) {
     const total = r.totals;
     const tile = (key, value, note) =>
         h("div", {class: "tile", dataset: {figure: key}}, h("span", {class: "figure"}, value),
@@ -100,8 +103,30 @@ export class Dashboard {
               fast === null ? null : t("dash.fast_share", {n: fast})),
           tile("claims", String(total.claims)), tile("orders", String(total.orders)),
           tile("revenue", money(total.order_total))),
-        h("div", {class: "panels"}, this.sales_panel(r), this.pool_panel(r), this.pages_panel(r),
-          this.sources_panel(r)));
+        h("div", {class: "panels"}, this.sales_panel(r), this.rotation_panel(rotation),
+          this.pool_panel(r), this.pages_panel(r), this.sources_panel(r)));
+  }
+
+  // Automatic assignment as it stands (inbox.rotation): whose turn is next on each page, and
+  // each sale's presence and open conversations against the capacity.
+  rotation_panel(r) {
+    if (!r) return null;
+    const capacity = r.capacity ? ` / ${r.capacity}` : "";
+    const turn = (p) =>
+        h("li", {dataset: {page: p.page_id}}, h("strong", {}, p.name), " · ",
+          p.next_name ? t("dash.next_in_turn", {name: p.next_name}) : t("dash.nobody_eligible"),
+          p.unassigned ? ` · ${t("dash.unassigned_n", {n: p.unassigned})}` : "");
+    return h(
+        "section", {class: "panel", dataset: {panel: "rotation"}}, h("h3", {}, t("dash.rotation")),
+        r.auto_assign ? h("ul", {class: "turns"}, r.pages.map(turn)) :
+                        h("p", {class: "muted"}, t("dash.rotation_off")),
+        table(
+            [
+              {label: "dash.sale", cell: (s) => s.name},
+              {label: "dash.col.presence", cell: (s) => t(`presence.${s.presence}`)},
+              {label: "dash.col.open", cell: (s) => `${s.open}${capacity}`, class: "number"},
+            ],
+            r.sales, {key: (s) => s.user_id}));
   }
 
   sales_panel(r) {
