@@ -12,9 +12,8 @@
 #include <set>
 
 #include "core/assignment.hpp"
-#include "core/event_codec.hpp"
 #include "core/state.hpp"
-#include "tests/core/given.hpp"
+#include "tests/core/journaled.hpp"
 
 using namespace salesdesk::test;
 
@@ -29,11 +28,8 @@ struct Round {
   std::map<UserId, int> given;
 };
 
-struct Simulation {
-  State state;
-  Time now = t0;
+struct Simulation : Journaled {
   std::mt19937_64 rng;
-  std::vector<std::pair<Event, Time>> journal;
   std::vector<UserId> sales;
   std::vector<PageId> pages;
   UserId manager = 0;
@@ -80,18 +76,11 @@ struct Simulation {
     return state.users.find_username(name)->id;
   }
 
-  // Decides and, when accepted, applies and journals as the engine does, checking each
-  // assignment against the state it folds into.
+  // Applies as the engine does, checking each assignment against the state it folds into.
   Result<Events> apply(UserId actor, const Command& c) {
-    auto r = decide(state, actor, c, now);
-    if (!r.ok()) return r;
-    for (const Event& e : r.value()) {
-      Event stored = decode_payload(event_type(e), encode_payload(e));
-      if (const auto* a = std::get_if<ConversationAssigned>(&stored.base())) check_assignment(*a);
-      evolve(state, stored, now);
-      journal.emplace_back(std::move(stored), now);
-    }
-    return r;
+    return Journaled::apply(actor, c, [this](const Event& e) {
+      if (const auto* a = std::get_if<ConversationAssigned>(&e.base())) check_assignment(*a);
+    });
   }
   Events must(UserId actor, const Command& c) {
     auto r = apply(actor, c);
@@ -304,11 +293,7 @@ struct Simulation {
   }
 
   void check_replay() const {
-    State replayed;
-    for (const auto& [e, at] : journal) evolve(replayed, e, at);
-    CHECK(encode_state(replayed) == encode_state(state));
-    const State restored = decode_state(encode_state(state));
-    CHECK(encode_state(restored) == encode_state(state));
+    const State restored = Journaled::check_replay();
     CHECK(restored.conversations.open_of_user == state.conversations.open_of_user);
     for (PageId p : pages) CHECK(Turns(restored).next(p) == Turns(state).next(p));
   }

@@ -7,9 +7,8 @@
 #include <random>
 #include <set>
 
-#include "core/event_codec.hpp"
 #include "core/text.hpp"
-#include "tests/core/given.hpp"
+#include "tests/core/journaled.hpp"
 
 using namespace salesdesk::test;
 
@@ -17,11 +16,8 @@ namespace {
 
 constexpr int sales_count = 50;
 
-struct Simulation {
-  State state;
-  Time now = t0;
+struct Simulation : Journaled {
   std::mt19937_64 rng;
-  std::vector<std::pair<Event, Time>> journal;
   std::vector<UserId> sales;
   UserId manager = 0;
   int claims_won = 0;
@@ -44,20 +40,6 @@ struct Simulation {
   UserId create(const std::string& name, Role role) {
     REQUIRE(apply(admin_id, CreateUser{name, name, role, Secret{"h"}, {}}).ok());
     return state.users.find_username(name)->id;
-  }
-
-  // Decides and, when accepted, applies and journals, exactly as the engine does.
-  Result<Events> apply(UserId actor, const Command& c) {
-    auto r = decide(state, actor, c, now);
-    if (r.ok()) {
-      for (const Event& e : r.value()) {
-        // Through the journal's codec, so the simulation also proves every payload round-trips.
-        Event stored = decode_payload(event_type(e), encode_payload(e));
-        evolve(state, stored, now);
-        journal.emplace_back(std::move(stored), now);
-      }
-    }
-    return r;
   }
 
   std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); }
@@ -269,12 +251,8 @@ struct Simulation {
   }
 
   void check_replay() {
-    State replayed;
-    for (const auto& [e, at] : journal) evolve(replayed, e, at);
-    CHECK(encode_state(replayed) == encode_state(state));
     // And through a snapshot: indexes rebuilt from the saved leads and views.
-    const State restored = decode_state(encode_state(state));
-    CHECK(encode_state(restored) == encode_state(state));
+    const State restored = Journaled::check_replay();
     CHECK(restored.leads.pool == state.leads.pool);
     CHECK(restored.leads.candidates == state.leads.candidates);
     CHECK(restored.leads.by_owner == state.leads.by_owner);

@@ -327,6 +327,23 @@ void print(const char* label, const Tally& t, double duration) {
   std::fflush(stdout);
 }
 
+// One side's rates over the repetitions.
+struct Rates {
+  const char* label;
+  const char* unit;
+  const std::vector<double>& per_rep;
+};
+
+// The medians of both sides and the median of the per-repetition ratios, against the target.
+void print_medians(const Rates& measured, const Rates& baseline, const std::vector<double>& ratios,
+                   double target) {
+  const double ratio = bench::median(ratios);
+  std::printf("medians: %s %.1f %s, %s %.1f %s\n", measured.label, bench::median(measured.per_rep),
+              measured.unit, baseline.label, bench::median(baseline.per_rep), baseline.unit);
+  std::printf("%s/%s ratio (median of the per-repetition ratios): %.2f, target >= %.1f: %s\n",
+              measured.label, baseline.label, ratio, target, ratio >= target ? "met" : "NOT met");
+}
+
 // The same deliveries with automatic assignment off and on, on one server. The state grows as
 // the run goes (every delivery is a new customer, and later deliveries are slower for it), so
 // each repetition alternates one-second slices of each (off-on, then on-off, ...) for the
@@ -372,13 +389,8 @@ int compare_assignment(const Config& cfg, const Floor& floor) {
     assigned.push_back(static_cast<double>(sums[1].acked) / slices);
     ratios.push_back(plain.back() > 0 ? assigned.back() / plain.back() : 0);
   }
-  const double ratio = bench::median(ratios);
-  std::printf(
-      "medians: auto-assigned %.1f messages/s, unassigned %.1f messages/s, %d senders, %d sales\n"
-      "assigned/unassigned ratio (median of the per-repetition ratios): %.2f, target >= 0.8: "
-      "%s\n",
-      bench::median(assigned), bench::median(plain), cfg.senders, sales_at_work, ratio,
-      ratio >= 0.8 ? "met" : "NOT met");
+  print_medians({"auto-assigned", "messages/s", assigned}, {"unassigned", "messages/s", plain},
+                ratios, 0.8);
   return 0;
 }
 
@@ -414,13 +426,8 @@ int main(int argc, char** argv) {
       webhooks.push_back(static_cast<double>(w.acked) / cfg.duration);
       ratios.push_back(notes.back() > 0 ? webhooks.back() / notes.back() : 0);
     }
-    const double ratio = bench::median(ratios);
-    std::printf(
-        "medians: webhook %.1f messages/s, leads.note %.1f commands/s, %d senders each\n"
-        "webhook/notes ratio (median of the per-repetition ratios): %.2f, target >= 0.5: "
-        "%s\n",
-        bench::median(webhooks), bench::median(notes), cfg.senders, ratio,
-        ratio >= 0.5 ? "met" : "NOT met");
+    print_medians({"webhook", "messages/s", webhooks}, {"leads.note", "commands/s", notes}, ratios,
+                  0.5);
   } catch (const std::exception& e) {
     std::cerr << "bench_webhook: " << e.what() << std::endl;
     return 1;
