@@ -130,7 +130,6 @@ void Turns::give(PageId page, UserId user, bool in_turn) {
 
 void assign_on_receive(const State& s, const Delivered& d, Events& out) {
   if (!s.settings[setting::inbox_auto_assign]) return;
-  const Turns turns(s);
   const UserId current = d.known != nullptr ? d.known->assignee_id : 0;
   if (current != 0) {
     // A comment thread stays with its sale; a customer whose sale has gone moves on.
@@ -138,7 +137,7 @@ void assign_on_receive(const State& s, const Delivered& d, Events& out) {
         still_there(s, current, d.page_id)) {
       return;
     }
-    const UserId next = turns.next(d.page_id, {current});
+    const UserId next = Turns(s).next(d.page_id, {current});
     out.emplace_back(assigned(d.id, next, current, assign_reason::offline_reassign, next != 0));
     return;
   }
@@ -148,7 +147,7 @@ void assign_on_receive(const State& s, const Delivered& d, Events& out) {
       return;
     }
   }
-  if (const UserId next = turns.next(d.page_id); next != 0) {
+  if (const UserId next = Turns(s).next(d.page_id); next != 0) {
     out.emplace_back(assigned(d.id, next, 0, first_reason(d.kind), true));
   }
 }
