@@ -50,7 +50,8 @@ TEST_CASE("old 11-digit Vietnamese mobiles are renumbered") {
       {"01861234567", "0561234567"}, {"01881234567", "0581234567"}, {"01991234567", "0591234567"},
   };
   for (const auto& [old_number, new_number] : table) {
-    CAPTURE(old_number);
+    const std::string& number = old_number;  // (clang 14 captures no structured binding)
+    CAPTURE(number);
     CHECK(vn(old_number) == new_number);
     CHECK(vn("+84" + old_number.substr(1)) == new_number);
     CHECK(renumber_vn(old_number) == new_number);
@@ -101,7 +102,8 @@ TEST_CASE("valid foreign phones are accepted with 00 and +, in E.164 form") {
       {"+998 90 123 45 67", "+998901234567"},  {"+20 (0) 10 1234 5678", "+201012345678"},
   };
   for (const auto& [raw, e164] : table) {
-    CAPTURE(raw);
+    const std::string& number = raw;
+    CAPTURE(number);
     CHECK(ua(raw) == e164);
   }
   for (const auto& [raw, e164] : std::vector<std::pair<std::string, std::string>>{
@@ -109,7 +111,8 @@ TEST_CASE("valid foreign phones are accepted with 00 and +, in E.164 form") {
            {"+66 81 234 5678", "+66812345678"},     {"0082 10-1234-5678", "+821012345678"},
            {"+81 90 1234 5678", "+819012345678"},   {"00855 12 345 678", "+85512345678"},
            {"+65 9123 4567", "+6591234567"},        {"00 1 604 555 0123", "+16045550123"}}) {
-    CAPTURE(raw);
+    const std::string& number = raw;
+    CAPTURE(number);
     CHECK(vn(raw) == e164);
   }
 }
