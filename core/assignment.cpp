@@ -101,8 +101,11 @@ std::int64_t Turns::open_of(UserId user) const {
 }
 
 bool Turns::eligible(UserId user, PageId page) const {
-  return online_sale(s_.users.find(user)) && page_open(s_, page) &&
-         may_access_page(s_, user, page) && (capacity_ <= 0 || open_of(user) < capacity_);
+  return online_sale(s_.users.find(user)) && page_open(s_, page) && has_room(user, page);
+}
+
+bool Turns::has_room(UserId user, PageId page) const {
+  return may_access_page(s_, user, page) && (capacity_ <= 0 || open_of(user) < capacity_);
 }
 
 UserId Turns::last_in_turn(PageId page) const {
@@ -115,8 +118,8 @@ UserId Turns::next(PageId page, const std::vector<UserId>& skip) const {
   if (!page_open(s_, page)) return 0;
   const UserId last = last_in_turn(page);
   UserId first = 0;  // the first eligible from the start, for when the round wraps
-  for (UserId u : online_sales_) {
-    if (holds(skip, u) || !eligible(u, page)) continue;
+  for (UserId u : online_sales_) {  // (online active sales, and the page is open: checked)
+    if (holds(skip, u) || !has_room(u, page)) continue;
     if (u > last) return u;
     if (first == 0) first = u;
   }

@@ -70,6 +70,8 @@ class Turns {
   void give(PageId page, UserId user, bool in_turn);
 
  private:
+  // An online sale's room on an open page: page access and capacity.
+  bool has_room(UserId user, PageId page) const;
   UserId last_in_turn(PageId page) const;
   std::int64_t open_of(UserId user) const;
   const State& s_;
