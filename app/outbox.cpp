@@ -9,6 +9,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <iostream>
+#include <limits>
 #include <random>
 
 #include "adapters/api/api_channel.hpp"
@@ -22,6 +23,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+
+// Above every seq: where a backwards read of a stream starts at its newest row.
+constexpr core::Seq newest_seq = std::numeric_limits<core::Seq>::max();
 
 // One request and its answer, shared by the steps of the exchange.
 struct Call {
@@ -250,7 +254,8 @@ void Outbox::run() {
 void Outbox::attempt(Job& job, const storage::Journal& journal) {
   const Delivery& d = job.delivery;
   if (job.body.empty()) {
-    journal.read_stream_back(core::conversation_stream(d.conversation_id), journal.head() + 1,
+    // From the stream's newest row: the reply was committed after this journal was opened.
+    journal.read_stream_back(core::conversation_stream(d.conversation_id), newest_seq,
                              [&](const storage::Row& row) {
                                if (row.type != core::MessageSent::type_id) return true;
                                const core::Event e = core::decode_payload(row.type, row.payload);

@@ -98,6 +98,8 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
+  // The last seq: this journal's own appends move it; a read_only journal keeps the head it
+  // opened with (what the server appends later is read all the same, but not counted here).
   core::Seq head() const;
 
   // Appends a whole batch and its keys in one transaction; returns the new head. On failure

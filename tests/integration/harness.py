@@ -23,6 +23,7 @@ import time
 import unittest
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import websockets
 import websockets.exceptions
@@ -815,6 +816,41 @@ async def wait_until(check, timeout, interval=0.05):
         if value or time.monotonic() >= deadline:
             return value
         await asyncio.sleep(interval)
+
+
+class Receiver:
+    """A custom integration's callback on 127.0.0.1: answers each POST with the next status of
+    `script` (the last one repeats) and keeps what it got."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.got = []
+        self.changed = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.changed:
+                    status = receiver.script[min(len(receiver.got), len(receiver.script) - 1)]
+                    receiver.got.append((dict(self.headers), body))
+                    receiver.changed.notify_all()
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/salesdesk/hook?shop=1"
+
+    def close(self):
+        self.http.shutdown()
+        self.http.server_close()
 
 
 def dump_events(server, *args):

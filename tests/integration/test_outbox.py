@@ -7,48 +7,11 @@ import asyncio
 import hashlib
 import hmac
 import json
-import threading
 import unittest
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import CommerceCase
+from harness import CommerceCase, Receiver
 
 SECRET = "crm-signing-key-42"
-
-
-class Receiver:
-    """A custom integration's callback on 127.0.0.1: answers each POST with the next status of
-    `script` (the last one repeats) and keeps what it got."""
-
-    def __init__(self, script):
-        self.script = list(script)
-        self.got = []
-        self.changed = threading.Condition()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with receiver.changed:
-                    status = receiver.script[min(len(receiver.got), len(receiver.script) - 1)]
-                    receiver.got.append((dict(self.headers), body))
-                    receiver.changed.notify_all()
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/salesdesk/hook?shop=1"
-
-    def close(self):
-        self.http.shutdown()
-        self.http.server_close()
 
 
 class OutboxTest(CommerceCase):
@@ -102,6 +65,21 @@ class OutboxTest(CommerceCase):
         self.assertEqual(page["items"][0]["delivery"], "delivered")
         self.assertIsNone(page["items"][1]["delivery"])  # the customer's own message
 
+    async def test_every_reply_is_delivered_not_only_the_first(self):
+        # Each reply is committed after the outbox has read the journal for the one before.
+        admin, cid, receiver = await self.floor([200])
+        texts = ["Dạ chị ơi", "Giá 120k ạ", "Ship 30k ạ"]
+        for text in texts:
+            start = len(admin.pushes)
+            mid = (await admin.call("conversations.send", {"conversation_id": cid,
+                                                           "text": text}))["message"]["id"]
+            pushed = await admin.wait_push(lambda p: p.get("type") == "message_status"
+                                           and p["data"]["message_id"] == mid
+                                           and p["data"]["delivery"] != "pending", 10, start)
+            self.assertEqual(pushed["data"]["delivery"], "delivered", pushed)
+        self.assertEqual([json.loads(body)["text"] for _, body in receiver.got], texts)
+        self.assertEqual(await self.dump("--type", "MessageFailed"), [])
+
     async def test_a_lasting_refusal_fails_at_once_and_tells_admin(self):
         admin, cid, receiver = await self.floor([401])
         await admin.call("conversations.send", {"conversation_id": cid, "text": "Dạ"})
@@ -121,7 +99,6 @@ class OutboxTest(CommerceCase):
         self.assertEqual((failed["payload"]["attempts"], failed["payload"]["reason"]),
                          (4, "HTTP 503"))
         self.assertEqual(len(receiver.got), 4)
-
 
 
 class OutboxRestartTest(OutboxTest):
@@ -146,6 +123,8 @@ class OutboxRestartTest(OutboxTest):
     test_a_reply_is_delivered_signed_after_retries = None
     test_a_lasting_refusal_fails_at_once_and_tells_admin = None
     test_attempts_run_out = None
+    test_every_reply_is_delivered_not_only_the_first = None
+
 
 if __name__ == "__main__":
     unittest.main()

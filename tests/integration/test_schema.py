@@ -15,7 +15,7 @@ import unittest
 
 import jsonschema
 
-from harness import ServerTestCase
+from harness import Receiver, ServerTestCase
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "schema",
                            "protocol.json")
@@ -80,6 +80,14 @@ class SchemaTest(ServerTestCase):
         self.called[op] = self.called.get(op, 0) + 1
         self.last_args = sent
         return r["result"]
+
+    async def delivered(self, ws, message_id):
+        """Waits until the callback took the reply: the outbox's MessageDelivered is journaled
+        then, not during a later query."""
+        push = await ws.wait_push(lambda p: p.get("type") == "message_status"
+                                  and p["data"]["message_id"] == message_id
+                                  and p["data"]["delivery"] == "delivered", 10)
+        self.assertIsNotNone(push, f"reply {message_id} was not delivered")
 
     async def user(self, username):
         _, ws = await self.login_ws(username, PW.get(username), label=username)
@@ -288,9 +296,12 @@ class SchemaTest(ServerTestCase):
         for ws in (admin, sale):
             await call(ws, "subscribe", {"topics": ["inbox"]})
         await call(admin, "settings.update", {"patch": {"inbox.page_permissions": True}})
+        # The page's callback is on 127.0.0.1 and takes every reply at once.
+        receiver = Receiver([200])
+        self.addCleanup(receiver.close)
         shop = (await call(admin, "pages.connect", {
             "channel": "api", "external_id": "shop-api", "name": "Shop API",
-            "secret": "signing-key", "token": "t", "callback_url": "https://crm.example/hook"}))
+            "secret": "signing-key", "token": "t", "callback_url": receiver.url}))
         shop_id = shop["page"]["id"]
         zalo_id = (await call(admin, "pages.connect", {
             "channel": "zalo", "external_id": "oa-1", "name": "Zalo OA",
@@ -328,10 +339,11 @@ class SchemaTest(ServerTestCase):
                                          "sort": "waiting", "limit": 10})
         await call(sale, "conversations.get", {"conversation_id": cid})
         await call(sale, "conversations.take", {"conversation_id": cid})
-        await call(sale, "conversations.send", {
+        sent = await call(sale, "conversations.send", {
             "conversation_id": cid, "text": "Dạ shop chào chị",
             "attachments": [{"type": "file", "url": "https://cdn.example/price.pdf",
                              "name": "price.pdf", "size": 1200}]})
+        await self.delivered(sale, sent["message"]["id"])
         await call(sale, "conversations.messages", {"conversation_id": cid, "limit": 1})
         await call(sale, "conversations.mark", {"conversation_id": cid, "read": False})
         await call(sale, "conversations.close", {"conversation_id": cid})
@@ -344,7 +356,9 @@ class SchemaTest(ServerTestCase):
         await call(manager, "quick_replies.create", {"code": "Ship", "text": "Phí ship 30k ạ",
                                                      "tag": "hỏi ship"})
         await call(sale, "quick_replies.list")
-        await call(sale, "conversations.send", {"conversation_id": cid, "quick_reply": "ship"})
+        sent = await call(sale, "conversations.send", {"conversation_id": cid,
+                                                       "quick_reply": "ship"})
+        await self.delivered(sale, sent["message"]["id"])
         await call(sale, "conversations.note", {"conversation_id": cid, "text": "khách quen"})
         card = await call(sale, "customers.create", {"name": "Hoa Trần",
                                                      "phones": ["0977000111"]})
