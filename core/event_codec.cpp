@@ -49,7 +49,6 @@ struct PayloadReader {
   }
 };
 
-constexpr std::size_t event_count = std::variant_size_v<EventVariant>;
 using Decoder = Event (*)(std::istream&);
 
 template <std::size_t I>
@@ -61,18 +60,18 @@ Event decode_as(std::istream& in) {
 }
 
 template <std::size_t... I>
-constexpr std::array<Decoder, event_count> make_decoders(std::index_sequence<I...>) {
+constexpr std::array<Decoder, event_type_count> make_decoders(std::index_sequence<I...>) {
   return {{&decode_as<I>...}};
 }
 
-constexpr auto decoders = make_decoders(std::make_index_sequence<event_count>{});
+constexpr auto decoders = make_decoders(std::make_index_sequence<event_type_count>{});
 
 template <std::size_t... I>
-constexpr std::array<std::uint16_t, event_count> make_types(std::index_sequence<I...>) {
+constexpr std::array<std::uint16_t, event_type_count> make_types(std::index_sequence<I...>) {
   return {{std::variant_alternative_t<I, EventVariant>::type_id...}};
 }
 
-constexpr auto types = make_types(std::make_index_sequence<event_count>{});
+constexpr auto types = make_types(std::make_index_sequence<event_type_count>{});
 
 }  // namespace
 
@@ -86,7 +85,7 @@ std::string encode_payload(const Event& e) {
 }
 
 Event decode_payload(std::uint16_t type, std::string_view payload) {
-  for (std::size_t i = 0; i < event_count; ++i) {
+  for (std::size_t i = 0; i < event_type_count; ++i) {
     if (types[i] != type) continue;
     thread_local PayloadReader reader;
     try {

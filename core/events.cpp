@@ -10,15 +10,13 @@ struct TypeInfo {
   std::string_view name;
 };
 
-constexpr std::size_t event_count = std::variant_size_v<EventVariant>;
-
 template <std::size_t... I>
-constexpr std::array<TypeInfo, event_count> make_table(std::index_sequence<I...>) {
+constexpr std::array<TypeInfo, event_type_count> make_table(std::index_sequence<I...>) {
   return {{{std::variant_alternative_t<I, EventVariant>::type_id,
             std::variant_alternative_t<I, EventVariant>::name}...}};
 }
 
-constexpr auto table = make_table(std::make_index_sequence<event_count>{});
+constexpr auto table = make_table(std::make_index_sequence<event_type_count>{});
 
 constexpr bool type_ids_unique() {
   for (std::size_t a = 0; a < table.size(); ++a) {

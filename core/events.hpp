@@ -18,6 +18,8 @@ namespace salesdesk::core {
 // Every area's events, joined in the order of the registry (core/areas.hpp). The journal
 // stores an event by its type id, never by its place here.
 using EventVariant = VariantOfList<AreaLists<Areas>::Events>::type;
+// How many event types there are.
+inline constexpr std::size_t event_type_count = std::variant_size_v<EventVariant>;
 
 // A class rather than an alias, so aggregate headers can name it before it is complete.
 struct Event : EventVariant {

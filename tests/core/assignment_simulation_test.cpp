@@ -17,7 +17,7 @@
 
 using namespace salesdesk::test;
 
-namespace {
+namespace assignment_simulation {
 
 constexpr int sales_count = 30;
 constexpr int pages_count = 3;
@@ -327,8 +327,8 @@ void run(std::uint64_t seed, int steps) {
                   << " swept, longest round " << sim.longest_round);
 }
 
-}  // namespace
+}  // namespace assignment_simulation
 
 TEST_CASE("simulated livestream floors keep assignment's invariants and replay to the same state") {
-  for (std::uint64_t seed : {1u, 2u, 3u}) run(seed, 5000);
+  for (std::uint64_t seed : {1u, 2u, 3u}) assignment_simulation::run(seed, 5000);
 }

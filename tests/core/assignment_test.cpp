@@ -10,12 +10,12 @@ using namespace salesdesk::test;
 namespace {
 
 // A floor: one connected page, three sales logged in (online), automatic assignment on.
-struct Floor : Given {
+struct PageFloor : Given {
   PageId page = 0;
   std::vector<UserId> sales;
   int delivered = 0;
 
-  explicit Floor(int n = 3, bool auto_assign = true) {
+  explicit PageFloor(int n = 3, bool auto_assign = true) {
     ConnectPage c{.channel = Channel::facebook,
                   .external_id = "shop",
                   .page_name = "Shop",
@@ -81,7 +81,7 @@ struct Floor : Given {
 }  // namespace
 
 SCENARIO("private messages are given in turn, and the customer stays with their sale") {
-  Floor f;
+  PageFloor f;
   WHEN("three customers write for the first time") {
     const ConversationId a = f.message("an"), b = f.message("binh"), c = f.message("chi");
     THEN("each goes to the next online sale, and says why") {
@@ -116,7 +116,7 @@ SCENARIO("private messages are given in turn, and the customer stays with their 
 }
 
 SCENARIO("who may be given a conversation automatically") {
-  Floor f(4);
+  PageFloor f(4);
   WHEN("one sale is away, one is offline, and a manager is online") {
     f.presence(f.sales[1], Presence::away);
     f.presence(f.sales[2], Presence::offline);
@@ -157,7 +157,7 @@ SCENARIO("who may be given a conversation automatically") {
 }
 
 SCENARIO("capacity: inbox.max_open_per_agent") {
-  Floor f(2);
+  PageFloor f(2);
   f.set("inbox.max_open_per_agent", std::int64_t{2});
   WHEN("four customers write") {
     for (const char* who : {"a", "b", "c", "d"}) f.message(who);
@@ -206,7 +206,7 @@ SCENARIO("capacity: inbox.max_open_per_agent") {
 }
 
 SCENARIO("post comments go round whoever writes them; live videos are given by customer") {
-  Floor f;
+  PageFloor f;
   WHEN("one customer starts three comment threads, and replies in the first") {
     const ConversationId t1 = f.comment("an"), t2 = f.comment("an"), t3 = f.comment("an");
     const Events reply = f.must(system_actor, [&] {
@@ -253,7 +253,7 @@ SCENARIO("post comments go round whoever writes them; live videos are given by c
 }
 
 SCENARIO("automatic reassignment when a customer's sale is offline (inbox.auto_reassign)") {
-  Floor f;
+  PageFloor f;
   f.set("inbox.auto_reassign", true);
   const ConversationId a = f.message("an");
   const ConversationId live = f.live_comment("binh");
@@ -304,7 +304,7 @@ SCENARIO("automatic reassignment when a customer's sale is offline (inbox.auto_r
 }
 
 SCENARIO("the sweep: nobody waits once someone can take them") {
-  Floor f(2);
+  PageFloor f(2);
   for (UserId s : f.sales) f.presence(s, Presence::offline);
   const ConversationId first = f.message("an");
   f.now += 1000;
@@ -353,7 +353,7 @@ SCENARIO("the sweep: nobody waits once someone can take them") {
 }
 
 SCENARIO("the reply timeout (inbox.reply_timeout_s)") {
-  Floor f;
+  PageFloor f;
   f.set("inbox.reply_timeout_s", std::int64_t{60});
   const ConversationId a = f.message("an");
   REQUIRE(f.assignee(a) == f.sales[0]);
@@ -418,7 +418,7 @@ SCENARIO("the reply timeout (inbox.reply_timeout_s)") {
 
 SCENARIO("take and manual assignment, with and without rotation") {
   WHEN("rotation is off (seed 002: Tắt chế độ xoay vòng)") {
-    Floor f(3, false);
+    PageFloor f(3, false);
     f.set("inbox.reply_timeout_s", std::int64_t{60});
     const ConversationId a = f.message("an");
     f.now += 600'000;
@@ -435,7 +435,7 @@ SCENARIO("take and manual assignment, with and without rotation") {
     }
   }
   WHEN("a sale takes a conversation the rotation has just given to another") {
-    Floor f;
+    PageFloor f;
     const ConversationId a = f.message("an");
     const auto r = f.when(f.sales[2], TakeConversation{a});
     THEN("the take is refused: exactly one sale has it") {
@@ -444,7 +444,7 @@ SCENARIO("take and manual assignment, with and without rotation") {
     }
   }
   WHEN("a sale takes an unassigned conversation before the sweep") {
-    Floor f;
+    PageFloor f;
     for (UserId s : f.sales) f.presence(s, Presence::offline);
     const ConversationId a = f.message("an");
     f.presence(f.sales[1], Presence::online);
@@ -458,7 +458,7 @@ SCENARIO("take and manual assignment, with and without rotation") {
 }
 
 SCENARIO("the rotation survives a restart") {
-  Floor f;
+  PageFloor f;
   f.message("an");
   f.message("binh");
   WHEN("the state is saved and loaded, as a snapshot does") {

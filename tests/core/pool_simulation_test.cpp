@@ -12,7 +12,7 @@
 
 using namespace salesdesk::test;
 
-namespace {
+namespace pool_simulation {
 
 constexpr int sales_count = 50;
 
@@ -288,8 +288,8 @@ void run(std::uint64_t seed, int steps) {
                   << sim.filtered_draws << " filtered draws found leads");
 }
 
-}  // namespace
+}  // namespace pool_simulation
 
 TEST_CASE("simulated floors keep the pool's invariants and replay to the same state") {
-  for (std::uint64_t seed : {1u, 2u, 3u}) run(seed, 3000);
+  for (std::uint64_t seed : {1u, 2u, 3u}) pool_simulation::run(seed, 3000);
 }
