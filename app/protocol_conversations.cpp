@@ -788,6 +788,12 @@ void conversation_pushes(const core::State& s, const Committed& c, const Listene
           summary_pushes(s, c, e.conversation_id, false, listened, out);
         } else if constexpr (std::is_same_v<T, core::CustomerNoted>) {
           note_pushes(s, c, e, listened, out);
+        } else if constexpr (std::is_same_v<T, core::CustomerUpdated>) {
+          // A renamed card: the summaries of its conversations carry the name.
+          if (!e.customer_name) return;
+          for (const core::ConversationId id : s.conversations.conversations_of(e.customer_id)) {
+            summary_pushes(s, c, id, false, listened, out);
+          }
         } else if constexpr (std::is_same_v<T, core::MessageQueued>) {
           delivery_push(s, c, e.conversation_id, e.message_id, "pending", "", listened, out);
         } else if constexpr (std::is_same_v<T, core::MessageDelivered>) {

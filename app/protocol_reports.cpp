@@ -158,14 +158,22 @@ const std::vector<Op>& report_ops() {
   return table;
 }
 
-// Whether an event moves a figure of the dashboard (the events ReportArea observes).
+template <class T, class... Ts>
+constexpr bool one_of = (std::is_same_v<T, Ts> || ...);
+
+// Whether an event changes what the dashboard shows: a figure (the events ReportArea
+// observes), or the rotation (inbox.rotation: presence, open conversations, who may work on
+// which page, the settings).
 bool moves_figures(const core::Event& e) {
   return std::visit(
       [](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         return requires(core::State & s, const T& event) {
           core::ReportArea::observe(s, event, core::Time{});
-        };
+        } || one_of<T, core::PresenceChanged, core::ConversationAssigned,
+                    core::ConversationClosed, core::ConversationReopened, core::UserCreated,
+                    core::UserUpdated, core::PageConnected, core::PageUpdated,
+                    core::PageDisconnected, core::PageAccessSet, core::SettingsChanged>;
       },
       e.base());
 }

@@ -87,6 +87,9 @@ test("a message on a page with rotation on appears in the chosen sale's inbox", 
   await rotation.locator("li", {hasText: `next: ${names[other]}`}).first().waitFor();
   await rotation.locator("tr", {hasText: names[chosen]}).locator("td", {hasText: "Away"}).waitFor();
   await screenshot(admin, "assignment-dashboard-en-1400");
+  // The other sale steps away too: the open dashboard follows, without a reload.
+  await watcher.locator("select.presence").selectOption("away");
+  await rotation.locator("tr", {hasText: names[other]}).locator("td", {hasText: "Away"}).waitFor();
   assert.deepEqual(admin.errors, []);
 
   // On a phone, in Ukrainian: the presence picker is in the bar.

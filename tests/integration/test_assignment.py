@@ -215,7 +215,12 @@ class AssignmentTest(CommerceCase):
         _, page, sales = await rotation()
         self.assertEqual(page["next_id"], minh)
         self.assertEqual(sales[lan], ("online", 1))
+        # An open dashboard is told to ask again when a sale steps away.
+        await admin.call("subscribe", {"topics": ["reports"]})
+        start = len(admin.pushes)
         await ws["minh"].call("presence.set", {"status": "away"})
+        told = await admin.wait_push(lambda p: p.get("push") == "reports", 5, start)
+        self.assertEqual(told["type"], "changed")
         _, page, sales = await rotation()
         self.assertEqual(page["next_id"], lan, "an away sale is skipped")
         self.assertEqual(sales[minh], ("away", 0))

@@ -316,6 +316,14 @@ class InboxTest(CommerceCase):
         self.assertEqual(linked["conversation"]["customer"]["id"], hoa["id"])
         card = await admin.call("customers.get", {"customer_id": hoa["id"]})
         self.assertEqual(card["customer"]["responsible_id"], users["lan"]["id"])
+        # The card renamed: the inbox row of its conversation follows, on every open inbox.
+        start = len(minh.pushes)
+        await admin.call("customers.update", {"customer_id": hoa["id"], "name": "Chị Hoa Trần"})
+        renamed = await minh.wait_push(lambda p: p.get("push") == "inbox"
+                                       and p.get("type") == "conversation", 5, start)
+        self.assertEqual(renamed["data"]["conversation"]["customer"],
+                         {"id": hoa["id"], "name": "Chị Hoa Trần"})
+        await admin.call("customers.update", {"customer_id": hoa["id"], "name": "Hoa Trần"})
         lead = (await lan.call("conversations.to_lead", {"conversation_id": cid}))["lead"]
         self.assertEqual((lead["phone"], lead["name"], lead["owner_id"]),
                          ("0977000111", "Hoa Trần", users["lan"]["id"]))
