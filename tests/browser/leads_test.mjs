@@ -102,3 +102,56 @@ test(
       assert.deepEqual(page.errors, []);
       await page.context().close();
     });
+
+test(
+    "a manager pages through every lead and narrows them by owner, status and the pool",
+    async () => {
+      const page = await open_page(env.browser, env.server.url, {language: "en"});
+      await sign_in(page, "manager");
+      await page.click("a[data-screen=leads]");
+      const rows = page.locator(".leads tbody tr:not(.detail)");
+      await rows.first().waitFor();
+      // The demo has a few hundred leads: the first page is 100, and more follow on request.
+      assert.equal(await rows.count(), 100);
+      const more = page.locator(".leads button.more");
+      await more.click();
+      await page.waitForFunction(
+          () => document.querySelectorAll(".leads tbody tr:not(.detail)").length > 100);
+      const shown = await rows.count();
+      const ids = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.lead)));
+      assert.equal(new Set(ids).size, shown, "a lead shown twice");
+
+      // Lan's leads only: every row says she owns it.
+      await page.locator(".lead-filters select[data-filter=owner_id]").selectOption({
+        label: "Nguyễn Thị Lan"
+      });
+      await page.waitForFunction(() => {
+        const cells = [...document.querySelectorAll(".leads tbody td.owner")];
+        return cells.length > 0 && cells.every((c) => c.textContent === "Nguyễn Thị Lan");
+      });
+      const hers = await rows.count();
+      assert.ok(hers < shown, `${hers} of ${shown}`);
+      // Hers in the pool (the demo floats at once): each row says so.
+      await page.check(".lead-filters input[data-filter=in_pool]");
+      await page.waitForFunction(() => {
+        const cells = [...document.querySelectorAll(".leads tbody td.hint-cell")];
+        return cells.length > 0 && cells.length < 100 &&
+            cells.every((c) => c.textContent === "in the pool now: anyone may claim it");
+      });
+      await screenshot(page, "leads-manager-en-1400");
+      // Ordered ones, of every sale (the test before made one): each row's status says so.
+      await page.uncheck(".lead-filters input[data-filter=in_pool]");
+      await page.locator(".lead-filters select[data-filter=owner_id]").selectOption("");
+      await page.locator(".lead-filters select[data-filter=status]").selectOption("ordered");
+      await page.waitForFunction(() => {
+        const picked = [...document.querySelectorAll(".leads tbody tr:not(.detail) select")];
+        return picked.length > 0 && picked.every((s) => s.value === "ordered");
+      });
+      // An ordered lead does not float: none of them is in the pool, said in words.
+      await page.check(".lead-filters input[data-filter=in_pool]");
+      await page.waitForSelector(".leads .list-state:text-is('No leads match these filters.')");
+      assert.equal(await rows.count(), 0);
+      assert.equal(await more.isVisible(), false);
+      assert.deepEqual(page.errors, []);
+      await page.context().close();
+    });

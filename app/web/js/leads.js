@@ -1,7 +1,7 @@
-// My leads (a sale's work queue; managers and admin see every lead): the status changed in
-// place (an action), notes, the call log with a call logged by hand, an order from the lead,
-// and when a lead left alone will float into the pool. Live from the `me` topic (a lead won or
-// lost).
+// My leads (a sale's work queue; managers and admin see every lead, by owner, status or in the
+// pool, a page at a time): the status changed in place (an action), notes, the call log with a
+// call logged by hand, an order from the lead, and when a lead left alone will float into the
+// pool. Live from the `me` topic (a lead won or lost).
 import {catalog_names} from "./catalog.js";
 import {fill, h} from "./dom.js";
 import {full_time, money, t} from "./i18n.js";
@@ -17,15 +17,24 @@ export class Leads {
     this.body = h("tbody");
     this.state = h("p", {class: "list-state"}, t("inbox.loading"));
     this.notice = h("p", {class: "notice", role: "alert"});
+    this.filters = {};   // leads.list's filters (managers and admin)
+    this.cursor = null;  // leads.list's next page
+    this.more = h(
+        "button", {class: "more", hidden: true, onclick: () => this.load_more()}, t("leads.more"));
+    this.filter_bar = this.sale ? "" : h("div", {class: "pool-filters lead-filters"});
+    // Managers see whose each lead is.
     const cols = [
-      "pool.phone", "pool.name", "pool.source", "pool.product", "pool.status", "leads.last_action",
-      "leads.floats", ""
+      "pool.phone", "pool.name", "pool.source", "pool.product", "pool.status",
+      ...(this.sale ? [] : ["leads.owner"]), "leads.last_action", "leads.floats", ""
     ];
+    this.columns = cols.length;
+    this.owners = new Map();  // user id -> name (managers)
     this.element =
-        h("section", {class: "pool leads"}, this.notice,
+        h("section", {class: "pool leads"}, this.filter_bar, this.notice,
           h("div", {class: "table-wrap"},
             h("table", {class: "pool-table"},
-              h("thead", {}, h("tr", {}, cols.map((c) => h("th", {}, c ? t(c) : "")))), this.body)),
+              h("thead", {}, h("tr", {}, cols.map((c) => h("th", {}, c ? t(c) : "")))), this.body),
+            this.more),
           this.state);
     this.stop = client.follow("me", (push) => this.on_push(push), () => this.reload());
     this.reload();
@@ -43,23 +52,93 @@ export class Leads {
   }
 
   async reload() {
+    const asked = JSON.stringify(this.filters);
     try {
       const [names, leads] = await Promise.all([
         catalog_names(this.client),
-        this.client.call(this.sale ? "leads.mine" : "leads.list", {}),
+        this.client.call(this.sale ? "leads.mine" : "leads.list", this.sale ? {} : this.filters),
       ]);
+      if (asked !== JSON.stringify(this.filters)) return;  // a newer choice is on its way
       this.names = names;
       this.statuses = names.statuses;
+      if (!this.sale && !this.filter_bar.childElementCount) await this.fill_filters();
       this.body.replaceChildren();
       this.rows.clear();
-      // The ones nobody touched longest first: they float first.
-      const items =
-          leads.items.slice().sort((a, b) => a.last_action_at < b.last_action_at ? -1 : 1);
+      // A sale's own leads: the ones nobody touched longest first, they float first. Every
+      // lead (managers): by number, a page at a time.
+      const items = this.sale ?
+          leads.items.slice().sort((a, b) => a.last_action_at < b.last_action_at ? -1 : 1) :
+          leads.items;
       for (const lead of items) this.add(lead);
-      fill(this.state, items.length ? "" : t("leads.empty"));
+      this.paged(leads);
+      fill(this.state, items.length ? "" : t(this.sale ? "leads.empty" : "leads.none_found"));
     } catch (error) {
       fill(this.state, t("pool.error", {message: error.message}));
     }
+  }
+
+  // Whether there is more to show: a page of leads.list ends with a cursor.
+  paged(answer) {
+    this.cursor = answer.next_cursor ?? null;
+    this.more.hidden = this.cursor === null;
+  }
+
+  async load_more() {
+    if (this.cursor === null) return;
+    this.more.disabled = true;
+    try {
+      const leads = await this.client.call("leads.list", {...this.filters, cursor: this.cursor});
+      for (const lead of leads.items) {
+        if (!this.rows.has(lead.id)) this.add(lead);
+      }
+      this.paged(leads);
+    } catch (error) {
+      fill(this.notice, t("conv.failed", {message: error.message}));
+    } finally {
+      this.more.disabled = false;
+    }
+  }
+
+  // Managers' filters: whose leads, which status, only those in the pool.
+  async fill_filters() {
+    const users = await this.client.call("users.list").catch(() => ({items: []}));
+    this.owners = new Map(users.items.map((u) => [u.id, u.name]));
+    const choose = (key, all, options, to_value = (v) => v) =>
+        h("select", {
+          "aria-label": t(all),
+          dataset: {filter: key},
+          onchange: (e) => {
+            const v = e.currentTarget.value;
+            if (v)
+              this.filters[key] = to_value(v);
+            else
+              delete this.filters[key];
+            this.reload();
+          }
+        },
+          h("option", {value: ""}, t(all)), options);
+    const in_pool = h("input", {
+      type: "checkbox",
+      dataset: {filter: "in_pool"},
+      onchange: (e) => {
+        if (e.currentTarget.checked)
+          this.filters.in_pool = true;
+        else
+          delete this.filters.in_pool;
+        this.reload();
+      }
+    });
+    fill(
+        this.filter_bar,
+        choose(
+            "owner_id", "leads.every_owner",
+            users.items.filter((u) => u.role === "sale")
+                .map((u) => h("option", {value: u.id}, u.name)),
+            Number),
+        choose(
+            "status", "leads.every_status",
+            this.statuses.map((x) => h("option", {value: x.code}, x.name))),
+        h("label", {}, in_pool, t("leads.in_pool_only")));
   }
 
   add(lead) {
@@ -94,6 +173,9 @@ export class Leads {
         row.tr, h("td", {class: "phone"}, h("a", {href: `tel:${lead.phone}`}, lead.phone)),
         h("td", {}, lead.name), h("td", {}, this.names.source(lead.source)),
         h("td", {}, lead.product ?? ""), h("td", {}, status),
+        this.sale ? "" :
+                    h("td", {class: "owner"},
+                      lead.owner_id ? this.owners.get(lead.owner_id) ?? `#${lead.owner_id}` : "—"),
         h("td", {}, h("time", {datetime: lead.last_action_at}, full_time(lead.last_action_at))),
         h("td", {class: "hint-cell"}, this.floats_at(lead)),
         h("td", {class: "actions"},
@@ -174,7 +256,7 @@ export class Leads {
               c.state ? ` · ${c.state}` : ""));
     fill(
         row.detail,
-        h("td", {colspan: 8},
+        h("td", {colspan: this.columns},
           h("div", {class: "lead-detail"},
             h("div", {}, h("h3", {}, t("leads.notes")),
               notes.length ? h("ul", {}, notes) : h("p", {class: "muted"}, t("leads.no_notes")),
