@@ -131,15 +131,14 @@ void HttpSession::accept(core::PageId page, const std::string& body, std::string
 // A system message for admin (SPEC.md section 6), not waited for: the 401 goes out at once.
 void HttpSession::alarm_signature(core::PageId page, bool missing) {
   if (!services_.alarms.due(page, std::chrono::steady_clock::now())) return;
-  const std::string text =
-      "a webhook for page " + std::to_string(page) + " from " + address_ +
-      " was refused: " + (missing ? "no signature" : "the signature does not match the secret");
+  const std::string id = std::to_string(page);
+  const char* code = missing ? "webhook_unsigned" : "webhook_bad_signature";
+  std::string text = "a webhook for page " + id + " from " + address_ + " was refused: " +
+                     (missing ? "no signature" : "the signature does not match the secret");
+  core::RecordSystemMessage message{{"webhook", code, {{"page", id}, {"address", address_}},
+                                     std::move(text), core::page_stream(page)}};
   services_.engine.submit(
-      Request{CommandRequest{core::system_actor,
-                             core::RecordSystemMessage{"webhook", text, core::page_stream(page)},
-                             {},
-                             {}},
-              {}});
+      Request{CommandRequest{core::system_actor, std::move(message), {}, {}}, {}});
 }
 
 }  // namespace salesdesk::app

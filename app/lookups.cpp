@@ -28,13 +28,14 @@ void PhoneLookups::missed(core::UserId user, Clock::time_point now) {
 }
 
 void report_hidden_lookups(Engine& engine, core::UserId user, int misses) {
+  const std::string id = std::to_string(user);
+  const std::string count = std::to_string(misses);
+  const std::string minutes = std::to_string(PhoneLookups::window.count());
   core::RecordSystemMessage message{
-      "security",
-      "user " + std::to_string(user) + " looked up " + std::to_string(misses) +
-          " phone numbers that are masked for them within " +
-          std::to_string(PhoneLookups::window.count()) +
-          " minutes",
-      "user:" + std::to_string(user)};
+      {"security", "masked_lookups", {{"user", id}, {"count", count}, {"minutes", minutes}},
+       "user " + id + " looked up " + count + " phone numbers that are masked for them within " +
+           minutes + " minutes",
+       "user:" + id}};
   engine.submit(Request{CommandRequest{core::system_actor, std::move(message), {}, {}}, {}});
 }
 

@@ -127,8 +127,12 @@ json::array pool_orders_json(const core::State& s, core::UserId viewer,
 }
 
 json::object message_json(const core::SystemMessage& m) {
+  json::object params;
+  for (const auto& [name, value] : m.params) params[name] = value;
   return {{"id", m.id},
           {"kind", m.kind},
+          {"code", m.code.empty() ? json::value(nullptr) : json::value(m.code)},
+          {"params", std::move(params)},
           {"text", m.text},
           {"ref", m.ref},
           {"at", core::format_time(m.at)}};

@@ -978,12 +978,15 @@ Result<Events> decide(const State& s, UserId actor, const RecordDelivery& c, Tim
   const Page* page = s.pages.find(q.page_id);
   const std::string page_name = page != nullptr ? page->name : std::to_string(q.page_id);
   Events out{MessageFailed{q.conversation_id, c.message_id, c.attempts, reason}};
+  const std::string conversation = std::to_string(q.conversation_id);
+  const std::string attempts = std::to_string(c.attempts);
   out.emplace_back(system_message(
-      s, "channel",
-      "A reply in conversation " + std::to_string(q.conversation_id) +
-          " was not delivered to page " + page_name + " after " + std::to_string(c.attempts) +
-          " attempts: " + reason,
-      conversation_stream(q.conversation_id)));
+      s, {"channel", "reply_not_delivered",
+          {{"conversation", conversation}, {"page", page_name}, {"attempts", attempts},
+           {"reason", reason}},
+          "A reply in conversation " + conversation + " was not delivered to page " + page_name +
+              " after " + attempts + " attempts: " + reason,
+          conversation_stream(q.conversation_id)}));
   return out;
 }
 

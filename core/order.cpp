@@ -377,8 +377,9 @@ void distribute(const State& s, OrderId id, Events& out) {
     return;
   }
   out.emplace_back(system_message(
-      s, "order", "Order " + order_number(id) + " was not distributed: no sale is online",
-      order_stream(id)));
+      s, {"order", "order_not_distributed", {{"order", order_number(id)}},
+          "Order " + order_number(id) + " was not distributed: no sale is online",
+          order_stream(id)}));
 }
 
 }  // namespace
@@ -483,12 +484,13 @@ Result<Events> decide(const State& s, UserId actor, const UpdateOrder& c, Time) 
 void auto_draft(const State& s, const DraftFor& d, Events& out) {
   if (has_draft(s, d.customer_id)) return;
   if (s.catalog.warehouses.empty()) {
+    const std::string conversation = std::to_string(d.conversation_id);
     out.emplace_back(system_message(
-        s, "order",
-        "Conversation " + std::to_string(d.conversation_id) +
-            ": the customer left a phone, but no draft order was made: the catalog has no "
-            "warehouse (orders.auto_draft needs one)",
-        conversation_stream(d.conversation_id)));
+        s, {"order", "draft_without_warehouse", {{"conversation", conversation}},
+            "Conversation " + conversation +
+                ": the customer left a phone, but no draft order was made: the catalog has no "
+                "warehouse (orders.auto_draft needs one)",
+            conversation_stream(d.conversation_id)}));
     return;
   }
   const Customer* card = s.customers.find(d.customer_id);

@@ -11,7 +11,7 @@ namespace salesdesk::core {
 
 // Snapshots begin with this mark; a snapshot of another layout of the state is not loaded (the
 // journal is replayed instead). Change the number whenever what State saves changes.
-constexpr std::uint64_t state_format = 0x5344'5354'4154'000A;  // "SDSTAT" and the layout number
+constexpr std::uint64_t state_format = 0x5344'5354'4154'000B;  // "SDSTAT" and the layout number
 
 struct StaleStateFormat : std::runtime_error {
   StaleStateFormat() : std::runtime_error("the snapshot has another layout of the state") {}

@@ -1,9 +1,12 @@
 // System messages: errors that need a person's attention (SPEC.md section 6) — an order that
 // could not be distributed, a webhook that failed its signature, a message a channel refused.
 // Admin sees the list with a badge while it is not empty, and clears it.
+// A message's `code` names its sentence, which the web UI has in every language, and `params`
+// fill it; `text` is the same sentence in English, for the journal, the CLI and old clients.
 #pragma once
 
 #include <cereal/cereal.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +20,9 @@ using Events = std::vector<Event>;
 
 inline std::string system_stream() { return "system"; }
 
+// A message's values by name: {"conversation": "12", "page": "Shop", ...}.
+using SystemParams = std::map<std::string, std::string>;
+
 struct SystemMessageRecorded {
   static constexpr std::uint16_t type_id = 100;
   static constexpr const char* name = "SystemMessageRecorded";
@@ -24,10 +30,13 @@ struct SystemMessageRecorded {
   std::string kind;  // "order", "webhook", "channel", "catalog"
   std::string text;
   std::string ref;   // the entity it is about, e.g. "order:12"
+  std::string code;     // version 1 (version 0 events read "": their text is all they say)
+  SystemParams params;  // version 1
   std::string stream() const { return system_stream(); }
   template <class A>
-  void serialize(A& ar, std::uint32_t) {
+  void serialize(A& ar, std::uint32_t version) {
     ar(CEREAL_NVP(message_id), CEREAL_NVP(kind), CEREAL_NVP(text), CEREAL_NVP(ref));
+    if (version >= 1) ar(CEREAL_NVP(code), CEREAL_NVP(params));
   }
 };
 
@@ -47,8 +56,10 @@ struct SystemMessage {
   std::string kind;
   std::string text;
   std::string ref;
+  std::string code;
+  SystemParams params;
   template <class A>
-  void serialize(A& ar) { ar(id, at, kind, text, ref); }
+  void serialize(A& ar) { ar(id, at, kind, text, ref, code, params); }
 };
 
 struct SystemMessages {
@@ -63,15 +74,21 @@ struct SystemMessages {
 void evolve(SystemMessages& m, const SystemMessageRecorded& e, Time at);
 void evolve(SystemMessages& m, const SystemMessagesCleared& e, Time at);
 
+// What a message says: its kind, its sentence's code and values, the sentence in English.
+struct SystemNotice {
+  std::string kind;  // "order", "webhook", "channel", "security"
+  std::string code;
+  SystemParams params;
+  std::string text;
+  std::string ref;  // the entity it is about, e.g. "order:12"
+};
+
 // The event that records a message, with the next id.
-SystemMessageRecorded system_message(const State& s, std::string kind, std::string text,
-                                     std::string ref);
+SystemMessageRecorded system_message(const State& s, SystemNotice notice);
 
 // Issued by the edges (webhooks, senders) for failures no user request is waiting on.
 struct RecordSystemMessage {
-  std::string kind;
-  std::string text;
-  std::string ref;
+  SystemNotice notice;
 };
 
 struct ClearSystemMessages {};
@@ -90,3 +107,5 @@ struct SystemMessageArea {
 };
 
 }  // namespace salesdesk::core
+
+CEREAL_CLASS_VERSION(salesdesk::core::SystemMessageRecorded, 1);

@@ -73,6 +73,17 @@ test("admin's badge counts system messages as they come, and clearing empties it
       before);
   await page.waitForSelector(".system-messages li:has-text('signature')");
   await screenshot(page, "admin-messages-en-1400");
+  // Said in the admin's language: the message has a code and its values, not only English.
+  const vi = await open_page(env.browser, env.server.url, {language: "vi"});
+  await sign_in(vi, "admin", "admin-pass-1");
+  await vi.click("a[data-screen=admin]");
+  const said = vi.locator(".system-messages li[data-code=webhook_bad_signature]").last();
+  await said.waitFor();
+  assert.match(await said.textContent(),
+               /webhook · Webhook cho trang 1 từ 127\.0\.0\.1 bị từ chối: chữ ký không khớp/);
+  await screenshot(vi, "admin-messages-vi-1400");
+  assert.deepEqual(vi.errors, []);
+  await vi.context().close();
   await page.click(".system-messages button:has-text('Clear')");
   await page.waitForSelector(".system-messages p:has-text('Nothing needs you now.')");
   await page.waitForFunction(

@@ -36,7 +36,8 @@ std::vector<Event> one_of_each() {
       OrderAssigned{1, 3, "rotation"},
       OrderUpdated{1, "0987654321", "Hoa", "Hải Phòng",
                    {{"combo", "GIFT", "Gift", 1, 60000, 0, 0, 60000}}, 60000, "zalo", "SG", "gọi trước"},
-      SystemMessageRecorded{1, "order", "not distributed", "order:1"},
+      SystemMessageRecorded{1, "order", "not distributed", "order:1", "order_not_distributed",
+                            {{"order", "ORD-000001"}}},
       SystemMessagesCleared{1, 1},
       LeadImported{1, "0912345678", "Hoa", "fb", "tea", "new", 3},
       LeadActed{1, 3, "busy", "call back at 5", true, false},
@@ -87,6 +88,32 @@ TEST_CASE("every event type survives the journal payload round trip") {
     CHECK(back.index() == e.index());
     CHECK(encode_payload(back) == bytes);
   }
+}
+
+// A system message as journals before it had a code: its English text is all it says.
+struct SystemMessageRecordedV0 {
+  MessageId message_id = 0;
+  std::string kind, text, ref;
+  template <class A>
+  void serialize(A& ar, std::uint32_t) {
+    ar(message_id, kind, text, ref);
+  }
+};
+
+TEST_CASE("a system message journaled before codes existed reads with its text and no code") {
+  std::ostringstream out;
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    ar(SystemMessageRecordedV0{4, "order", "Order ORD-000009 was not distributed", "order:9"});
+  }
+  const Event e = decode_payload(SystemMessageRecorded::type_id, out.str());
+  const auto* m = std::get_if<SystemMessageRecorded>(&e.base());
+  REQUIRE(m != nullptr);
+  CHECK(m->message_id == 4);
+  CHECK(m->text == "Order ORD-000009 was not distributed");
+  CHECK(m->ref == "order:9");
+  CHECK(m->code.empty());
+  CHECK(m->params.empty());
 }
 
 // ConversationAssigned as journals before issue 12 hold it (version 0: no in_turn).

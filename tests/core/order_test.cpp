@@ -438,7 +438,9 @@ SCENARIO("with nobody online an order waits and a system message says so") {
   THEN("only admin clears; only the system records") {
     const UserId mai = g.user("mai", Role::manager);
     CHECK(code_of(g.when(mai, ClearSystemMessages{})) == Code::forbidden);
-    CHECK(code_of(g.when(admin_id, RecordSystemMessage{"webhook", "bad", ""})) == Code::forbidden);
-    CHECK(g.when(system_actor, RecordSystemMessage{"webhook", "bad signature", "page:1"}).ok());
+    CHECK(code_of(g.when(admin_id, RecordSystemMessage{{"webhook", "webhook_bad_signature", {}, "bad", ""}})) == Code::forbidden);
+    CHECK(g.when(system_actor, RecordSystemMessage{
+                                         {"webhook", "webhook_bad_signature", {{"page", "1"}},
+                                          "bad signature", "page:1"}}).ok());
   }
 }

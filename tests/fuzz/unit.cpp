@@ -159,7 +159,9 @@ void work_pool(Builder& b) {
   const core::LeadId claimed = pooled_for(b.state(), minh, revealed);
   b.must(minh, core::ClaimLead{claimed});
   b.must(minh, core::NoteLead{claimed, "đã gọi, hẹn tuần sau"});
-  b.must(core::system_actor, core::RecordSystemMessage{"order_unassigned", "Đơn hàng chưa có người nhận", "order:2"});
+  b.must(core::system_actor,
+         core::RecordSystemMessage{{"order", "order_not_distributed", {{"order", "ORD-000002"}},
+                                    "Đơn hàng chưa có người nhận", "order:2"}});
 }
 
 // Built in place: the callers point at the unit's own staging, so it is never copied.

@@ -89,6 +89,11 @@ class OutboxTest(CommerceCase):
         messages = await admin.call("system_messages.list")
         self.assertTrue(any("HTTP 401" in m["text"] and "CRM shop" in m["text"]
                             for m in messages["items"]), messages)
+        # Its code and values, for the web UI to say it in the admin's language.
+        told = [m for m in messages["items"] if m["code"] == "reply_not_delivered"]
+        self.assertEqual(len(told), 1, messages)
+        self.assertEqual(told[0]["params"], {"conversation": str(cid), "page": "CRM shop",
+                                             "attempts": "1", "reason": "HTTP 401"})
         page = await admin.call("conversations.messages", {"conversation_id": cid})
         self.assertEqual(page["items"][0]["delivery"], "failed")
 

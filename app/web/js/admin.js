@@ -6,7 +6,7 @@ import {Catalog, QuickReplies} from "./admin_catalog.js";
 import {Pages} from "./admin_pages.js";
 import {People} from "./admin_people.js";
 import {fill, h} from "./dom.js";
-import {full_time, t} from "./i18n.js";
+import {full_time, has_text, t} from "./i18n.js";
 
 const groups = [
   [
@@ -214,8 +214,13 @@ class Settings {
   }
 }
 
+// A system message in the admin's language when its code has a sentence here; in English (its
+// text) otherwise.
 function message_line(m) {
+  const said = (key, fallback, vars) => has_text(key) ? t(key, vars) : fallback;
   return h(
-      "li", {}, h("span", {class: "muted"}, `${full_time(m.at)} · ${m.kind} · `),
-      h("span", {class: "text"}, m.text));
+      "li", {dataset: {code: m.code ?? ""}},
+      h("span", {class: "muted"},
+        `${full_time(m.at)} · ${said(`system.kind.${m.kind}`, m.kind, {})} · `),
+      h("span", {class: "text"}, m.code ? said(`system.${m.code}`, m.text, m.params) : m.text));
 }

@@ -30,6 +30,11 @@ export function set_unit_offset(minutes) {
   offset_minutes = Number.isFinite(minutes) ? minutes : 0;
 }
 
+// Whether the language has a text for key.
+export function has_text(key) {
+  return Object.hasOwn(words, key);
+}
+
 // An ISO time as the inbox shows it: "now", "5 min", "14:05" today, "28/11" before.
 export function short_time(iso, now = Date.now()) {
   if (!iso) return "";
