@@ -90,6 +90,20 @@ TEST_CASE("every event type survives the journal payload round trip") {
   }
 }
 
+// An event of type New as an older version of it (Old) was journaled, read back today.
+template <class New, class Old>
+New read_as_today(const Old& old) {
+  std::ostringstream out;
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    ar(old);
+  }
+  const Event e = decode_payload(New::type_id, out.str());
+  const auto* now = std::get_if<New>(&e.base());
+  REQUIRE(now != nullptr);
+  return *now;
+}
+
 // A system message as journals before it had a code: its English text is all it says.
 struct SystemMessageRecordedV0 {
   MessageId message_id = 0;
@@ -101,19 +115,13 @@ struct SystemMessageRecordedV0 {
 };
 
 TEST_CASE("a system message journaled before codes existed reads with its text and no code") {
-  std::ostringstream out;
-  {
-    cereal::PortableBinaryOutputArchive ar(out);
-    ar(SystemMessageRecordedV0{4, "order", "Order ORD-000009 was not distributed", "order:9"});
-  }
-  const Event e = decode_payload(SystemMessageRecorded::type_id, out.str());
-  const auto* m = std::get_if<SystemMessageRecorded>(&e.base());
-  REQUIRE(m != nullptr);
-  CHECK(m->message_id == 4);
-  CHECK(m->text == "Order ORD-000009 was not distributed");
-  CHECK(m->ref == "order:9");
-  CHECK(m->code.empty());
-  CHECK(m->params.empty());
+  const auto m = read_as_today<SystemMessageRecorded>(
+      SystemMessageRecordedV0{4, "order", "Order ORD-000009 was not distributed", "order:9"});
+  CHECK(m.message_id == 4);
+  CHECK(m.text == "Order ORD-000009 was not distributed");
+  CHECK(m.ref == "order:9");
+  CHECK(m.code.empty());
+  CHECK(m.params.empty());
 }
 
 // ConversationAssigned as journals before issue 12 hold it (version 0: no in_turn).
@@ -129,19 +137,12 @@ struct ConversationAssignedV0 {
 };
 
 TEST_CASE("an assignment journaled before the rotation existed reads as out of turn") {
-  std::ostringstream out;
-  {
-    cereal::PortableBinaryOutputArchive ar(out);
-    ar(ConversationAssignedV0{7, 3, 4, "assign"});
-  }
-  const Event e = decode_payload(ConversationAssigned::type_id, out.str());
-  const auto* a = std::get_if<ConversationAssigned>(&e.base());
-  REQUIRE(a != nullptr);
-  CHECK(a->conversation_id == 7);
-  CHECK(a->assignee_id == 3);
-  CHECK(a->previous_id == 4);
-  CHECK(a->reason == "assign");
-  CHECK_FALSE(a->in_turn);
+  const auto a = read_as_today<ConversationAssigned>(ConversationAssignedV0{7, 3, 4, "assign"});
+  CHECK(a.conversation_id == 7);
+  CHECK(a.assignee_id == 3);
+  CHECK(a.previous_id == 4);
+  CHECK(a.reason == "assign");
+  CHECK_FALSE(a.in_turn);
 }
 
 TEST_CASE("event type ids are a storage contract and never change") {
