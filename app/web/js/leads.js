@@ -71,7 +71,8 @@ export class Leads {
           leads.items;
       for (const lead of items) this.add(lead);
       this.paged(leads);
-      fill(this.state, items.length ? "" : t(this.sale ? "leads.empty" : "leads.none_found"));
+      const filtered = Object.keys(this.filters).length > 0;
+      fill(this.state, items.length ? "" : t(filtered ? "leads.none_found" : "leads.empty"));
     } catch (error) {
       fill(this.state, t("pool.error", {message: error.message}));
     }
@@ -86,8 +87,10 @@ export class Leads {
   async load_more() {
     if (this.cursor === null) return;
     this.more.disabled = true;
+    const asked = JSON.stringify(this.filters);
     try {
       const leads = await this.client.call("leads.list", {...this.filters, cursor: this.cursor});
+      if (asked !== JSON.stringify(this.filters)) return;  // the filters changed meanwhile
       for (const lead of leads.items) {
         if (!this.rows.has(lead.id)) this.add(lead);
       }
