@@ -98,5 +98,15 @@ test("a message on a page with rotation on appears in the chosen sale's inbox", 
   await phone.waitForSelector("select.presence[data-presence=online]");
   assert.equal(await phone.locator("select.presence option:checked").textContent(), "Онлайн");
   await screenshot(phone, "assignment-bar-uk-390");
-  for (const p of [admin, phone, ...Object.values(sales)]) await p.context().close();
+  // The chosen sale on a phone, in Vietnamese: the conversation says why it is theirs.
+  const vi = await open_page(env.browser, env.server.url, {width: 390, language: "vi"});
+  await sign_in(vi, chosen);
+  await row(vi, "Phạm Thu Hà").locator("a").click();
+  await vi.waitForSelector(".conversation-header h2:text-is('Phạm Thu Hà')");
+  assert.equal(
+      await vi.locator(".conversation-header .assigned-how").textContent(),
+      "tự động: tin nhắn đầu, theo lượt");
+  await screenshot(vi, "assignment-pane-vi-390");
+  assert.deepEqual(vi.errors, []);
+  for (const p of [admin, phone, vi, ...Object.values(sales)]) await p.context().close();
 });
