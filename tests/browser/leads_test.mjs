@@ -108,6 +108,8 @@ test(
     async () => {
       const page = await open_page(env.browser, env.server.url, {language: "en"});
       await sign_in(page, "manager");
+      // Every lead, not "my" leads: the bar says so to a manager.
+      assert.equal(await page.locator("a[data-screen=leads]").textContent(), "Leads");
       await page.click("a[data-screen=leads]");
       const rows = page.locator(".leads tbody tr:not(.detail)");
       await rows.first().waitFor();

@@ -124,7 +124,8 @@ function language_picker() {
 // ---- the shell ----
 const screens = [
   {path: "inbox", label: "nav.inbox"},
-  {path: "leads", label: "nav.leads"},
+  // A sale's own leads; managers and admin see every lead there.
+  {path: "leads", label: "nav.leads", manager_label: "nav.all_leads"},
   {path: "pool", label: "nav.pool"},
   {path: "dashboard", label: "nav.dashboard", roles: ["admin", "manager"]},
   {path: "admin", label: "nav.admin", roles: ["admin", "manager"]},
@@ -190,7 +191,8 @@ function show_shell() {
         screens.filter((s) => !s.roles || s.roles.includes(session.me.role))
             .map(
                 (s) =>
-                    h("a", {href: `#/${s.path}`, dataset: {screen: s.path}}, t(s.label),
+                    h("a", {href: `#/${s.path}`, dataset: {screen: s.path}},
+                      t(session.me.role !== "sale" && s.manager_label || s.label),
                       s.path === "admin" ? system_badge : null)));
   const sign_out =
       h("button", {
