@@ -139,7 +139,7 @@ TEST_CASE("every operation declares its arguments as schema/protocol.json docume
     for (const auto& [field, unused] : documented) {
       const std::string field_name(field);  // (clang 14 captures no structured binding)
       CAPTURE(field_name);
-      CHECK_MESSAGE(declared.contains(std::string(field)), "in the schema but not declared");
+      CHECK_MESSAGE(declared.contains(field_name), "in the schema but not declared");
     }
   }
 }
