@@ -156,4 +156,25 @@ test(
       assert.equal(await more.isVisible(), false);
       assert.deepEqual(page.errors, []);
       await page.context().close();
+
+      // On a phone, in Ukrainian: the filters wrap above the list, nothing runs off sideways
+      // but the table itself.
+      const phone = await open_page(env.browser, env.server.url, {width: 390, language: "uk"});
+      await sign_in(phone, "manager");
+      assert.equal(await phone.locator("a[data-screen=leads]").textContent(), "Ліди");
+      await phone.click("a[data-screen=leads]");
+      await phone.locator(".leads tbody tr").first().waitFor();
+      const bar = await phone.locator(".lead-filters").boundingBox();
+      assert.ok(bar.x >= 0 && bar.x + bar.width <= 390, JSON.stringify(bar));
+      await phone.locator(".lead-filters select[data-filter=status]").selectOption("busy");
+      await phone.waitForFunction(() => {
+        const picked = [...document.querySelectorAll(".leads tbody tr:not(.detail) select")];
+        return picked.length > 0 && picked.every((s) => s.value === "busy");
+      });
+      const sideways =
+          await phone.evaluate(() => document.documentElement.scrollWidth > innerWidth);
+      assert.equal(sideways, false);
+      await screenshot(phone, "leads-manager-uk-390");
+      assert.deepEqual(phone.errors, []);
+      await phone.context().close();
     });
